@@ -1,0 +1,239 @@
+// api/Model.cpp - the public API: front end -> passes -> codegen, weights, run.
+#include "cnnc/cnnc.h"
+#include "codegen/Codegen.h"
+#include "frontend/Frontend.h"
+#include "passes/Passes.h"
+#include "runtime/Io.h"
+#include "runtime/Random.h"
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace cnnc {
+
+struct Model::Impl {
+  Graph graph;
+  std::vector<LayerInfo> layers; // the user's layers, as written (before fusion)
+  double compileSeconds = 0;
+  std::unique_ptr<JitModel> jit;
+  Tensor weightArena;
+  bool weightsLoaded = false;
+};
+
+static void writeFile(const std::string &path, const std::string &text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  if (!f)
+    throw Error("cannot write '" + path + "'");
+}
+
+static std::vector<LayerInfo> layerTable(const Graph &g) {
+  std::vector<LayerInfo> out;
+  for (const Node &n : g.nodes)
+    if (!n.dead && !n.implicit && n.op != OpKind::Input)
+      out.push_back({n.name, opKerasType(n.op), n.type.dims, paramCount(g, n)});
+  return out;
+}
+
+Model Model::compileString(const std::string &source, const std::string &fileName, const Options &opts) {
+  auto start = std::chrono::steady_clock::now();
+  auto impl = std::make_unique<Impl>();
+  Diag diag(fileName, source);
+  if (!buildGraph(diag, impl->graph))
+    throw Error(diag.text());
+  if (!opts.dumpGraphDir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(opts.dumpGraphDir, ec);
+    if (ec)
+      throw Error("cannot create directory '" + opts.dumpGraphDir + "': " + ec.message());
+  }
+  PipelineHooks hooks;
+  hooks.afterStage = [&](const std::string &stage, int index, const Graph &g) {
+    if (stage == "infer-shapes")
+      impl->layers = layerTable(g);
+    if (!opts.dumpGraphDir.empty()) {
+      char prefix[8];
+      std::snprintf(prefix, sizeof prefix, "%02d-", index);
+      writeFile(opts.dumpGraphDir + "/" + prefix + stage + ".dot", graphToDot(g, stage));
+    }
+    bool print = opts.printAfterAll;
+    for (const std::string &p : opts.printAfter)
+      print |= p == stage;
+    if (print)
+      (opts.printStream ? *opts.printStream : std::cerr) << "// after " << stage << "\n" << printGraph(g);
+  };
+  for (const std::string &p : opts.printAfter) {
+    bool known = p == "parsed";
+    for (const PassInfo &info : defaultPipeline())
+      known |= p == info.name;
+    if (!known)
+      throw Error("unknown pass '" + p + "' in --print-after (passes: parsed, infer-shapes, fuse-activation, "
+                  "tile-pooling, plan-memory)");
+  }
+  if (!runPipeline(impl->graph, diag, hooks))
+    throw Error(diag.text());
+  CodegenOptions cg;
+  cg.target = selectTarget(opts.target);
+  impl->jit = compileGraph(impl->graph, cg);
+  impl->weightArena = Tensor({std::max<int64_t>(impl->jit->weightFloats, 1)});
+  impl->compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return Model(std::move(impl));
+}
+
+Model Model::compileFile(const std::string &path, const Options &opts) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f)
+    throw Error(path + ": error: cannot open the model file");
+  f.seekg(0, std::ios::end);
+  std::streamoff size = f.tellg();
+  if (size < 0 || (size_t)size > MaxSourceBytes)
+    throw Error(path + ": error: the model file is too large (the limit is " + std::to_string(MaxSourceBytes) + " bytes)");
+  f.seekg(0);
+  std::string source((size_t)size, '\0');
+  f.read(source.data(), size);
+  return compileString(source, path, opts);
+}
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::Model(Model &&) noexcept = default;
+Model &Model::operator=(Model &&) noexcept = default;
+Model::~Model() = default;
+
+std::vector<std::pair<std::string, Shape>> Model::weightShapes() const {
+  std::vector<std::pair<std::string, Shape>> out;
+  for (const Node &n : impl_->graph.nodes)
+    if (!n.dead)
+      for (auto &ks : cnnc::weightShapes(impl_->graph, n))
+        out.push_back(ks);
+  return out;
+}
+
+void Model::loadWeights(const WeightMap &weights) {
+  std::string errors;
+  std::map<std::string, bool> used;
+  for (const PackSpec &p : impl_->jit->packs) {
+    auto it = weights.find(p.key);
+    if (it == weights.end()) {
+      errors += "missing weight '" + p.key + "' (expected shape " + shapeToString(p.shape) + ")\n";
+      continue;
+    }
+    used[p.key] = true;
+    if (it->second.shape() != p.shape)
+      errors += "weight '" + p.key + "' has shape " + shapeToString(it->second.shape()) + ", expected " +
+                shapeToString(p.shape) + "\n";
+  }
+  for (auto &[key, t] : weights)
+    if (!used.count(key))
+      errors += "unexpected weight '" + key + "': model '" + name() + "' has no such parameter\n";
+  if (!errors.empty())
+    throw Error(errors);
+  for (const PackSpec &p : impl_->jit->packs)
+    pack(p, weights.at(p.key), impl_->weightArena.data());
+  impl_->weightsLoaded = true;
+}
+
+void Model::loadWeights(const std::string &path) {
+  try {
+    loadWeights(readSafetensors(path));
+  } catch (const Error &e) {
+    std::string msg = e.what();
+    throw Error(msg.rfind(path, 0) == 0 ? msg : path + ": " + msg);
+  }
+}
+
+WeightMap Model::randomWeights(uint64_t seed) {
+  WeightMap w;
+  for (auto &[key, shape] : weightShapes())
+    w[key] = randomTensor(shape, seed, key, randomBound(key, shape));
+  loadWeights(w);
+  return w;
+}
+
+Tensor Model::run(const Tensor &input) const {
+  const Graph &g = impl_->graph;
+  Shape want = inputShape(), batched = want;
+  batched.insert(batched.begin(), 1);
+  if (input.shape() != want && input.shape() != batched)
+    throw Error("input has shape " + shapeToString(input.shape()) + ", model '" + name() + "' expects " +
+                shapeToString(want) + " (or " + shapeToString(batched) + ")");
+  if (!impl_->weightsLoaded && !impl_->jit->packs.empty())
+    throw Error("model '" + name() + "' has no weights: call loadWeights() or randomWeights() first");
+  // Each call has its own arena, so concurrent runs of one model are safe.
+  Tensor arena({std::max<int64_t>(g.arenaFloats, 1)});
+  std::memcpy(arena.data() + g.nodes[g.input].offset, input.data(), input.size() * sizeof(float));
+  impl_->jit->entry(impl_->weightArena.data(), arena.data());
+  const Node &out = g.nodes[g.output];
+  Shape shape = out.type.dims;
+  if (input.shape() == batched)
+    shape.insert(shape.begin(), 1);
+  Tensor y(shape);
+  std::memcpy(y.data(), arena.data() + out.offset, y.size() * sizeof(float));
+  return y;
+}
+
+const std::string &Model::name() const { return impl_->graph.name; }
+Shape Model::inputShape() const { return impl_->graph.nodes[impl_->graph.input].type.dims; }
+Shape Model::outputShape() const { return impl_->graph.nodes[impl_->graph.output].type.dims; }
+std::vector<LayerInfo> Model::layers() const { return impl_->layers; }
+double Model::compileSeconds() const { return impl_->compileSeconds; }
+std::string Model::ir() const { return printGraph(impl_->graph); }
+
+int64_t Model::totalParams() const {
+  int64_t total = 0;
+  for (const LayerInfo &l : impl_->layers)
+    total += l.params;
+  return total;
+}
+
+int64_t Model::flops() const {
+  int64_t total = 0;
+  for (const Node &n : impl_->graph.nodes)
+    if (!n.dead)
+      total += flopCount(impl_->graph, n);
+  return total;
+}
+
+static std::string thousands(int64_t v) {
+  std::string s = std::to_string(v), out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i && (s.size() - i) % 3 == 0)
+      out += ',';
+    out += s[i];
+  }
+  return out;
+}
+
+static std::string kerasShape(const Shape &s) {
+  std::string out = "(None";
+  for (int64_t d : s)
+    out += ", " + std::to_string(d);
+  return out + ")";
+}
+
+std::string Model::summary() const {
+  size_t w1 = 29;
+  for (const LayerInfo &l : impl_->layers)
+    w1 = std::max(w1, l.name.size() + l.type.size() + 5);
+  const size_t w2 = 26, w3 = 10, width = w1 + w2 + w3;
+  auto cell = [](std::string s, size_t w) { return s.size() < w ? s + std::string(w - s.size(), ' ') : s + " "; };
+  std::ostringstream os;
+  os << "Model: \"" << name() << "\"\n" << std::string(width, '_') << "\n";
+  os << cell(" Layer (type)", w1) << cell("Output Shape", w2) << "Param #\n" << std::string(width, '=') << "\n";
+  for (size_t i = 0; i < impl_->layers.size(); ++i) {
+    const LayerInfo &l = impl_->layers[i];
+    os << cell(" " + l.name + " (" + l.type + ")", w1) << cell(kerasShape(l.outputShape), w2) << thousands(l.params)
+       << "\n";
+    os << (i + 1 < impl_->layers.size() ? "\n" : "");
+  }
+  os << std::string(width, '=') << "\n";
+  os << "Total params: " << thousands(totalParams()) << "\n";
+  os << "Trainable params: " << thousands(totalParams()) << "\n";
+  os << "Non-trainable params: 0\n" << std::string(width, '_') << "\n";
+  return os.str();
+}
+
+} // namespace cnnc

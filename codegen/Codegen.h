@@ -1,0 +1,46 @@
+// codegen/Codegen.h - graph IR to machine code through LLVM 16's ORC JIT.
+// This header is LLVM-free so the API layer and tools stay light to compile.
+#pragma once
+
+#include "cnnc/cnnc.h"
+#include "ir/IR.h"
+#include "runtime/Pack.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cnnc {
+
+/// The instruction set code is generated for.
+struct TargetInfo {
+  std::string name;     // "avx512", "avx2", "sse4"
+  std::string cpu;      // LLVM CPU name: "sapphirerapids", "haswell", ...
+  std::string features; // LLVM feature string, "+avx2,+fma,..." (empty: the CPU's own)
+  int vectorWidth = 4;  // floats per SIMD register
+};
+TargetInfo selectTarget(Target target);
+
+/// The model's entry point: runs every kernel in order on one arena.
+using EntryFn = void (*)(const float *weights, float *arena);
+
+/// Machine code for one model; owns the JIT that holds it.
+class JitModel {
+public:
+  virtual ~JitModel() = default;
+  EntryFn entry = nullptr;
+  std::vector<PackSpec> packs; // how to lay out the weights the kernels read
+  int64_t weightFloats = 0;
+};
+
+struct CodegenOptions {
+  TargetInfo target;
+  std::string *llvmIR = nullptr; // when set, receives the optimised LLVM IR
+  std::string *assembly = nullptr; // when set, receives the generated assembly
+};
+
+/// Emits one specialised kernel per node plus the entry function, optimises
+/// at O3 and JIT-compiles. Throws Error if LLVM fails (an internal error).
+std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &options);
+
+} // namespace cnnc

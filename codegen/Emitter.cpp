@@ -1,0 +1,158 @@
+// codegen/Emitter.cpp - loops, vectors and vector math as LLVM IR.
+#include "codegen/Emitter.h"
+
+#include <llvm/IR/Intrinsics.h>
+
+namespace cnnc {
+
+using namespace llvm;
+
+Emitter::Emitter(Module &m, Function *fn, int vectorWidth)
+    : b(m.getContext()), fn(fn), VL(vectorWidth), entryBuilder_(m.getContext()) {
+  f32 = b.getFloatTy();
+  i64 = b.getInt64Ty();
+  vf = FixedVectorType::get(f32, VL);
+  BasicBlock *entry = BasicBlock::Create(m.getContext(), "entry", fn);
+  b.SetInsertPoint(entry);
+  entryBuilder_.SetInsertPoint(entry);
+}
+
+Value *Emitter::at(Value *base, Value *index) { return b.CreateInBoundsGEP(f32, base, index); }
+
+void Emitter::loop(Value *lo, Value *hi, const std::function<void(Value *)> &body) {
+  LLVMContext &ctx = b.getContext();
+  BasicBlock *pre = b.GetInsertBlock();
+  BasicBlock *head = BasicBlock::Create(ctx, "loop", fn);
+  BasicBlock *exit = BasicBlock::Create(ctx, "loop.end", fn);
+  b.CreateCondBr(b.CreateICmpSLT(lo, hi), head, exit);
+  b.SetInsertPoint(head);
+  PHINode *i = b.CreatePHI(i64, 2, "i");
+  i->addIncoming(lo, pre);
+  body(i);
+  Value *next = b.CreateNSWAdd(i, c(1));
+  i->addIncoming(next, b.GetInsertBlock());
+  b.CreateCondBr(b.CreateICmpSLT(next, hi), head, exit);
+  b.SetInsertPoint(exit);
+}
+
+Value *Emitter::min(Value *x, Value *y) { return b.CreateSelect(b.CreateICmpSLT(x, y), x, y); }
+Value *Emitter::max(Value *x, Value *y) { return b.CreateSelect(b.CreateICmpSGT(x, y), x, y); }
+
+Value *Emitter::slot(const char *name) {
+  // Allocas in the entry block, before its terminator-to-be, are what SROA promotes.
+  BasicBlock *entry = &fn->getEntryBlock();
+  if (entry->empty())
+    entryBuilder_.SetInsertPoint(entry);
+  else
+    entryBuilder_.SetInsertPoint(entry, entry->getFirstInsertionPt());
+  return entryBuilder_.CreateAlloca(vf, nullptr, name);
+}
+
+Value *Emitter::splat(float x) { return ConstantFP::get(vf, x); }
+Value *Emitter::splat(Value *scalar) { return b.CreateVectorSplat(VL, scalar); }
+
+Value *Emitter::tailMask(Value *base, int64_t limit) {
+  if (auto *k = dyn_cast<ConstantInt>(base))
+    if (k->getSExtValue() + VL <= limit)
+      return nullptr;
+  std::vector<Constant *> lanes;
+  for (int l = 0; l < VL; ++l)
+    lanes.push_back(ConstantInt::get(i64, l));
+  Value *idx = b.CreateAdd(splat(base), ConstantVector::get(lanes));
+  return b.CreateICmpSLT(idx, b.CreateVectorSplat(VL, c(limit)));
+}
+
+Value *Emitter::loadV(Value *ptr, Value *mask, float passthru) {
+  if (!mask)
+    return b.CreateAlignedLoad(vf, ptr, Align(4));
+  return b.CreateMaskedLoad(vf, ptr, Align(4), mask, splat(passthru));
+}
+
+void Emitter::storeV(Value *v, Value *ptr, Value *mask) {
+  if (!mask)
+    b.CreateAlignedStore(v, ptr, Align(4));
+  else
+    b.CreateMaskedStore(v, ptr, Align(4), mask);
+}
+
+Value *Emitter::call(Intrinsic::ID id, ArrayRef<Value *> args) {
+  return b.CreateIntrinsic(id, {args[0]->getType()}, args);
+}
+
+// fmuladd: a fused multiply-add where the target has FMA, mul + add elsewhere.
+Value *Emitter::fma(Value *x, Value *y, Value *z) { return call(Intrinsic::fmuladd, {x, y, z}); }
+
+// Cephes expf: n = round(x log2 e), r = x - n ln 2 (in two parts), a degree-5
+// polynomial for e^r, scaled by 2^n through the exponent bits. About 1 ulp on
+// [-87, 88]; inputs are clamped there (e^-87 is the smallest normal float).
+Value *Emitter::exp(Value *x) {
+  x = call(Intrinsic::maxnum, {call(Intrinsic::minnum, {x, splat(88.3762626647949f)}), splat(-87.3365478515625f)});
+  Value *n = call(Intrinsic::rint, {b.CreateFMul(x, splat(1.44269504088896341f))});
+  Value *r = fma(n, splat(-0.693359375f), x);
+  r = fma(n, splat(2.12194440e-4f), r);
+  Value *p = splat(1.9875691500E-4f);
+  for (float k : {1.3981999507E-3f, 8.3334519073E-3f, 4.1665795894E-2f, 1.6666665459E-1f, 5.0000001201E-1f})
+    p = fma(p, r, splat(k));
+  Value *y = fma(b.CreateFMul(p, r), r, b.CreateFAdd(r, splat(1.f)));
+  auto *vi = FixedVectorType::get(b.getInt32Ty(), VL);
+  Value *bits = b.CreateShl(b.CreateAdd(b.CreateFPToSI(n, vi), b.CreateVectorSplat(VL, b.getInt32(127))), 23);
+  return b.CreateFMul(y, b.CreateBitCast(bits, vf));
+}
+
+// tanh(x) = sign(x) (1 - 2 / (e^{2|x|} + 1)); absolute error ~1e-7.
+Value *Emitter::tanh(Value *x) {
+  Value *ax = call(Intrinsic::fabs, {x});
+  Value *e = exp(b.CreateFMul(ax, splat(2.f)));
+  Value *t = b.CreateFSub(splat(1.f), b.CreateFDiv(splat(2.f), b.CreateFAdd(e, splat(1.f))));
+  return call(Intrinsic::copysign, {t, x});
+}
+
+Value *Emitter::sigmoid(Value *x) {
+  return b.CreateFDiv(splat(1.f), b.CreateFAdd(splat(1.f), exp(b.CreateFNeg(x))));
+}
+
+Value *Emitter::activate(Act act, Value *x) {
+  switch (act) {
+  case Act::Linear:
+  case Act::Softmax: return x;
+  case Act::Relu: return call(Intrinsic::maxnum, {x, splat(0.f)});
+  case Act::Tanh: return tanh(x);
+  case Act::Sigmoid: return sigmoid(x);
+  }
+  return x;
+}
+
+Value *Emitter::reduceMax(Value *v) { return b.CreateFPMaxReduce(v); }
+Value *Emitter::reduceAdd(Value *v) { return b.CreateFAddReduce(ConstantFP::get(f32, 0.0), v); }
+
+void Emitter::softmaxRow(Value *ptr, int64_t n) {
+  int64_t nv = (n + VL - 1) / VL;
+  const float lowest = -3.4028234663852886e38f;
+  Value *mx = slot("max");
+  b.CreateStore(splat(lowest), mx);
+  loop(0, nv, [&](Value *v) {
+    Value *base = b.CreateMul(v, c(VL));
+    Value *x = loadV(at(ptr, base), tailMask(base, n), lowest);
+    b.CreateStore(call(Intrinsic::maxnum, {b.CreateLoad(vf, mx), x}), mx);
+  });
+  Value *m = splat(reduceMax(b.CreateLoad(vf, mx)));
+  Value *sum = slot("sum");
+  b.CreateStore(splat(0.f), sum);
+  loop(0, nv, [&](Value *v) {
+    Value *base = b.CreateMul(v, c(VL));
+    Value *mask = tailMask(base, n);
+    Value *e = exp(b.CreateFSub(loadV(at(ptr, base), mask, lowest), m));
+    if (mask)
+      e = b.CreateSelect(mask, e, splat(0.f));
+    storeV(e, at(ptr, base), mask);
+    b.CreateStore(b.CreateFAdd(b.CreateLoad(vf, sum), e), sum);
+  });
+  Value *inv = splat(b.CreateFDiv(ConstantFP::get(f32, 1.0), reduceAdd(b.CreateLoad(vf, sum))));
+  loop(0, nv, [&](Value *v) {
+    Value *base = b.CreateMul(v, c(VL));
+    Value *mask = tailMask(base, n);
+    storeV(b.CreateFMul(loadV(at(ptr, base), mask), inv), at(ptr, base), mask);
+  });
+}
+
+} // namespace cnnc

@@ -1,0 +1,65 @@
+// codegen/Emitter.h - a thin layer over llvm::IRBuilder for writing kernels:
+// counted loops, float vectors of the target's width, masked tails, and the
+// vector math (exp, tanh, sigmoid, activations, softmax over a row).
+#pragma once
+
+#include "codegen/Codegen.h"
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <functional>
+
+namespace cnnc {
+
+class Emitter {
+public:
+  Emitter(llvm::Module &m, llvm::Function *fn, int vectorWidth);
+
+  llvm::IRBuilder<> b;
+  llvm::Function *fn;
+  const int VL;
+  llvm::Type *f32, *i64;
+  llvm::VectorType *vf;
+
+  llvm::Value *c(int64_t v) { return b.getInt64(v); }
+  /// &base[index] for a float pointer and an i64 (or constant) element index.
+  llvm::Value *at(llvm::Value *base, llvm::Value *index);
+  llvm::Value *at(llvm::Value *base, int64_t index) { return at(base, c(index)); }
+
+  /// for (i = lo; i < hi; ++i) body(i); empty ranges are allowed.
+  void loop(llvm::Value *lo, llvm::Value *hi, const std::function<void(llvm::Value *)> &body);
+  void loop(int64_t lo, int64_t hi, const std::function<void(llvm::Value *)> &body) { loop(c(lo), c(hi), body); }
+  llvm::Value *min(llvm::Value *a, llvm::Value *b);
+  llvm::Value *max(llvm::Value *a, llvm::Value *b);
+
+  /// A vector accumulator slot in the entry block (SROA turns it into a register).
+  llvm::Value *slot(const char *name = "acc");
+  llvm::Value *splat(float x);
+  llvm::Value *splat(llvm::Value *scalar);
+  /// Lanes [base, base + VL) that are below `limit`, or null when all are (constant base).
+  llvm::Value *tailMask(llvm::Value *base, int64_t limit);
+  llvm::Value *loadV(llvm::Value *ptr, llvm::Value *mask = nullptr, float passthru = 0.f);
+  void storeV(llvm::Value *v, llvm::Value *ptr, llvm::Value *mask = nullptr);
+  llvm::Value *fma(llvm::Value *a, llvm::Value *b, llvm::Value *c);
+
+  llvm::Value *exp(llvm::Value *x);
+  llvm::Value *tanh(llvm::Value *x);
+  llvm::Value *sigmoid(llvm::Value *x);
+  /// Applies an element-wise activation; Softmax is not element-wise (see softmaxRow).
+  llvm::Value *activate(Act act, llvm::Value *x);
+  /// In-place softmax over n contiguous floats at ptr.
+  void softmaxRow(llvm::Value *ptr, int64_t n);
+  llvm::Value *reduceMax(llvm::Value *v);
+  llvm::Value *reduceAdd(llvm::Value *v);
+
+private:
+  llvm::IRBuilder<> entryBuilder_;
+  llvm::Value *call(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Value *> args);
+};
+
+/// Emits the kernel for one node as the body of `fn(const float *weights, float *arena)`.
+/// `wOff`/`bOff` are the node's packed weight and bias offsets (-1 if none).
+void emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
+
+} // namespace cnnc

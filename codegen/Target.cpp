@@ -1,0 +1,55 @@
+// codegen/Target.cpp - the host CPU, or a forced narrower target so every
+// code path can be tested on one machine.
+#include "codegen/Codegen.h"
+
+#include <llvm/ADT/StringMap.h>
+#include <llvm/TargetParser/Host.h>
+
+namespace cnnc {
+
+Target parseTarget(const std::string &name) {
+  if (name == "host") return Target::Host;
+  if (name == "avx512") return Target::AVX512;
+  if (name == "avx2") return Target::AVX2;
+  if (name == "sse4") return Target::SSE4;
+  throw Error("unknown target '" + name + "' (expected host, avx512, avx2 or sse4)");
+}
+
+static std::string hostFeatures() {
+  llvm::StringMap<bool> features;
+  std::string s;
+  if (!llvm::sys::getHostCPUFeatures(features))
+    return s;
+  for (auto &f : features)
+    s += (s.empty() ? "" : ",") + std::string(f.second ? "+" : "-") + f.first().str();
+  return s;
+}
+
+// A forced target must still run here: refuse one the host cannot execute.
+static TargetInfo requireHost(TargetInfo t, const std::string &feature) {
+  if (hostFeatures().find(feature) == std::string::npos)
+    throw Error("target " + t.name + " needs " + feature.substr(1) + ", which this CPU (" +
+                llvm::sys::getHostCPUName().str() + ") does not have");
+  return t;
+}
+
+TargetInfo selectTarget(Target target) {
+  switch (target) {
+  case Target::Host: {
+    TargetInfo t{"host", llvm::sys::getHostCPUName().str(), hostFeatures(), 4};
+    if (t.features.find("+avx512f") != std::string::npos)
+      t.vectorWidth = 16, t.name = "avx512";
+    else if (t.features.find("+avx2") != std::string::npos && t.features.find("+fma") != std::string::npos)
+      t.vectorWidth = 8, t.name = "avx2";
+    else
+      t.name = "sse4";
+    return t;
+  }
+  case Target::AVX512: return requireHost({"avx512", "skylake-avx512", "", 16}, "+avx512f");
+  case Target::AVX2: return requireHost({"avx2", "haswell", "", 8}, "+avx2");
+  case Target::SSE4: return requireHost({"sse4", "nehalem", "", 4}, "+sse4.2");
+  }
+  return {"sse4", "nehalem", "", 4};
+}
+
+} // namespace cnnc

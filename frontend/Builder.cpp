@@ -1,0 +1,411 @@
+// frontend/Builder.cpp - AST to IR: resolves names, checks every attribute
+// (name, type, range), gives unnamed layers Keras-style names, and splits
+// conv2d(activation=...) into a conv and an implicit activation node that the
+// fusion pass joins again.
+#include "frontend/Ast.h"
+#include "frontend/Frontend.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+
+namespace cnnc {
+namespace {
+
+int editDistance(const std::string &a, const std::string &b) {
+  std::vector<int> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = (int)j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    int diag = row[0];
+    row[0] = (int)i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      int up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + int(a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string suggest(const std::string &word, const std::vector<std::string> &options) {
+  std::string best;
+  int bestD = 3;
+  for (const std::string &o : options) {
+    int d = editDistance(word, o);
+    if (d < bestD)
+      bestD = d, best = o;
+  }
+  return best.empty() ? "" : "; did you mean '" + best + "'?";
+}
+
+std::string joined(const std::vector<std::string> &v) {
+  std::string s;
+  for (const std::string &x : v)
+    s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+const std::vector<std::string> &dslOps() {
+  static const std::vector<std::string> ops = {"conv2d", "maxpool2d", "avgpool2d", "flatten", "dense",
+                                               "relu",   "tanh",      "sigmoid",   "softmax", "linear"};
+  return ops;
+}
+
+/// Reads the named arguments of one call, checking types and ranges, and
+/// reports any it was not asked for.
+class AttrReader {
+public:
+  AttrReader(const AstStmt &s, Diag &diag, std::vector<std::string> known)
+      : s_(s), diag_(diag), known_(std::move(known)) {}
+
+  const AstValue *find(const std::string &name) {
+    used_.insert(name);
+    for (const AstArg &a : s_.args)
+      if (a.name == name)
+        return &a.value;
+    return nullptr;
+  }
+  bool has(const std::string &name) { return find(name) != nullptr; }
+
+  int integer(const std::string &name, int def, int min, bool required = false) {
+    const AstValue *v = find(name);
+    if (!v) {
+      if (required)
+        diag_.error(s_.opLoc, s_.op + " needs '" + name + "='");
+      return def;
+    }
+    return checkInt(*v, name, min, def);
+  }
+
+  std::pair<int, int> pair(const std::string &name, std::pair<int, int> def, int min, bool required = false) {
+    const AstValue *v = find(name);
+    if (!v) {
+      if (required)
+        diag_.error(s_.opLoc, s_.op + " needs '" + name + "='");
+      return def;
+    }
+    if (v->kind == AstValue::Tuple) {
+      if (v->elems.size() != 2) {
+        diag_.error(v->loc, "'" + name + "' takes one number or a pair (h, w), got a tuple of " +
+                                std::to_string(v->elems.size()));
+        return def;
+      }
+      return {checkInt(v->elems[0], name, min, def.first), checkInt(v->elems[1], name, min, def.second)};
+    }
+    int x = checkInt(*v, name, min, def.first);
+    return {x, x};
+  }
+
+  std::string word(const std::string &name, const std::string &def, const std::vector<std::string> &allowed) {
+    const AstValue *v = find(name);
+    if (!v)
+      return def;
+    if (v->kind != AstValue::Ident) {
+      diag_.error(v->loc, "'" + name + "' must be one of " + joined(allowed));
+      return def;
+    }
+    for (const std::string &a : allowed)
+      if (a == v->s)
+        return v->s;
+    diag_.error(v->loc, "unknown " + name + " '" + v->s + "' (expected " + joined(allowed) + ")" +
+                            suggest(v->s, allowed));
+    return def;
+  }
+
+  bool boolean(const std::string &name, bool def) { return word(name, def ? "true" : "false", {"true", "false"}) == "true"; }
+
+  /// padding=valid|same|N|(h, w)|(top, bottom, left, right)
+  Padding padding(bool allowExplicit) {
+    Padding p;
+    const AstValue *v = find("padding");
+    if (!v)
+      return p;
+    if (v->kind == AstValue::Ident) {
+      if (v->s == "valid")
+        return p;
+      if (v->s == "same")
+        return p.mode = PadMode::Same, p;
+    } else if (allowExplicit && (v->kind == AstValue::Int || v->kind == AstValue::Tuple)) {
+      std::vector<int> n;
+      if (v->kind == AstValue::Int)
+        n.push_back(checkInt(*v, "padding", 0, 0));
+      for (const AstValue &e : v->elems)
+        n.push_back(checkInt(e, "padding", 0, 0));
+      p.mode = PadMode::Explicit;
+      if (n.size() == 1)
+        p.top = p.bottom = p.left = p.right = n[0];
+      else if (n.size() == 2)
+        p.top = p.bottom = n[0], p.left = p.right = n[1];
+      else if (n.size() == 4)
+        p.top = n[0], p.bottom = n[1], p.left = n[2], p.right = n[3];
+      else
+        diag_.error(v->loc, "padding takes 1, 2 or 4 numbers, got " + std::to_string(n.size()));
+      return p;
+    }
+    diag_.error(v->loc, std::string("padding must be valid or same") +
+                            (allowExplicit ? ", a number, (h, w) or (top, bottom, left, right)" : ""));
+    return p;
+  }
+
+  Act activation() {
+    std::vector<std::string> names;
+    for (Act a : {Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax})
+      names.push_back(actName(a));
+    return *parseAct(word("activation", "linear", names));
+  }
+
+  void finish() {
+    for (const AstArg &a : s_.args) {
+      if (a.name.empty() || used_.count(a.name))
+        continue;
+      std::string msg = "unknown attribute '" + a.name + "' for " + s_.op;
+      msg += known_.empty() ? " (it takes none)" : " (expected " + joined(known_) + ")" + suggest(a.name, known_);
+      diag_.error(a.loc, msg);
+    }
+    std::set<std::string> seen;
+    for (const AstArg &a : s_.args)
+      if (!a.name.empty() && !seen.insert(a.name).second)
+        diag_.error(a.loc, "attribute '" + a.name + "' given twice");
+  }
+
+private:
+  int checkInt(const AstValue &v, const std::string &name, int min, int def) {
+    if (v.kind != AstValue::Int) {
+      diag_.error(v.loc, "'" + name + "' must be an integer");
+      return def;
+    }
+    if (v.i < min) {
+      diag_.error(v.loc, "'" + name + "' must be at least " + std::to_string(min) + ", got " + std::to_string(v.i));
+      return def;
+    }
+    if (v.i > (1 << 20)) {
+      diag_.error(v.loc, "'" + name + "' is too large (" + std::to_string(v.i) + " > " + std::to_string(1 << 20) + ")");
+      return def;
+    }
+    return (int)v.i;
+  }
+
+  const AstStmt &s_;
+  Diag &diag_;
+  std::vector<std::string> known_;
+  std::set<std::string> used_;
+};
+
+class Builder {
+public:
+  Builder(Diag &diag, Graph &g) : diag_(diag), g_(g) {}
+
+  void build(const AstModule &m) {
+    g_.name = m.name;
+    for (const AstStmt &s : m.stmts) {
+      switch (s.kind) {
+      case AstStmt::Input: input(s); break;
+      case AstStmt::Output: output(s); break;
+      case AstStmt::Call: call(s); break;
+      }
+    }
+    if (g_.input < 0 && !diag_.hasErrors())
+      diag_.error(m.loc, "model '" + m.name + "' has no input; declare one with 'input image: f32[H, W, C]'");
+    if (g_.output < 0)
+      g_.output = last_;
+    if (g_.output == g_.input && g_.input >= 0 && !diag_.hasErrors())
+      diag_.error(m.loc, "model '" + m.name + "' has no layers");
+  }
+
+private:
+  void input(const AstStmt &s) {
+    if (g_.input >= 0) {
+      diag_.error(s.loc, "a model has one input; '" + g_.nodes[g_.input].name + "' is already declared");
+      return;
+    }
+    if (s.dtype != "f32")
+      diag_.error(s.opLoc, "unsupported element type '" + s.dtype + "' (only f32 is supported)");
+    Node n;
+    n.op = OpKind::Input;
+    n.name = s.result;
+    n.loc = s.resultLoc;
+    for (const AstValue &d : s.dims) {
+      if (d.kind != AstValue::Int || d.i < 1)
+        diag_.error(d.loc, "an input dimension must be a positive integer");
+      else if (d.i > (1 << 24))
+        diag_.error(d.loc, "input dimension " + std::to_string(d.i) + " is too large");
+      else
+        n.type.dims.push_back(d.i);
+    }
+    if (s.dims.size() != 3 && s.dims.size() != 1)
+      diag_.error(s.opLoc, "an input is f32[H, W, C] (an image, channels last) or f32[N] (a vector), got rank " +
+                               std::to_string(s.dims.size()));
+    if (diag_.hasErrors())
+      n.type.dims.clear();
+    define(s.result, s.resultLoc, g_.input = g_.add(n));
+    last_ = g_.input;
+  }
+
+  void output(const AstStmt &s) {
+    if (output_)
+      diag_.error(s.loc, "a model has one output");
+    output_ = true;
+    auto it = names_.find(s.result);
+    if (it == names_.end())
+      diag_.error(s.resultLoc, "unknown name '" + s.result + "'" + suggest(s.result, definedNames()));
+    else
+      g_.output = it->second;
+  }
+
+  void call(const AstStmt &s) {
+    Node n;
+    n.loc = s.opLoc;
+    std::vector<std::string> known;
+    if (s.op == "conv2d") {
+      n.op = OpKind::Conv2D;
+      known = {"filters", "kernel", "stride", "padding", "activation", "use_bias"};
+    } else if (s.op == "maxpool2d" || s.op == "avgpool2d") {
+      n.op = s.op == "maxpool2d" ? OpKind::MaxPool2D : OpKind::AvgPool2D;
+      known = {"size", "stride", "padding"};
+    } else if (s.op == "flatten") {
+      n.op = OpKind::Flatten;
+    } else if (s.op == "dense") {
+      n.op = OpKind::Dense;
+      known = {"units", "activation", "use_bias"};
+    } else if (parseAct(s.op)) {
+      n.op = OpKind::Activation;
+      n.attrs = ActAttrs{*parseAct(s.op)};
+    } else {
+      diag_.error(s.opLoc, "unknown op '" + s.op + "'" + suggest(s.op, dslOps()));
+      return;
+    }
+    AttrReader r(s, diag_, known);
+    Act act = Act::Linear;
+    switch (n.op) {
+    case OpKind::Conv2D: {
+      ConvAttrs a;
+      a.filters = r.integer("filters", 1, 1, true);
+      std::tie(a.kh, a.kw) = r.pair("kernel", {1, 1}, 1, true);
+      std::tie(a.sh, a.sw) = r.pair("stride", {1, 1}, 1);
+      a.pad = r.padding(true);
+      a.useBias = r.boolean("use_bias", true);
+      act = r.activation();
+      n.attrs = a;
+      break;
+    }
+    case OpKind::MaxPool2D:
+    case OpKind::AvgPool2D: {
+      PoolAttrs a;
+      std::tie(a.kh, a.kw) = r.pair("size", {2, 2}, 1);
+      // Keras: strides default to the pool size.
+      std::tie(a.sh, a.sw) = r.pair("stride", {a.kh, a.kw}, 1);
+      a.pad = r.padding(false);
+      n.attrs = a;
+      break;
+    }
+    case OpKind::Dense: {
+      DenseAttrs a;
+      a.units = r.integer("units", 1, 1, true);
+      a.useBias = r.boolean("use_bias", true);
+      act = r.activation();
+      n.attrs = a;
+      break;
+    }
+    case OpKind::Input:
+    case OpKind::Flatten:
+    case OpKind::Activation:
+      break;
+    }
+    r.finish();
+    if (!resolveInputs(s, n))
+      return;
+    n.name = s.result.empty() ? autoName(n.op) : s.result;
+    ValueId id = g_.add(n);
+    if (act != Act::Linear) {
+      Node a;
+      a.op = OpKind::Activation;
+      a.name = n.name + "/" + actName(act);
+      a.inputs = {id};
+      a.attrs = ActAttrs{act};
+      a.loc = s.opLoc;
+      a.implicit = true;
+      id = g_.add(a);
+    }
+    define(n.name, s.result.empty() ? s.opLoc : s.resultLoc, id);
+    last_ = id;
+  }
+
+  bool resolveInputs(const AstStmt &s, Node &n) {
+    for (const AstArg &a : s.args) {
+      if (!a.name.empty())
+        continue;
+      if (a.value.kind != AstValue::Ident) {
+        diag_.error(a.loc, "positional arguments name inputs; write attributes as name=value");
+        return false;
+      }
+      auto it = names_.find(a.value.s);
+      if (it == names_.end()) {
+        diag_.error(a.loc, "unknown name '" + a.value.s + "'" + suggest(a.value.s, definedNames()));
+        return false;
+      }
+      n.inputs.push_back(it->second);
+    }
+    if (n.inputs.empty()) {
+      if (last_ < 0) {
+        diag_.error(s.opLoc, s.op + " has no input: declare 'input NAME: f32[H, W, C]' first");
+        return false;
+      }
+      n.inputs.push_back(last_);
+    }
+    if ((int)n.inputs.size() != opArity(n.op)) {
+      diag_.error(s.opLoc, s.op + " takes " + std::to_string(opArity(n.op)) + " input, got " +
+                               std::to_string(n.inputs.size()));
+      return false;
+    }
+    return true;
+  }
+
+  std::string autoName(OpKind op) {
+    std::string prefix = opNamePrefix(op);
+    for (int &k = counters_[prefix];; ++k) {
+      std::string name = k == 0 ? prefix : prefix + "_" + std::to_string(k);
+      if (!names_.count(name)) {
+        ++k;
+        return name;
+      }
+    }
+  }
+
+  void define(const std::string &name, SourceLoc loc, ValueId id) {
+    if (!names_.emplace(name, id).second)
+      diag_.error(loc, "'" + name + "' is already defined");
+  }
+
+  std::vector<std::string> definedNames() const {
+    std::vector<std::string> v;
+    for (auto &[k, id] : names_)
+      v.push_back(k);
+    return v;
+  }
+
+  Diag &diag_;
+  Graph &g_;
+  std::map<std::string, ValueId> names_;
+  std::map<std::string, int> counters_;
+  ValueId last_ = -1;
+  bool output_ = false;
+};
+
+} // namespace
+
+bool buildGraph(Diag &diag, Graph &out) {
+  if (diag.source().size() > MaxSourceBytes) {
+    diag.error({}, "source is too large (" + std::to_string(diag.source().size()) + " bytes; the limit is " +
+                       std::to_string(MaxSourceBytes) + ")");
+    return false;
+  }
+  AstModule m = parse(diag.source(), diag);
+  if (diag.hasErrors())
+    return false;
+  Builder(diag, out).build(m);
+  return !diag.hasErrors();
+}
+
+} // namespace cnnc

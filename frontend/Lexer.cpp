@@ -1,0 +1,87 @@
+// frontend/Lexer.cpp - hand-written lexer: identifiers, numbers, punctuation,
+// '#' and '//' comments to the end of the line.
+#include "frontend/Lexer.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace cnnc {
+
+std::vector<Token> lex(const std::string &src, Diag &diag) {
+  std::vector<Token> out;
+  size_t i = 0;
+  int line = 1, col = 1;
+  auto advance = [&](size_t n) {
+    for (size_t k = 0; k < n && i < src.size(); ++k, ++i) {
+      if (src[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+  };
+  while (i < src.size()) {
+    unsigned char c = src[i];
+    SourceLoc loc{line, col};
+    if (std::isspace(c)) {
+      advance(1);
+    } else if (c == '#' || (c == '/' && i + 1 < src.size() && src[i + 1] == '/')) {
+      while (i < src.size() && src[i] != '\n')
+        advance(1);
+    } else if (std::isalpha(c) || c == '_') {
+      size_t j = i;
+      while (j < src.size() && (std::isalnum((unsigned char)src[j]) || src[j] == '_'))
+        ++j;
+      out.push_back({Tok::Ident, src.substr(i, j - i), 0, 0, loc});
+      advance(j - i);
+    } else if (std::isdigit(c) || (c == '.' && i + 1 < src.size() && std::isdigit((unsigned char)src[i + 1]))) {
+      size_t j = i;
+      bool isFloat = false;
+      while (j < src.size() && (std::isalnum((unsigned char)src[j]) || src[j] == '.' ||
+                                ((src[j] == '+' || src[j] == '-') && (src[j - 1] == 'e' || src[j - 1] == 'E')))) {
+        isFloat |= src[j] == '.' || src[j] == 'e' || src[j] == 'E';
+        ++j;
+      }
+      std::string text = src.substr(i, j - i);
+      Token t{isFloat ? Tok::Float : Tok::Int, text, 0, 0, loc};
+      char *end = nullptr;
+      errno = 0;
+      if (isFloat)
+        t.fval = std::strtod(text.c_str(), &end);
+      else
+        t.ival = std::strtoll(text.c_str(), &end, 10);
+      if (end != text.c_str() + text.size())
+        diag.error(loc, "malformed number '" + text + "'");
+      else if (errno == ERANGE)
+        diag.error(loc, "number '" + text + "' is out of range");
+      else
+        out.push_back(t);
+      advance(j - i);
+    } else if (std::strchr("(){}[],=:;-", c)) {
+      out.push_back({Tok::Punct, std::string(1, (char)c), 0, 0, loc});
+      advance(1);
+    } else {
+      std::string shown = std::isprint(c) ? std::string(1, (char)c) : "\\x" + std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15];
+      diag.error(loc, "unexpected character '" + shown + "'");
+      advance(1);
+    }
+  }
+  out.push_back({Tok::End, "", 0, 0, {line, col}});
+  return out;
+}
+
+std::string describe(const Token &t) {
+  switch (t.kind) {
+  case Tok::Ident: return "identifier '" + t.text + "'";
+  case Tok::Int:
+  case Tok::Float: return "number " + t.text;
+  case Tok::Punct: return "'" + t.text + "'";
+  case Tok::End: return "end of file";
+  }
+  return "?";
+}
+
+} // namespace cnnc

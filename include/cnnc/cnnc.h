@@ -1,0 +1,91 @@
+// cnnc/cnnc.h - the public C++ API: compile a .cnn model, load weights, run it.
+//
+//   cnnc::Model model = cnnc::Model::compileFile("lenet.cnn");
+//   model.loadWeights("lenet.safetensors");      // or model.randomWeights(42)
+//   cnnc::Tensor y = model.run(x);               // x has model.inputShape()
+//
+// Every failure throws cnnc::Error whose what() holds the diagnostics
+// ("file:line:col: error: ..." with the source line and a caret for model errors).
+// Nothing in this API calls abort() on bad input.
+#pragma once
+
+#include "cnnc/Tensor.h"
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cnnc {
+
+/// The instruction set the JIT generates code for. Host detects the CPU's
+/// features; the others force a narrower target so every path can be tested.
+enum class Target { Host, AVX512, AVX2, SSE4 };
+/// Parses "host", "avx512", "avx2", "sse4"; throws Error otherwise.
+Target parseTarget(const std::string &name);
+
+struct Options {
+  Target target = Target::Host;
+  /// When set, writes one Graphviz file per compiler stage: DIR/NN-<stage>.dot.
+  std::string dumpGraphDir;
+  /// Print the textual IR after these passes (names as in passes/Passes.def).
+  std::vector<std::string> printAfter;
+  bool printAfterAll = false;
+  /// Where --print-after output goes (std::cerr when null).
+  std::ostream *printStream = nullptr;
+};
+
+/// One row of the Keras-style summary table.
+struct LayerInfo {
+  std::string name;      // "conv2d_1"
+  std::string type;      // "Conv2D"
+  Shape outputShape;     // without the batch axis
+  int64_t params = 0;
+};
+
+class Model {
+public:
+  static Model compileFile(const std::string &path, const Options &options = {});
+  static Model compileString(const std::string &source, const std::string &fileName = "<string>",
+                             const Options &options = {});
+
+  Model(Model &&) noexcept;
+  Model &operator=(Model &&) noexcept;
+  ~Model();
+
+  /// Loads a safetensors file (F32, PyTorch layouts and key names).
+  void loadWeights(const std::string &safetensorsPath);
+  void loadWeights(const WeightMap &weights);
+  /// Deterministic random weights (uniform, He-scaled) from a seed; the same
+  /// generator as scripts/make_fixtures.py. Returns the weights it made.
+  WeightMap randomWeights(uint64_t seed);
+  /// The keys and PyTorch shapes this model expects.
+  std::vector<std::pair<std::string, Shape>> weightShapes() const;
+
+  /// Runs the model on one input (shape inputShape(), or with a leading batch
+  /// axis of 1). Throws Error on a shape mismatch or if no weights are loaded.
+  Tensor run(const Tensor &input) const;
+
+  const std::string &name() const;
+  Shape inputShape() const;
+  Shape outputShape() const;
+  std::vector<LayerInfo> layers() const;
+  int64_t totalParams() const;
+  /// Floating point operations of one run (a multiply-add counts as two).
+  int64_t flops() const;
+  /// Wall time spent in parsing, passes and JIT compilation.
+  double compileSeconds() const;
+  /// Keras's model.summary() table.
+  std::string summary() const;
+  /// The final textual IR.
+  std::string ir() const;
+
+  struct Impl;
+
+private:
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace cnnc

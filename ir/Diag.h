@@ -1,0 +1,43 @@
+// ir/Diag.h - diagnostics with source locations: "file:line:col: error: message",
+// then the source line and a caret. Shared by the front end and the passes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cnnc {
+
+struct SourceLoc {
+  int line = 0; // 1-based; 0 means "no location"
+  int col = 0;  // 1-based
+};
+
+class Diag {
+public:
+  Diag(std::string fileName, std::string source)
+      : fileName_(std::move(fileName)), source_(std::move(source)) {}
+
+  void error(SourceLoc loc, const std::string &message);
+  void note(SourceLoc loc, const std::string &message);
+  bool hasErrors() const { return errorCount_ > 0; }
+  int errorCount() const { return errorCount_; }
+  /// Every message so far, each with its source line and caret.
+  const std::string &text() const { return text_; }
+  const std::string &fileName() const { return fileName_; }
+  const std::string &source() const { return source_; }
+
+private:
+  void report(SourceLoc loc, const char *kind, const std::string &message);
+  std::string fileName_, source_, text_;
+  int errorCount_ = 0;
+};
+
+/// An internal invariant; failing it is a compiler bug, not a user error.
+[[noreturn]] void internalError(const char *file, int line, const std::string &what);
+#define CNNC_ASSERT(cond, what)                                                                    \
+  do {                                                                                             \
+    if (!(cond))                                                                                   \
+      ::cnnc::internalError(__FILE__, __LINE__, std::string(#cond) + ": " + (what));               \
+  } while (0)
+
+} // namespace cnnc

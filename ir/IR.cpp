@@ -1,0 +1,160 @@
+// ir/IR.cpp - the op table's accessors, tensor types, graph utilities and the
+// per-op cost model (parameters, FLOPs, weight shapes).
+#include "ir/IR.h"
+
+#include <cstdint>
+
+namespace cnnc {
+
+namespace {
+struct OpInfo {
+  const char *name, *keras, *prefix;
+  int arity;
+  unsigned traits;
+};
+const OpInfo opTable[] = {
+#define OP(Enum, dsl, keras, prefix, arity, traits) {dsl, keras, prefix, arity, traits},
+#include "ir/Ops.def"
+};
+const OpInfo &info(OpKind op) { return opTable[(int)op]; }
+} // namespace
+
+const char *opName(OpKind op) { return info(op).name; }
+const char *opKerasType(OpKind op) { return info(op).keras; }
+const char *opNamePrefix(OpKind op) { return info(op).prefix; }
+int opArity(OpKind op) { return info(op).arity; }
+bool hasTrait(OpKind op, OpTrait trait) { return info(op).traits & trait; }
+
+const char *actName(Act act) {
+  switch (act) {
+  case Act::Linear: return "linear";
+  case Act::Relu: return "relu";
+  case Act::Tanh: return "tanh";
+  case Act::Sigmoid: return "sigmoid";
+  case Act::Softmax: return "softmax";
+  }
+  return "?";
+}
+
+std::optional<Act> parseAct(const std::string &name) {
+  for (Act a : {Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax})
+    if (name == actName(a))
+      return a;
+  return std::nullopt;
+}
+
+const char *layoutName(Layout layout) {
+  switch (layout) {
+  case Layout::Unknown: return "?";
+  case Layout::HWC: return "HWC";
+  case Layout::Vector: return "C";
+  }
+  return "?";
+}
+
+int64_t TensorType::elements() const {
+  // Saturates instead of wrapping, so a huge shape reads as huge, not small.
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n = d > 0 && n > INT64_MAX / d ? INT64_MAX : n * d;
+  return n;
+}
+
+std::string TensorType::str() const {
+  if (!known())
+    return "f32[?]";
+  std::string s = "f32[";
+  for (size_t i = 0; i < dims.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(dims[i]);
+  return s + "]";
+}
+
+std::vector<ValueId> Graph::users(ValueId id) const {
+  std::vector<ValueId> out;
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (!nodes[i].dead)
+      for (ValueId in : nodes[i].inputs)
+        if (in == id) {
+          out.push_back((ValueId)i);
+          break;
+        }
+  return out;
+}
+
+void Graph::replaceUses(ValueId from, ValueId to) {
+  for (Node &n : nodes)
+    for (ValueId &in : n.inputs)
+      if (in == from)
+        in = to;
+  if (output == from)
+    output = to;
+}
+
+std::vector<std::pair<std::string, std::vector<int64_t>>> weightShapes(const Graph &g,
+                                                                       const Node &n) {
+  std::vector<std::pair<std::string, std::vector<int64_t>>> out;
+  if (n.inputs.empty() || !g.nodes[n.inputs[0]].type.known())
+    return out;
+  const std::vector<int64_t> &in = g.nodes[n.inputs[0]].type.dims;
+  switch (n.op) {
+  case OpKind::Conv2D: {
+    const ConvAttrs &a = attrs<ConvAttrs>(n);
+    out.push_back({n.name + ".weight", {a.filters, in.back(), a.kh, a.kw}});
+    if (a.useBias)
+      out.push_back({n.name + ".bias", {a.filters}});
+    break;
+  }
+  case OpKind::Dense: {
+    const DenseAttrs &a = attrs<DenseAttrs>(n);
+    out.push_back({n.name + ".weight", {a.units, in.back()}});
+    if (a.useBias)
+      out.push_back({n.name + ".bias", {a.units}});
+    break;
+  }
+  case OpKind::Input:
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+  case OpKind::Flatten:
+  case OpKind::Activation:
+    break;
+  }
+  return out;
+}
+
+int64_t paramCount(const Graph &g, const Node &n) {
+  int64_t total = 0;
+  for (auto &[key, shape] : weightShapes(g, n)) {
+    int64_t p = 1;
+    for (int64_t d : shape)
+      p *= d;
+    total += p;
+  }
+  return total;
+}
+
+int64_t flopCount(const Graph &g, const Node &n) {
+  if (!n.type.known())
+    return 0;
+  int64_t out = n.type.elements();
+  switch (n.op) {
+  case OpKind::Conv2D: {
+    const ConvAttrs &a = attrs<ConvAttrs>(n);
+    return 2 * out * a.kh * a.kw * g.nodes[n.inputs[0]].type.dims.back();
+  }
+  case OpKind::Dense:
+    return 2 * out * g.nodes[n.inputs[0]].type.dims.back();
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D: {
+    const PoolAttrs &a = attrs<PoolAttrs>(n);
+    return out * a.kh * a.kw;
+  }
+  case OpKind::Activation:
+    return out;
+  case OpKind::Input:
+  case OpKind::Flatten:
+    return 0;
+  }
+  return 0;
+}
+
+} // namespace cnnc

@@ -1,0 +1,144 @@
+// ir/IR.h - the graph IR: one op table, one Node struct, one Graph that owns them.
+// Nodes refer to each other by index (ValueId); every node produces one tensor.
+#pragma once
+
+#include "ir/Diag.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace cnnc {
+
+enum class OpKind {
+#define OP(Enum, dsl, keras, prefix, arity, traits) Enum,
+#include "ir/Ops.def"
+};
+constexpr int NumOps = 0
+#define OP(Enum, dsl, keras, prefix, arity, traits) +1
+#include "ir/Ops.def"
+    ;
+
+enum OpTrait : unsigned { HasWeights = 1, Fusable = 2, Pool = 4, Elementwise = 8 };
+
+const char *opName(OpKind op);      // "conv2d"
+const char *opKerasType(OpKind op); // "Conv2D"
+const char *opNamePrefix(OpKind op);// "conv2d", "max_pooling2d"
+int opArity(OpKind op);
+bool hasTrait(OpKind op, OpTrait trait);
+
+/// Activation functions; Linear is the identity.
+enum class Act { Linear, Relu, Tanh, Sigmoid, Softmax };
+const char *actName(Act act);
+std::optional<Act> parseAct(const std::string &name);
+
+enum class PadMode { Valid, Same, Explicit };
+
+struct Padding {
+  PadMode mode = PadMode::Valid;
+  int top = 0, bottom = 0, left = 0, right = 0; // explicit, or resolved by shape inference
+};
+
+/// Where a pool's work is split: `rows` output rows and `cblocks` channel
+/// vectors per tile. Zero means "not planned yet".
+struct TilePlan {
+  int rows = 0;
+  int cblocks = 0;
+};
+
+struct ConvAttrs {
+  int filters = 0;
+  int kh = 1, kw = 1, sh = 1, sw = 1;
+  Padding pad;
+  Act act = Act::Linear; // set by the fusion pass
+  bool useBias = true;
+};
+
+struct PoolAttrs {
+  int kh = 1, kw = 1, sh = 1, sw = 1;
+  Padding pad;
+  TilePlan tile;
+};
+
+struct DenseAttrs {
+  int units = 0;
+  Act act = Act::Linear; // set by the fusion pass
+  bool useBias = true;
+};
+
+struct ActAttrs {
+  Act act = Act::Linear;
+};
+
+using Attrs = std::variant<std::monostate, ConvAttrs, PoolAttrs, DenseAttrs, ActAttrs>;
+
+/// The memory layout of a tensor. HWC is channels-last without a batch axis.
+enum class Layout { Unknown, HWC, Vector };
+const char *layoutName(Layout layout);
+
+struct TensorType {
+  std::vector<int64_t> dims; // empty until shape inference
+  Layout layout = Layout::Unknown;
+  bool known() const { return !dims.empty(); }
+  int64_t elements() const;
+  std::string str() const; // "f32[26, 26, 32]" or "f32[?]"
+};
+
+using ValueId = int;
+
+struct Node {
+  OpKind op = OpKind::Input;
+  std::string name;            // the layer name ("conv2d_1"), also the weight key prefix
+  std::vector<ValueId> inputs; // producers
+  Attrs attrs;
+  TensorType type;
+  SourceLoc loc;
+  bool implicit = false;              // made by the front end for conv2d(activation=...)
+  bool dead = false;                  // removed by a pass; kept so ids stay stable
+  std::vector<std::string> absorbed;  // what fusion folded into this node
+  int64_t offset = -1;                // arena offset in floats, set by memory planning
+  int64_t scratch = -1;               // conv: arena offset of its zero-bordered input copy
+};
+
+struct Graph {
+  std::string name;
+  std::vector<Node> nodes;
+  ValueId input = -1;
+  ValueId output = -1;
+  int64_t arenaFloats = 0; // set by memory planning
+
+  ValueId add(Node node) {
+    nodes.push_back(std::move(node));
+    return (ValueId)nodes.size() - 1;
+  }
+  /// Live nodes that take `id` as an input.
+  std::vector<ValueId> users(ValueId id) const;
+  /// Rewrites every use of `from` (and the graph output) to `to`.
+  void replaceUses(ValueId from, ValueId to);
+};
+
+template <class T> T &attrs(Node &n) { return std::get<T>(n.attrs); }
+template <class T> const T &attrs(const Node &n) { return std::get<T>(n.attrs); }
+
+/// Learnable parameters of a node (weights + bias), from its attributes and input shape.
+int64_t paramCount(const Graph &g, const Node &n);
+/// Floating point operations of a node (a multiply-add counts as two).
+int64_t flopCount(const Graph &g, const Node &n);
+/// Shapes of the node's weights in PyTorch layout: {".weight", [..]}, {".bias", [..]}.
+std::vector<std::pair<std::string, std::vector<int64_t>>> weightShapes(const Graph &g,
+                                                                       const Node &n);
+
+/// Structural checks (inputs defined before use, arity, types where known).
+/// Returns the first broken invariant, or an empty string.
+std::string verify(const Graph &g);
+/// Deterministic text form, one node per line:
+///   %1 = conv2d(%0) {name=conv2d, filters=32, kernel=[3,3], ...} : f32[26, 26, 32]
+std::string printGraph(const Graph &g);
+/// Graphviz DOT; `stage` is shown as the title.
+std::string graphToDot(const Graph &g, const std::string &stage);
+/// The attributes of a node as "k=v, k=v" (shared by the printer and the DOT writer).
+std::string attrString(const Node &n);
+
+} // namespace cnnc

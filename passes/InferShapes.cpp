@@ -1,0 +1,114 @@
+// passes/InferShapes.cpp - output shapes with Keras's rules, and the concrete
+// padding of 'same' windows:
+//   valid: floor((n - f) / s) + 1
+//   same:  ceil(n / s), total padding max((out - 1) * s + f - n, 0), the odd
+//          row/column at the bottom/right (TensorFlow's rule).
+// A shape that cannot work (a kernel larger than its padded input, a dense on
+// an image) is an error at the layer's source location.
+#include "passes/Passes.h"
+
+namespace cnnc {
+
+/// Largest tensor cnnc accepts, in elements (keeps every offset in 32 bits' reach).
+constexpr int64_t MaxElements = int64_t(1) << 31;
+
+int64_t windowOutput(int64_t in, int k, int s, PadMode mode, int padBefore, int padAfter) {
+  if (mode == PadMode::Same)
+    return (in + s - 1) / s;
+  int64_t span = in + padBefore + padAfter - k;
+  return span < 0 ? 0 : span / s + 1;
+}
+
+static void resolveSame(Padding &p, int64_t h, int64_t w, int kh, int kw, int sh, int sw) {
+  if (p.mode != PadMode::Same)
+    return;
+  auto split = [](int64_t n, int k, int s, int &before, int &after) {
+    int64_t out = (n + s - 1) / s;
+    int64_t total = std::max<int64_t>((out - 1) * s + k - n, 0);
+    before = (int)(total / 2);
+    after = (int)(total - total / 2);
+  };
+  split(h, kh, sh, p.top, p.bottom);
+  split(w, kw, sw, p.left, p.right);
+}
+
+static bool window(Node &n, const TensorType &in, Padding &pad, int kh, int kw, int sh, int sw,
+                   const char *what, Diag &diag) {
+  if (in.dims.size() != 3) {
+    diag.error(n.loc, std::string(opName(n.op)) + " needs an image f32[H, W, C], got " + in.str());
+    return false;
+  }
+  resolveSame(pad, in.dims[0], in.dims[1], kh, kw, sh, sw);
+  int64_t oh = windowOutput(in.dims[0], kh, sh, pad.mode, pad.top, pad.bottom);
+  int64_t ow = windowOutput(in.dims[1], kw, sw, pad.mode, pad.left, pad.right);
+  if (oh < 1 || ow < 1) {
+    std::string padded = pad.mode == PadMode::Valid ? "" : " padded";
+    diag.error(n.loc, std::string("a ") + std::to_string(kh) + "x" + std::to_string(kw) + " " + what +
+                          " does not fit the" + padded + " " + std::to_string(in.dims[0] + pad.top + pad.bottom) +
+                          "x" + std::to_string(in.dims[1] + pad.left + pad.right) + " input of " + opName(n.op) +
+                          " '" + n.name + "'");
+    return false;
+  }
+  n.type.dims = {oh, ow, in.dims[2]};
+  return true;
+}
+
+static bool inferNode(Graph &g, Node &n, Diag &diag) {
+  const TensorType in = n.inputs.empty() ? TensorType{} : g.nodes[n.inputs[0]].type;
+  switch (n.op) {
+  case OpKind::Input:
+    return n.type.known();
+  case OpKind::Conv2D: {
+    ConvAttrs &a = attrs<ConvAttrs>(n);
+    if (!window(n, in, a.pad, a.kh, a.kw, a.sh, a.sw, "kernel", diag))
+      return false;
+    n.type.dims[2] = a.filters;
+    return true;
+  }
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D: {
+    PoolAttrs &a = attrs<PoolAttrs>(n);
+    return window(n, in, a.pad, a.kh, a.kw, a.sh, a.sw, "pool window", diag);
+  }
+  case OpKind::Flatten:
+    n.type.dims = {in.elements()};
+    return true;
+  case OpKind::Dense:
+    if (in.dims.size() != 1) {
+      diag.error(n.loc, "dense needs a vector input, got " + in.str() + "; add flatten() before it");
+      return false;
+    }
+    n.type.dims = {attrs<DenseAttrs>(n).units};
+    return true;
+  case OpKind::Activation:
+    n.type.dims = in.dims;
+    return true;
+  }
+  return false;
+}
+
+bool inferShapes(Graph &g, Diag &diag) {
+  for (Node &n : g.nodes) {
+    if (n.dead)
+      continue;
+    if (!inferNode(g, n, diag))
+      return false;
+    if (n.type.elements() > MaxElements) {
+      diag.error(n.loc, "'" + n.name + "' would produce " + n.type.str() + ", more than " +
+                            std::to_string(MaxElements) + " elements");
+      return false;
+    }
+    for (auto &[key, shape] : weightShapes(g, n)) {
+      int64_t count = 1;
+      for (int64_t d : shape)
+        count = d > 0 && count > MaxElements / d ? MaxElements + 1 : count * d;
+      if (count > MaxElements) {
+        diag.error(n.loc, "'" + key + "' would hold more than " + std::to_string(MaxElements) + " weights");
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+} // namespace cnnc

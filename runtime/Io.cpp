@@ -1,0 +1,521 @@
+// runtime/Io.cpp - safetensors and .npy readers and writers.
+//
+// These files come from strangers: every field is checked before it is used, sizes are
+// checked for overflow before any allocation, and every problem is a cnnc::Error that
+// names the file (and the tensor key), never a crash or a silent misread.
+#include "runtime/Io.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <set>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cnnc {
+
+static_assert(std::endian::native == std::endian::little,
+              "safetensors and '<f4' .npy data are little-endian; this reader copies bytes as is");
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr uint64_t kMaxSafetensorsHeader = 100'000'000; // As the reference implementation.
+constexpr int kMaxJsonDepth = 32;                       // A valid header nests 3 deep.
+constexpr int64_t kMaxElements = std::numeric_limits<int64_t>::max() / 4;
+
+// ---- Shared helpers --------------------------------------------------------------------------
+
+[[noreturn]] void fail(const std::string &name, const std::string &message) {
+  throw Error(name + ": " + message);
+}
+
+/// Text from a file, made safe to print: control and non-ASCII bytes become \xNN.
+std::string printable(std::string_view text, std::size_t maxLength = 200) {
+  std::string out;
+  for (unsigned char c : text.substr(0, maxLength)) {
+    char escaped[8];
+    std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+    out += (c >= 0x20 && c < 0x7f) ? std::string(1, static_cast<char>(c)) : escaped;
+  }
+  if (text.size() > maxLength)
+    out += "...";
+  return out;
+}
+
+std::string quote(std::string_view key) { return "'" + printable(key) + "'"; }
+
+std::string readFile(const std::string &path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE *)> file(std::fopen(path.c_str(), "rb"),
+                                                        &std::fclose);
+  if (!file)
+    fail(path, std::string("cannot open file: ") + std::strerror(errno));
+  std::string bytes;
+  std::vector<char> buffer(1 << 16);
+  std::size_t count;
+  while ((count = std::fread(buffer.data(), 1, buffer.size(), file.get())) > 0)
+    bytes.append(buffer.data(), count);
+  if (std::ferror(file.get()))
+    fail(path, std::string("cannot read file: ") + std::strerror(errno));
+  return bytes;
+}
+
+void writeFile(const std::string &path, const std::string &bytes) {
+  std::FILE *file = std::fopen(path.c_str(), "wb");
+  if (!file)
+    fail(path, std::string("cannot open file for writing: ") + std::strerror(errno));
+  errno = 0;
+  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
+  int writeErrno = errno;
+  ok = (std::fclose(file) == 0) && ok;
+  if (!ok)
+    fail(path, std::string("cannot write file: ") + std::strerror(writeErrno ? writeErrno : errno));
+}
+
+uint64_t loadLittleEndian(const std::string &bytes, std::size_t offset, int width) {
+  uint64_t value = 0;
+  for (int i = width - 1; i >= 0; --i)
+    value = (value << 8) | static_cast<unsigned char>(bytes[offset + i]);
+  return value;
+}
+
+void storeLittleEndian(std::string &out, uint64_t value, int width) {
+  for (int i = 0; i < width; ++i)
+    out += static_cast<char>((value >> (8 * i)) & 0xff);
+}
+
+/// Bytes of a tensor of this shape; throws (with `context`) on a bad or huge shape.
+uint64_t shapeBytes(const Shape &shape, const std::string &context) {
+  int64_t count;
+  try {
+    count = numElements(shape);
+  } catch (const Error &e) {
+    throw Error(context + e.what());
+  }
+  if (count > kMaxElements)
+    throw Error(context + "shape " + shapeToString(shape) + " is too large (byte size overflows)");
+  return static_cast<uint64_t>(count) * 4;
+}
+
+Tensor tensorFromBytes(Shape shape, const char *bytes) {
+  Tensor tensor(std::move(shape));
+  if (tensor.size() > 0)
+    std::memcpy(tensor.data(), bytes, static_cast<std::size_t>(tensor.size()) * sizeof(float));
+  return tensor;
+}
+
+void appendTensorBytes(std::string &out, const Tensor &tensor) {
+  if (tensor.size() > 0)
+    out.append(reinterpret_cast<const char *>(tensor.data()),
+               static_cast<std::size_t>(tensor.size()) * sizeof(float));
+}
+
+// ---- safetensors -----------------------------------------------------------------------------
+
+struct Entry {
+  std::string key;
+  Shape shape;
+  uint64_t begin = 0, end = 0;
+};
+
+/// Parses the JSON header, rejecting duplicate keys (at any level) and absurd nesting.
+json parseHeader(std::string_view text, const std::string &name) {
+  std::vector<std::set<std::string>> openObjects;
+  std::string duplicate;
+  auto callback = [&](int depth, json::parse_event_t event, json &parsed) {
+    if (depth > kMaxJsonDepth)
+      fail(name,
+           "header is nested too deeply (more than " + std::to_string(kMaxJsonDepth) + " levels)");
+    if (event == json::parse_event_t::object_start) {
+      openObjects.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      openObjects.pop_back();
+    } else if (event == json::parse_event_t::key && !openObjects.empty()) {
+      const auto &key = parsed.get_ref<const std::string &>();
+      if (!openObjects.back().insert(key).second && duplicate.empty())
+        duplicate = key;
+    }
+    return true;
+  };
+  json header;
+  try {
+    header = json::parse(text.begin(), text.end(), callback);
+  } catch (const json::exception &e) {
+    std::string what = e.what();
+    if (auto pos = what.find("] "); what.starts_with("[json.exception") && pos != what.npos)
+      what = what.substr(pos + 2);
+    fail(name, "header is not valid JSON: " + printable(what, 300));
+  }
+  if (!duplicate.empty())
+    fail(name, "header has duplicate key " + quote(duplicate));
+  if (!header.is_object())
+    fail(name, "header is not a JSON object");
+  return header;
+}
+
+/// Why a JSON value is not a non-negative integer, or null when it is one.
+const char *notACount(const json &value) {
+  if (value.is_number_unsigned())
+    return nullptr;
+  return value.is_number_integer() ? "is negative" : "is not an integer";
+}
+
+const json &field(const json &entry, const char *key, const std::string &context) {
+  auto it = entry.find(key);
+  if (it == entry.end())
+    throw Error(context + "missing '" + key + "'");
+  return *it;
+}
+
+Shape parseShape(const json &value, const std::string &context) {
+  if (!value.is_array())
+    throw Error(context + "'shape' must be an array of non-negative integers");
+  Shape shape;
+  for (const json &dim : value) {
+    if (const char *why = notACount(dim))
+      throw Error(context + "shape dimension " + printable(dim.dump(), 40) + " " + why);
+    auto count = dim.get<uint64_t>();
+    if (count > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      throw Error(context + "shape dimension " + std::to_string(count) + " is too large");
+    shape.push_back(static_cast<int64_t>(count));
+  }
+  return shape;
+}
+
+std::pair<uint64_t, uint64_t> parseOffsets(const json &value, const std::string &context) {
+  const std::string expected = "'data_offsets' must be an array of two non-negative integers";
+  if (!value.is_array() || value.size() != 2 || notACount(value[0]) || notACount(value[1]))
+    throw Error(context + expected + ", got " + printable(value.dump(), 80));
+  return {value[0].get<uint64_t>(), value[1].get<uint64_t>()};
+}
+
+std::string offsetsText(uint64_t begin, uint64_t end) {
+  return "[" + std::to_string(begin) + ", " + std::to_string(end) + "]";
+}
+
+Entry parseEntry(const std::string &key, const json &value, uint64_t dataSize,
+                 const std::string &name) {
+  const std::string context = name + ": tensor " + quote(key) + ": ";
+  if (!value.is_object())
+    throw Error(context + "entry must be a JSON object");
+  const json &dtype = field(value, "dtype", context);
+  if (!dtype.is_string())
+    throw Error(context + "'dtype' must be a string");
+  if (dtype.get_ref<const std::string &>() != "F32")
+    throw Error(context + "unsupported dtype " + printable(dtype.get_ref<const std::string &>()) +
+                " (only F32 is supported)");
+  Entry entry{key, parseShape(field(value, "shape", context), context), 0, 0};
+  uint64_t bytes = shapeBytes(entry.shape, context);
+  std::tie(entry.begin, entry.end) = parseOffsets(field(value, "data_offsets", context), context);
+  const std::string offsets = "data_offsets " + offsetsText(entry.begin, entry.end);
+  if (entry.begin > entry.end)
+    throw Error(context + offsets + " are reversed (begin > end)");
+  if (entry.end > dataSize)
+    throw Error(context + offsets + " extend past the end of the data section (" +
+                std::to_string(dataSize) + " bytes)");
+  if (entry.end - entry.begin != bytes)
+    throw Error(context + offsets + " do not match dtype F32 and shape " +
+                shapeToString(entry.shape) + " (" + std::to_string(bytes) + " bytes)");
+  return entry;
+}
+
+/// Rejects tensors whose byte ranges share a byte. Holes between tensors are allowed.
+void checkOverlaps(std::vector<Entry> entries, const std::string &name) {
+  std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
+    return std::tie(a.begin, a.end) < std::tie(b.begin, b.end);
+  });
+  const Entry *last = nullptr; // The non-empty entry reaching furthest so far.
+  for (const Entry &entry : entries) {
+    if (entry.begin == entry.end)
+      continue;
+    if (last && entry.begin < last->end)
+      fail(name, "tensors " + quote(last->key) + " " + offsetsText(last->begin, last->end) +
+                     " and " + quote(entry.key) + " " + offsetsText(entry.begin, entry.end) +
+                     " overlap");
+    if (!last || entry.end > last->end)
+      last = &entry;
+  }
+}
+
+// ---- .npy ------------------------------------------------------------------------------------
+
+struct NpyHeader {
+  std::string descr;
+  bool fortranOrder = false;
+  Shape shape;
+};
+
+/// Parses the python-literal header dict, e.g.
+///   {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
+/// It accepts exactly the keys 'descr' (a string), 'fortran_order' (True/False) and 'shape'
+/// (a tuple of non-negative ints), each once, in any order, then only whitespace.
+class NpyDictParser {
+public:
+  NpyDictParser(std::string_view text, const std::string &name) : text_(text), name_(name) {}
+
+  NpyHeader parse() {
+    NpyHeader header;
+    std::set<std::string> seen;
+    expect('{', "'{' to start the header dict");
+    while (!consume('}')) {
+      std::string key = parseString();
+      if (!seen.insert(key).second)
+        error("duplicate key " + quote(key));
+      expect(':', "':' after a key");
+      if (key == "descr")
+        header.descr = parseString();
+      else if (key == "fortran_order")
+        header.fortranOrder = parseBool();
+      else if (key == "shape")
+        header.shape = parseTuple();
+      else
+        error("unexpected key " + quote(key));
+      if (!consume(',')) {
+        expect('}', "',' or '}' after a value");
+        break;
+      }
+    }
+    skipSpace();
+    if (pos_ != text_.size())
+      error("unexpected text after the header dict");
+    for (const char *key : {"descr", "fortran_order", "shape"})
+      if (!seen.count(key))
+        error(std::string("missing key '") + key + "'");
+    return header;
+  }
+
+private:
+  [[noreturn]] void error(const std::string &message) const {
+    fail(name_, "bad .npy header: " + message + " (at header offset " + std::to_string(pos_) + ")");
+  }
+
+  /// The next character, or '\0' at the end (a NUL in the text matches nothing either).
+  char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+  bool atDigit() const { return peek() >= '0' && peek() <= '9'; }
+
+  void skipSpace() {
+    while (peek() != '\0' && std::string_view(" \t\r\n").find(peek()) != std::string_view::npos)
+      ++pos_;
+  }
+
+  bool consume(char c) {
+    skipSpace();
+    if (peek() != c || c == '\0')
+      return false;
+    ++pos_;
+    return true;
+  }
+
+  void expect(char c, const char *what) {
+    if (!consume(c))
+      error(std::string("expected ") + what);
+  }
+
+  std::string parseString() {
+    skipSpace();
+    if (peek() != '\'' && peek() != '"')
+      error("expected a quoted string");
+    char quote = text_[pos_++];
+    std::string value;
+    while (pos_ < text_.size() && text_[pos_] != quote) {
+      if (text_[pos_] == '\\' && pos_ + 1 < text_.size())
+        ++pos_;
+      value += text_[pos_++];
+    }
+    if (pos_ >= text_.size())
+      error("unterminated string");
+    ++pos_;
+    return value;
+  }
+
+  bool parseBool() {
+    skipSpace();
+    for (std::string_view word : {"True", "False"}) {
+      if (text_.substr(pos_, word.size()) == word) {
+        pos_ += word.size();
+        return word == "True";
+      }
+    }
+    error("expected True or False");
+  }
+
+  int64_t parseDim() {
+    skipSpace();
+    if (peek() == '-')
+      error("negative dimension in shape");
+    if (!atDigit())
+      error("expected an integer dimension in shape");
+    int64_t value = 0;
+    for (; atDigit(); ++pos_) {
+      int digit = text_[pos_] - '0';
+      if (value > (std::numeric_limits<int64_t>::max() - digit) / 10)
+        error("dimension too large in shape");
+      value = value * 10 + digit;
+    }
+    if (peek() == 'L' || peek() == 'l')
+      ++pos_; // Python 2 long literal, as old numpy wrote it.
+    return value;
+  }
+
+  Shape parseTuple() {
+    expect('(', "'(' to start the shape tuple");
+    Shape shape;
+    while (!consume(')')) {
+      shape.push_back(parseDim());
+      if (!consume(',')) {
+        expect(')', "',' or ')' in the shape tuple");
+        break;
+      }
+    }
+    return shape;
+  }
+
+  std::string_view text_;
+  const std::string &name_;
+  std::size_t pos_ = 0;
+};
+
+std::string shapeTuple(const Shape &shape) {
+  if (shape.size() == 1)
+    return "(" + std::to_string(shape[0]) + ",)";
+  std::string text = shapeToString(shape);
+  text.front() = '(';
+  text.back() = ')';
+  return text;
+}
+
+} // namespace
+
+// ---- Public API ------------------------------------------------------------------------------
+
+WeightMap parseSafetensors(const std::string &bytes, const std::string &name) {
+  if (bytes.size() < 8)
+    fail(name, "file is too short (" + std::to_string(bytes.size()) +
+                   " bytes) to be safetensors: it needs an 8-byte header length");
+  uint64_t headerSize = loadLittleEndian(bytes, 0, 8);
+  if (headerSize > kMaxSafetensorsHeader)
+    fail(name, "header length " + std::to_string(headerSize) + " is absurdly large (limit " +
+                   std::to_string(kMaxSafetensorsHeader) + " bytes); is this a safetensors file?");
+  if (headerSize > bytes.size() - 8)
+    fail(name, "header length " + std::to_string(headerSize) +
+                   " extends past the end of the file (" + std::to_string(bytes.size()) +
+                   " bytes)");
+  json header = parseHeader(std::string_view(bytes).substr(8, headerSize), name);
+  const uint64_t dataStart = 8 + headerSize;
+  const uint64_t dataSize = bytes.size() - dataStart;
+
+  std::vector<Entry> entries;
+  for (const auto &[key, value] : header.items()) {
+    if (key != "__metadata__")
+      entries.push_back(parseEntry(key, value, dataSize, name));
+  }
+  checkOverlaps(entries, name);
+
+  WeightMap weights;
+  for (Entry &entry : entries)
+    weights.emplace(
+        entry.key, tensorFromBytes(std::move(entry.shape), bytes.data() + dataStart + entry.begin));
+  return weights;
+}
+
+WeightMap readSafetensors(const std::string &path) {
+  return parseSafetensors(readFile(path), path);
+}
+
+void writeSafetensors(const std::string &path, const WeightMap &weights) {
+  json header = json::object();
+  uint64_t offset = 0;
+  for (const auto &[key, tensor] : weights) { // std::map: keys in sorted order.
+    if (key == "__metadata__")
+      fail(path, "cannot write a tensor named '__metadata__' (the name is reserved)");
+    uint64_t bytes = static_cast<uint64_t>(tensor.size()) * sizeof(float);
+    header[key] = {
+        {"dtype", "F32"}, {"shape", tensor.shape()}, {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text;
+  try {
+    text = header.dump();
+  } catch (const json::exception &e) {
+    fail(path, std::string("cannot write the header: a key is not valid UTF-8 (") + e.what() + ")");
+  }
+  text.append((8 - text.size() % 8) % 8, ' '); // Keeps the data 8-byte aligned in the file.
+
+  std::string out;
+  out.reserve(8 + text.size() + offset);
+  storeLittleEndian(out, text.size(), 8);
+  out += text;
+  for (const auto &entry : weights)
+    appendTensorBytes(out, entry.second);
+  writeFile(path, out);
+}
+
+Tensor parseNpy(const std::string &bytes, const std::string &name) {
+  static constexpr std::string_view magic = "\x93NUMPY";
+  if (bytes.size() < 12) // Magic, version, header length and at least "{}".
+    fail(name, "file is too short (" + std::to_string(bytes.size()) + " bytes) to be a .npy array");
+  if (std::string_view(bytes).substr(0, magic.size()) != magic)
+    fail(name, "not a .npy file (bad magic; expected \"\\x93NUMPY\")");
+  const int major = static_cast<unsigned char>(bytes[6]);
+  const int minor = static_cast<unsigned char>(bytes[7]);
+  if (minor != 0 || major < 1 || major > 3)
+    fail(name, "unsupported .npy version " + std::to_string(major) + "." + std::to_string(minor) +
+                   " (only 1.0, 2.0 and 3.0 are supported)");
+  const std::size_t lengthWidth = major == 1 ? 2 : 4;
+  const uint64_t headerSize = loadLittleEndian(bytes, 8, static_cast<int>(lengthWidth));
+  const uint64_t headerStart = 8 + lengthWidth;
+  if (headerSize > bytes.size() - headerStart)
+    fail(name, "header length " + std::to_string(headerSize) +
+                   " extends past the end of the file (" + std::to_string(bytes.size()) +
+                   " bytes)");
+
+  auto text = std::string_view(bytes).substr(headerStart, headerSize);
+  NpyHeader header = NpyDictParser(text, name).parse();
+  if (header.descr != "<f4")
+    fail(name, "unsupported dtype " + quote(header.descr) + " (only '<f4' float32 is supported)");
+  if (header.fortranOrder)
+    fail(name, "fortran_order True is not supported (save a C-contiguous array, e.g. with "
+               "numpy.ascontiguousarray)");
+  const uint64_t expected = shapeBytes(header.shape, name + ": ");
+  const uint64_t actual = bytes.size() - headerStart - headerSize;
+  const std::string what =
+      "shape " + shapeToString(header.shape) + " needs " + std::to_string(expected) + " data bytes";
+  if (actual < expected)
+    fail(name, "truncated: " + what + ", the file has " + std::to_string(actual));
+  if (actual > expected)
+    fail(name, std::to_string(actual - expected) + " trailing bytes: " + what + ", the file has " +
+                   std::to_string(actual));
+  return tensorFromBytes(std::move(header.shape), bytes.data() + headerStart + headerSize);
+}
+
+Tensor readNpy(const std::string &path) { return parseNpy(readFile(path), path); }
+
+void writeNpy(const std::string &path, const Tensor &tensor) {
+  std::string header =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeTuple(tensor.shape()) + ", }";
+  // Version 1.0 has a 2-byte header length; only an absurd rank needs 2.0's 4 bytes.
+  const bool version1 = header.size() + 64 <= 0xffff;
+  const std::size_t preamble = version1 ? 10 : 12;
+  // Pad with spaces so that magic + version + length + header is a multiple of 64 bytes,
+  // the header ending in '\n' as numpy writes it.
+  header.append((64 - (preamble + header.size() + 1) % 64) % 64, ' ');
+  header += '\n';
+
+  std::string out = "\x93NUMPY";
+  out += static_cast<char>(version1 ? 1 : 2);
+  out += '\0';
+  storeLittleEndian(out, header.size(), version1 ? 2 : 4);
+  out += header;
+  appendTensorBytes(out, tensor);
+  writeFile(path, out);
+}
+
+} // namespace cnnc

@@ -1,0 +1,11 @@
+# `cnnc summary examples/seed/alexnet.cnn` shows the notes' shapes and total.
+execute_process(COMMAND ${CNNC} summary ${SRC}/examples/seed/alexnet.cnn OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cnnc summary failed (${rc}):\n${out}")
+endif()
+foreach(want "(None, 55, 55, 96)" "(None, 6, 6, 256)" "(None, 9216)" "Total params: 62,378,344")
+  string(FIND "${out}" "${want}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "missing '${want}' in:\n${out}")
+  endif()
+endforeach()

@@ -1,0 +1,164 @@
+// tools/cnnc/main.cpp - the command-line driver: thin glue over the C++ API.
+#include "cnnc/cnnc.h"
+#include "runtime/Io.h"
+#include "runtime/Random.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <numeric>
+
+namespace {
+
+struct Common {
+  std::string model, dumpGraph, target = "host", printAfter;
+  bool printAfterAll = false;
+};
+
+cnnc::Model compile(const Common &c) {
+  cnnc::Options o;
+  o.target = cnnc::parseTarget(c.target);
+  o.dumpGraphDir = c.dumpGraph;
+  if (!c.printAfter.empty())
+    o.printAfter.push_back(c.printAfter);
+  o.printAfterAll = c.printAfterAll;
+  o.printStream = &std::cout;
+  return cnnc::Model::compileFile(c.model, o);
+}
+
+void printOutput(const cnnc::Tensor &y) {
+  std::printf("output %s\n", cnnc::shapeToString(y.shape()).c_str());
+  const int64_t n = y.size();
+  int64_t rank = 0;
+  for (int64_t d : y.shape())
+    rank += d > 1;
+  if (rank <= 1) {
+    for (int64_t i = 0; i < n; ++i)
+      std::printf("%s%.6g", i ? (i % 10 ? " " : "\n") : "", y[i]);
+    std::printf("\n");
+    std::vector<int64_t> idx(n);
+    std::iota(idx.begin(), idx.end(), 0);
+    int64_t k = std::min<int64_t>(5, n);
+    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) { return y[a] > y[b]; });
+    std::printf("top-%lld:\n", (long long)k);
+    for (int64_t i = 0; i < k; ++i)
+      std::printf("  class %lld  %.6f\n", (long long)idx[i], y[idx[i]]);
+  } else {
+    std::printf("first values:");
+    for (int64_t i = 0; i < std::min<int64_t>(n, 8); ++i)
+      std::printf(" %.6g", y[i]);
+    std::printf("\n");
+  }
+}
+
+cnnc::Tensor randomInput(const cnnc::Shape &shape, uint64_t seed) {
+  cnnc::Tensor x = cnnc::randomTensor(shape, seed, "input", 1.0);
+  for (int64_t i = 0; i < x.size(); ++i)
+    x[i] = 0.5f * (x[i] + 1.f); // [0, 1), like an image scaled to unit range
+  return x;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"cnnc - compiles convolutional networks written in the .cnn DSL to native SIMD code\n"
+               "(LLVM ORC JIT, specialised to every layer's shapes).\n\n"
+               "  cnnc summary MODEL                      Keras-style layer table\n"
+               "  cnnc run MODEL --random-weights 1 --input x.npy [--output y.npy]\n"
+               "  cnnc bench MODEL [--runs N]              compile time, median latency, GFLOP/s\n"
+               "  cnnc --dump-graph DIR MODEL              one Graphviz file per compiler stage\n",
+               "cnnc"};
+  app.set_help_all_flag("--help-all", "Print help for every subcommand");
+  Common c;
+  app.add_option("--dump-graph", c.dumpGraph, "Write DIR/NN-<stage>.dot for every compiler stage")->type_name("DIR");
+  app.add_option("--target", c.target, "Instruction set: host (default), avx512, avx2, sse4")->type_name("ISA");
+  app.add_option("--print-after", c.printAfter,
+                 "Print the IR after this pass: parsed, infer-shapes, fuse-activation, tile-pooling, plan-memory")
+      ->type_name("PASS");
+  app.add_flag("--print-after-all", c.printAfterAll, "Print the IR after every pass");
+  app.add_option("model", c.model, "The .cnn model (with only --dump-graph/--print-after: compile it and stop)");
+
+  CLI::App *summary = app.add_subcommand("summary", "Print the Keras-style summary: layers, output shapes, parameters");
+  summary->add_option("model", c.model, "The .cnn model")->required();
+
+  CLI::App *run = app.add_subcommand("run", "Compile the model, load weights, run it on an input and print the output");
+  run->add_option("model", c.model, "The .cnn model")->required();
+  std::string weights, input, output, saveWeights;
+  int64_t seed = -1, inputSeed = -1;
+  auto *wOpt = run->add_option("--weights", weights, "Weights (.safetensors, PyTorch names and layouts)")->type_name("FILE");
+  auto *sOpt = run->add_option("--random-weights", seed, "Use deterministic random weights from SEED")->type_name("SEED");
+  wOpt->excludes(sOpt);
+  auto *iOpt = run->add_option("--input", input, "Input array (.npy, float32, [H, W, C] or [1, H, W, C])")->type_name("FILE");
+  auto *riOpt = run->add_option("--random-input", inputSeed, "Use a random input in [0, 1) from SEED")->type_name("SEED");
+  iOpt->excludes(riOpt);
+  run->add_option("--output", output, "Write the output to this .npy file")->type_name("FILE");
+  run->add_option("--save-weights", saveWeights, "Write the weights used to this .safetensors file")->type_name("FILE");
+
+  CLI::App *bench = app.add_subcommand("bench", "Compile and time the model on random weights and input");
+  bench->add_option("model", c.model, "The .cnn model")->required();
+  int runs = 50;
+  bench->add_option("--runs", runs, "Timed runs (after 3 warm-up runs); the median is reported")->check(CLI::Range(1, 1000000));
+
+  for (CLI::App *sub : {summary, run, bench})
+    sub->fallthrough();
+  app.require_subcommand(0, 1);
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (app.got_subcommand(summary)) {
+      std::cout << compile(c).summary();
+    } else if (app.got_subcommand(run)) {
+      if (weights.empty() && seed < 0)
+        throw cnnc::Error("run needs --weights FILE or --random-weights SEED");
+      if (input.empty() && inputSeed < 0)
+        throw cnnc::Error("run needs --input FILE.npy or --random-input SEED");
+      cnnc::Model m = compile(c);
+      cnnc::WeightMap used;
+      if (!weights.empty())
+        m.loadWeights(weights);
+      else
+        used = m.randomWeights((uint64_t)seed);
+      if (!saveWeights.empty())
+        cnnc::writeSafetensors(saveWeights, weights.empty() ? used : cnnc::readSafetensors(weights));
+      cnnc::Tensor x = input.empty() ? randomInput(m.inputShape(), (uint64_t)inputSeed) : cnnc::readNpy(input);
+      cnnc::Tensor y = m.run(x);
+      printOutput(y);
+      if (!output.empty())
+        cnnc::writeNpy(output, y);
+    } else if (app.got_subcommand(bench)) {
+      cnnc::Model m = compile(c);
+      std::printf("compile %.3f s\n", m.compileSeconds());
+      m.randomWeights(1);
+      cnnc::Tensor x = randomInput(m.inputShape(), 1);
+      for (int i = 0; i < 3; ++i)
+        m.run(x);
+      std::vector<double> ms;
+      for (int i = 0; i < runs; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        m.run(x);
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      }
+      std::sort(ms.begin(), ms.end());
+      double med = ms[ms.size() / 2];
+      std::printf("median %.3f ms  (min %.3f, max %.3f, %d runs)  %.2f GFLOP/s  (%.3f GFLOP per run)\n", med,
+                  ms.front(), ms.back(), runs, m.flops() / (med * 1e6), m.flops() / 1e9);
+    } else if (!c.model.empty()) {
+      compile(c);
+      if (!c.dumpGraph.empty())
+        std::printf("wrote the stage graphs of %s to %s/\n", c.model.c_str(), c.dumpGraph.c_str());
+    } else {
+      std::cout << app.help();
+      return 1;
+    }
+  } catch (const cnnc::Error &e) {
+    std::string msg = e.what();
+    if (msg.find("error:") == std::string::npos)
+      msg = "cnnc: error: " + msg;
+    std::cerr << msg << (msg.empty() || msg.back() != '\n' ? "\n" : "");
+    return 1;
+  }
+  return 0;
+}
