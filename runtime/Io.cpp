@@ -406,8 +406,8 @@ WeightMap parseSafetensors(const std::string &bytes, const std::string &name) {
                    std::to_string(kMaxSafetensorsHeader) + " bytes); is this a safetensors file?");
   if (headerSize > bytes.size() - 8)
     fail(name, "header length " + std::to_string(headerSize) +
-                   " extends past the end of the file (" + std::to_string(bytes.size()) +
-                   " bytes)");
+                   " extends past the end of the file (8 + " + std::to_string(headerSize) + " > " +
+                   std::to_string(bytes.size()) + " bytes)");
   json header = parseHeader(std::string_view(bytes).substr(8, headerSize), name);
   const uint64_t dataStart = 8 + headerSize;
   const uint64_t dataSize = bytes.size() - dataStart;
@@ -474,8 +474,8 @@ Tensor parseNpy(const std::string &bytes, const std::string &name) {
   const uint64_t headerStart = 8 + lengthWidth;
   if (headerSize > bytes.size() - headerStart)
     fail(name, "header length " + std::to_string(headerSize) +
-                   " extends past the end of the file (" + std::to_string(bytes.size()) +
-                   " bytes)");
+                   " extends past the end of the file (" + std::to_string(headerStart) + " + " +
+                   std::to_string(headerSize) + " > " + std::to_string(bytes.size()) + " bytes)");
 
   auto text = std::string_view(bytes).substr(headerStart, headerSize);
   NpyHeader header = NpyDictParser(text, name).parse();
@@ -491,8 +491,7 @@ Tensor parseNpy(const std::string &bytes, const std::string &name) {
   if (actual < expected)
     fail(name, "truncated: " + what + ", the file has " + std::to_string(actual));
   if (actual > expected)
-    fail(name, std::to_string(actual - expected) + " trailing bytes: " + what + ", the file has " +
-                   std::to_string(actual));
+    fail(name, "trailing bytes: " + what + ", the file has " + std::to_string(actual));
   return tensorFromBytes(std::move(header.shape), bytes.data() + headerStart + headerSize);
 }
 

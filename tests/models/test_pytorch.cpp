@@ -1,0 +1,67 @@
+// tests/models/test_pytorch.cpp - every seed model against PyTorch: the
+// fixtures (input, expected output, and either a weights file or the seed of
+// the shared random generator) are made by scripts/make_fixtures.py.
+#include "cnnc/cnnc.h"
+#include "runtime/Io.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+
+namespace {
+
+std::string src(const std::string &rel) { return std::string(CNNC_SOURCE_DIR) + "/" + rel; }
+
+void checkFixture(const std::string &name, cnnc::Target target) {
+  std::ifstream f(src("tests/fixtures/fixtures.json"));
+  REQUIRE(f);
+  nlohmann::json all = nlohmann::json::parse(f);
+  REQUIRE(all.contains(name));
+  const nlohmann::json &fx = all[name];
+  cnnc::Options opts;
+  opts.target = target;
+  cnnc::Model m = cnnc::Model::compileFile(src(fx["model"]), opts);
+  if (fx["weights"].is_null())
+    m.randomWeights(fx["seed"].get<uint64_t>());
+  else
+    m.loadWeights(src(fx["weights"]));
+  cnnc::Tensor x = cnnc::readNpy(src(fx["input"]));
+  cnnc::Tensor want = cnnc::readNpy(src(fx["expected"]));
+  cnnc::Tensor got = m.run(x);
+  REQUIRE(got.shape() == want.shape());
+  double maxErr = 0, sum = 0;
+  for (int64_t i = 0; i < got.size(); ++i) {
+    maxErr = std::max(maxErr, (double)std::fabs(got[i] - want[i]));
+    sum += got[i];
+  }
+  INFO(name << " max abs error " << maxErr);
+  CHECK(maxErr <= 1e-5);
+  CHECK(std::fabs(sum - 1.0) < 1e-4); // every seed model ends in a softmax
+}
+
+} // namespace
+
+TEST_CASE("seed models match PyTorch on the host target", "[models]") {
+  for (const char *name : {"mnist_valid", "mnist_same", "mnist_strided", "mnist_pool", "lenet", "alexnet"}) {
+    SECTION(name) { checkFixture(name, cnnc::Target::Host); }
+  }
+}
+
+TEST_CASE("seed models match PyTorch on the forced AVX2 target", "[models]") {
+  for (const char *name : {"mnist_valid", "mnist_same", "mnist_strided", "mnist_pool", "lenet", "alexnet"}) {
+    SECTION(name) { checkFixture(name, cnnc::Target::AVX2); }
+  }
+}
+
+TEST_CASE("a weights file with a wrong shape is rejected naming the key", "[models]") {
+  cnnc::Model m = cnnc::Model::compileFile(src("examples/seed/lenet.cnn"));
+  cnnc::WeightMap w = cnnc::readSafetensors(src("tests/fixtures/lenet/weights.safetensors"));
+  w["conv2d.weight"] = cnnc::Tensor({6, 1, 3, 3});
+  REQUIRE_THROWS_WITH(m.loadWeights(w), Catch::Contains("weight 'conv2d.weight' has shape [6, 1, 3, 3], expected [6, 1, 5, 5]"));
+  w.erase("probs.bias");
+  REQUIRE_THROWS_WITH(m.loadWeights(w), Catch::Contains("missing weight 'probs.bias'"));
+  cnnc::Tensor x({32, 32, 1});
+  REQUIRE_THROWS_WITH(m.run(x), Catch::Contains("has no weights"));
+}
