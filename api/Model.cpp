@@ -78,13 +78,25 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
     throw Error(diag.text());
   CodegenOptions cg;
   cg.target = selectTarget(opts.target);
+  std::string llvmIR, assembly;
+  if (!opts.dumpLLVMPath.empty())
+    cg.llvmIR = &llvmIR;
+  if (!opts.dumpAsmPath.empty())
+    cg.assembly = &assembly;
   impl->jit = compileGraph(impl->graph, cg);
+  if (!opts.dumpLLVMPath.empty())
+    writeFile(opts.dumpLLVMPath, llvmIR);
+  if (!opts.dumpAsmPath.empty())
+    writeFile(opts.dumpAsmPath, assembly);
   impl->weightArena = Tensor({std::max<int64_t>(impl->jit->weightFloats, 1)});
   impl->compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Model(std::move(impl));
 }
 
 Model Model::compileFile(const std::string &path, const Options &opts) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(path + ": error: is a directory, not a .cnn model file");
   std::ifstream f(path, std::ios::binary);
   if (!f)
     throw Error(path + ": error: cannot open the model file");

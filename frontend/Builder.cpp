@@ -401,8 +401,10 @@ bool buildGraph(Diag &diag, Graph &out) {
                        std::to_string(MaxSourceBytes) + ")");
     return false;
   }
+  // Semantic checks run even after syntax errors (on the statements that
+  // parsed), so one run reports as much as it can.
   AstModule m = parse(diag.source(), diag);
-  if (diag.hasErrors())
+  if (m.name.empty() || diag.errorCount() > Diag::MaxErrors)
     return false;
   Builder(diag, out).build(m);
   return !diag.hasErrors();

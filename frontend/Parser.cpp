@@ -60,8 +60,16 @@ private:
     throw SyntaxError{};
   }
   void expect(char c) {
-    if (!peek().is(c))
-      fail(peek(), std::string("expected '") + c + "', found " + describe(peek()));
+    if (!peek().is(c)) {
+      // A token missing at the end of a line is reported where it belongs,
+      // right after the line's last token, not at the start of the next line.
+      Token at = peek();
+      if (pos_ > 0 && toks_[pos_ - 1].loc.line < at.loc.line) {
+        at.loc = toks_[pos_ - 1].loc;
+        at.loc.col += (int)toks_[pos_ - 1].text.size();
+      }
+      fail(at, std::string("expected '") + c + "', found " + describe(peek()));
+    }
     next();
   }
   void expectIdent(const char *word, const std::string &why) {

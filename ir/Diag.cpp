@@ -34,8 +34,11 @@ void Diag::report(SourceLoc loc, const char *kind, const std::string &message) {
 }
 
 void Diag::error(SourceLoc loc, const std::string &message) {
-  ++errorCount_;
-  report(loc, "error", message);
+  // Past the cap, count but stay quiet: a binary file should not flood the terminal.
+  if (++errorCount_ <= MaxErrors)
+    report(loc, "error", message);
+  else if (errorCount_ == MaxErrors + 1)
+    text_ += fileName_ + ": error: too many errors, stopping\n";
 }
 
 void Diag::note(SourceLoc loc, const std::string &message) { report(loc, "note", message); }

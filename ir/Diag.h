@@ -17,6 +17,9 @@ public:
   Diag(std::string fileName, std::string source)
       : fileName_(std::move(fileName)), source_(std::move(source)) {}
 
+  /// Errors beyond this many are counted but not printed.
+  static constexpr int MaxErrors = 20;
+
   void error(SourceLoc loc, const std::string &message);
   void note(SourceLoc loc, const std::string &message);
   bool hasErrors() const { return errorCount_ > 0; }

@@ -163,8 +163,8 @@ json parseHeader(std::string_view text, const std::string &name) {
 
 /// Why a JSON value is not a non-negative integer, or null when it is one.
 const char *notACount(const json &value) {
-  if (value.is_number_unsigned())
-    return nullptr;
+  if (value.is_number_unsigned() || (value.is_number_integer() && value.get<int64_t>() >= 0))
+    return nullptr; // (nlohmann parses "-0" as a signed zero.)
   return value.is_number_integer() ? "is negative" : "is not an integer";
 }
 

@@ -32,6 +32,9 @@ struct Options {
   /// Print the textual IR after these passes (names as in passes/Passes.def).
   std::vector<std::string> printAfter;
   bool printAfterAll = false;
+  /// When set, write the optimised LLVM IR / the generated assembly to these files.
+  std::string dumpLLVMPath;
+  std::string dumpAsmPath;
   /// Where --print-after output goes (std::cerr when null).
   std::ostream *printStream = nullptr;
 };

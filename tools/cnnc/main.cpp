@@ -14,7 +14,7 @@
 namespace {
 
 struct Common {
-  std::string model, dumpGraph, target = "host", printAfter;
+  std::string model, dumpGraph, target = "host", printAfter, dumpLLVM, dumpAsm;
   bool printAfterAll = false;
 };
 
@@ -22,6 +22,8 @@ cnnc::Model compile(const Common &c) {
   cnnc::Options o;
   o.target = cnnc::parseTarget(c.target);
   o.dumpGraphDir = c.dumpGraph;
+  o.dumpLLVMPath = c.dumpLLVM;
+  o.dumpAsmPath = c.dumpAsm;
   if (!c.printAfter.empty())
     o.printAfter.push_back(c.printAfter);
   o.printAfterAll = c.printAfterAll;
@@ -79,6 +81,8 @@ int main(int argc, char **argv) {
                  "Print the IR after this pass: parsed, infer-shapes, fuse-activation, tile-pooling, plan-memory")
       ->type_name("PASS");
   app.add_flag("--print-after-all", c.printAfterAll, "Print the IR after every pass");
+  app.add_option("--dump-llvm", c.dumpLLVM, "Write the optimised LLVM IR of every kernel to FILE")->type_name("FILE");
+  app.add_option("--dump-asm", c.dumpAsm, "Write the generated assembly to FILE")->type_name("FILE");
   app.add_option("model", c.model, "The .cnn model (with only --dump-graph/--print-after: compile it and stop)");
 
   CLI::App *summary = app.add_subcommand("summary", "Print the Keras-style summary: layers, output shapes, parameters");
@@ -149,6 +153,8 @@ int main(int argc, char **argv) {
       compile(c);
       if (!c.dumpGraph.empty())
         std::printf("wrote the stage graphs of %s to %s/\n", c.model.c_str(), c.dumpGraph.c_str());
+      if (c.dumpGraph.empty() && c.dumpLLVM.empty() && c.dumpAsm.empty() && c.printAfter.empty() && !c.printAfterAll)
+        std::printf("%s compiles cleanly (see --help for what to do with it)\n", c.model.c_str());
     } else {
       std::cout << app.help();
       return 1;

@@ -1,0 +1,260 @@
+// tests/Reference.h - naive, obviously-correct reference kernels for testing
+// the generated code. Everything is computed in double precision on plain
+// row-major arrays with the same layouts cnnc uses at its API:
+//   images are HWC (channels last), conv weights OIHW [F, C, kh, kw],
+//   dense weights [units, in], and flatten of an image is in PyTorch's CHW
+//   order (c*H*W + h*W + w), which is what dense weights after it index.
+// Nothing here is clever: every output element is one explicit loop nest.
+#pragma once
+
+#include "cnnc/Tensor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace cnnc::ref {
+
+/// A double tensor: a shape ([H, W, C] or [N]) and its row-major values.
+struct Array {
+  Shape shape;
+  std::vector<double> v;
+
+  Array() = default;
+  explicit Array(Shape s) : shape(std::move(s)), v((size_t)numel(shape), 0.0) {}
+
+  static int64_t numel(const Shape &s) {
+    int64_t n = 1;
+    for (int64_t d : s)
+      n *= d;
+    return n;
+  }
+  int64_t size() const { return (int64_t)v.size(); }
+  // HWC element access (rank 3).
+  double &at(int64_t h, int64_t w, int64_t c) { return v[(size_t)((h * shape[1] + w) * shape[2] + c)]; }
+  double at(int64_t h, int64_t w, int64_t c) const { return v[(size_t)((h * shape[1] + w) * shape[2] + c)]; }
+};
+
+inline Array fromTensor(const Tensor &t) {
+  Array a(t.shape());
+  for (int64_t i = 0; i < t.size(); ++i)
+    a.v[(size_t)i] = t[i];
+  return a;
+}
+
+/// Explicit padding of a window op, in input pixels.
+struct Pads {
+  int top = 0, bottom = 0, left = 0, right = 0;
+};
+
+/// Keras/TensorFlow 'same': out = ceil(n / s); total = max((out - 1) * s + k - n, 0);
+/// `before` = total / 2, `after` gets the odd extra.
+inline void samePad(int64_t n, int k, int s, int &before, int &after) {
+  int64_t out = (n + s - 1) / s;
+  int64_t total = std::max<int64_t>((out - 1) * s + k - n, 0);
+  before = (int)(total / 2);
+  after = (int)(total - total / 2);
+}
+
+inline Pads samePads(int64_t H, int64_t W, int kh, int kw, int sh, int sw) {
+  Pads p;
+  samePad(H, kh, sh, p.top, p.bottom);
+  samePad(W, kw, sw, p.left, p.right);
+  return p;
+}
+
+/// floor((n + padBefore + padAfter - k) / s) + 1, or 0 if the window does not fit.
+inline int64_t windowOut(int64_t n, int k, int s, int padBefore, int padAfter) {
+  int64_t span = n + padBefore + padAfter - k;
+  return span < 0 ? 0 : span / s + 1;
+}
+
+/// out[oh][ow][f] = bias[f] + sum_{c,i,j} x[oh*sh + i - top][ow*sw + j - left][c] * w[f][c][i][j],
+/// where pixels outside the input are zero. `w` is OIHW; `bias` may be null.
+inline Array conv2d(const Array &x, const Tensor &w, const Tensor *bias, int sh, int sw, Pads p) {
+  const int64_t H = x.shape[0], W = x.shape[1], C = x.shape[2];
+  const int64_t F = w.shape()[0], KH = w.shape()[2], KW = w.shape()[3];
+  const int64_t OH = windowOut(H, (int)KH, sh, p.top, p.bottom), OW = windowOut(W, (int)KW, sw, p.left, p.right);
+  Array y({OH, OW, F});
+  for (int64_t oh = 0; oh < OH; ++oh)
+    for (int64_t ow = 0; ow < OW; ++ow)
+      for (int64_t f = 0; f < F; ++f) {
+        double s = bias ? (double)(*bias)[f] : 0.0;
+        for (int64_t i = 0; i < KH; ++i)
+          for (int64_t j = 0; j < KW; ++j) {
+            int64_t ih = oh * sh + i - p.top, iw = ow * sw + j - p.left;
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W)
+              continue;
+            for (int64_t c = 0; c < C; ++c)
+              s += x.at(ih, iw, c) * (double)w[((f * C + c) * KH + i) * KW + j];
+          }
+        y.at(oh, ow, f) = s;
+      }
+  return y;
+}
+
+/// Max or average pooling with Keras semantics: window cells outside the input
+/// are ignored (max over real pixels; average divides by the real pixel count).
+inline Array pool2d(const Array &x, bool isMax, int kh, int kw, int sh, int sw, Pads p) {
+  const int64_t H = x.shape[0], W = x.shape[1], C = x.shape[2];
+  const int64_t OH = windowOut(H, kh, sh, p.top, p.bottom), OW = windowOut(W, kw, sw, p.left, p.right);
+  Array y({OH, OW, C});
+  for (int64_t oh = 0; oh < OH; ++oh)
+    for (int64_t ow = 0; ow < OW; ++ow)
+      for (int64_t c = 0; c < C; ++c) {
+        double acc = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
+        int64_t count = 0;
+        for (int i = 0; i < kh; ++i)
+          for (int j = 0; j < kw; ++j) {
+            int64_t ih = oh * sh + i - p.top, iw = ow * sw + j - p.left;
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W)
+              continue;
+            double v = x.at(ih, iw, c);
+            acc = isMax ? std::max(acc, v) : acc + v;
+            ++count;
+          }
+        y.at(oh, ow, c) = isMax ? acc : acc / (double)count;
+      }
+  return y;
+}
+
+/// y[o] = bias[o] + sum_i x[i] * w[o][i]; `w` is [units, in], `bias` may be null.
+inline Array dense(const Array &x, const Tensor &w, const Tensor *bias) {
+  const int64_t U = w.shape()[0], N = w.shape()[1];
+  Array y({U});
+  for (int64_t o = 0; o < U; ++o) {
+    double s = bias ? (double)(*bias)[o] : 0.0;
+    for (int64_t i = 0; i < N; ++i)
+      s += x.v[(size_t)i] * (double)w[o * N + i];
+    y.v[(size_t)o] = s;
+  }
+  return y;
+}
+
+/// Flattens an HWC image in CHW order (PyTorch's view(-1) of an NCHW tensor);
+/// a vector is returned unchanged.
+inline Array flattenCHW(const Array &x) {
+  if (x.shape.size() != 3)
+    return x;
+  const int64_t H = x.shape[0], W = x.shape[1], C = x.shape[2];
+  Array y({H * W * C});
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t w = 0; w < W; ++w)
+        y.v[(size_t)(c * H * W + h * W + w)] = x.at(h, w, c);
+  return y;
+}
+
+enum class Act { Linear, Relu, Tanh, Sigmoid, Softmax };
+
+inline const char *actName(Act a) {
+  switch (a) {
+  case Act::Linear: return "linear";
+  case Act::Relu: return "relu";
+  case Act::Tanh: return "tanh";
+  case Act::Sigmoid: return "sigmoid";
+  case Act::Softmax: return "softmax";
+  }
+  return "?";
+}
+
+/// Element-wise relu/tanh/sigmoid, or softmax over the last axis (channels of
+/// an image, the whole of a vector), computed stably in double.
+inline Array activate(const Array &x, Act a) {
+  Array y = x;
+  switch (a) {
+  case Act::Linear: break;
+  case Act::Relu:
+    for (double &v : y.v)
+      v = v > 0 ? v : 0.0;
+    break;
+  case Act::Tanh:
+    for (double &v : y.v)
+      v = std::tanh(v);
+    break;
+  case Act::Sigmoid:
+    for (double &v : y.v)
+      v = 1.0 / (1.0 + std::exp(-v));
+    break;
+  case Act::Softmax: {
+    const int64_t C = x.shape.back(), rows = x.size() / C;
+    for (int64_t r = 0; r < rows; ++r) {
+      double *row = y.v.data() + r * C;
+      double m = *std::max_element(row, row + C), sum = 0;
+      for (int64_t c = 0; c < C; ++c)
+        sum += row[c] = std::exp(row[c] - m);
+      for (int64_t c = 0; c < C; ++c)
+        row[c] /= sum;
+    }
+    break;
+  }
+  }
+  return y;
+}
+
+/// The largest |v|.
+inline double maxAbs(const Array &a) {
+  double m = 0;
+  for (double v : a.v)
+    m = std::max(m, std::fabs(v));
+  return m;
+}
+
+/// Largest |got - want|; NaN/inf in `got` count as an infinite error.
+inline double maxAbsError(const Tensor &got, const Array &want) {
+  double e = 0;
+  for (int64_t i = 0; i < got.size() && i < want.size(); ++i) {
+    double d = std::fabs((double)got[i] - want.v[(size_t)i]);
+    if (!std::isfinite(d))
+      return std::numeric_limits<double>::infinity();
+    e = std::max(e, d);
+  }
+  return e;
+}
+
+/// Index of the element with the largest error (for diagnostics).
+inline int64_t worstIndex(const Tensor &got, const Array &want) {
+  int64_t worst = 0;
+  double e = -1;
+  for (int64_t i = 0; i < got.size() && i < want.size(); ++i) {
+    double d = std::fabs((double)got[i] - want.v[(size_t)i]);
+    if (!(d <= e)) { // also picks NaN
+      e = d;
+      worst = i;
+      if (std::isnan(d))
+        break;
+    }
+  }
+  return worst;
+}
+
+// --- model sources -----------------------------------------------------------
+
+/// "f32[5, 7, 3]" for an input declaration.
+inline std::string typeString(const Shape &shape) {
+  std::string s = "f32[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+/// A model with input `x` of `inputShape` and the given layer statements, one
+/// per line, each taking the previous result:
+///   modelSource({5, 5, 3}, {"conv2d(filters=4, kernel=3)", "relu()"})
+inline std::string modelSource(const Shape &inputShape, const std::vector<std::string> &layers,
+                               const std::string &name = "m") {
+  std::string s = "model " + name + " {\n  input x: " + typeString(inputShape) + "\n";
+  for (const std::string &l : layers)
+    s += "  " + l + "\n";
+  return s + "}\n";
+}
+
+/// A one-layer model.
+inline std::string modelSource(const Shape &inputShape, const std::string &layer, const std::string &name = "m") {
+  return modelSource(inputShape, std::vector<std::string>{layer}, name);
+}
+
+} // namespace cnnc::ref
