@@ -59,9 +59,11 @@ def splitmix64_np(x):
     return x
 
 def random_bound(key, shape):
-    if key.endswith(".bias"):
+    """runtime/Random.h: He uniform for '.weight', 0.1 for everything else."""
+    if not key.endswith(".weight"):
         return 0.1
-    return math.sqrt(6.0 / math.prod(shape[1:]))
+    fan_in = math.prod(shape[1:])
+    return math.sqrt(6.0 / (fan_in if fan_in > 0 else 1))
 
 def random_tensor(shape, seed, key, bound, chunk=1 << 22):
     k = np.uint64(splitmix64_int((seed ^ fnv1a64(key)) & M64))

@@ -1,0 +1,11 @@
+# A model with a typo: file:line:col: error:, the source line, a caret, exit code 1.
+file(WRITE ${OUT}/typo.cnn "model t {\n  input x: f32[28, 28, 1]\n  conv2d(filters=8, kernal=3)\n}\n")
+execute_process(COMMAND ${CNNC} summary ${OUT}/typo.cnn OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 1)
+  message(FATAL_ERROR "expected exit code 1, got ${rc}\n${err}")
+endif()
+string(FIND "${err}" "typo.cnn:3:21: error: unknown attribute 'kernal' for conv2d" at)
+string(FIND "${err}" "    conv2d(filters=8, kernal=3)\n                      ^" caret)
+if(at EQUAL -1 OR caret EQUAL -1)
+  message(FATAL_ERROR "unexpected diagnostics:\n${err}")
+endif()
