@@ -165,26 +165,58 @@ WeightMap Model::randomWeights(uint64_t seed) {
   return w;
 }
 
+// Checks the input and copies it into a fresh arena.
+static Tensor prepareArena(const Model &m, const Model::Impl &impl, const Tensor &input);
+
 Tensor Model::run(const Tensor &input) const {
   const Graph &g = impl_->graph;
-  Shape want = inputShape(), batched = want;
-  batched.insert(batched.begin(), 1);
-  if (input.shape() != want && input.shape() != batched)
-    throw Error("input has shape " + shapeToString(input.shape()) + ", model '" + name() + "' expects " +
-                shapeToString(want) + " (or " + shapeToString(batched) + ")");
-  if (!impl_->weightsLoaded && !impl_->jit->packs.empty())
-    throw Error("model '" + name() + "' has no weights: call loadWeights() or randomWeights() first");
-  // Each call has its own arena, so concurrent runs of one model are safe.
-  Tensor arena({std::max<int64_t>(g.arenaFloats, 1)});
-  std::memcpy(arena.data() + g.nodes[g.input].offset, input.data(), input.size() * sizeof(float));
+  Tensor arena = prepareArena(*this, *impl_, input);
   impl_->jit->entry(impl_->weightArena.data(), arena.data());
   const Node &out = g.nodes[g.output];
   Shape shape = out.type.dims;
-  if (input.shape() == batched)
+  if (input.shape().size() == inputShape().size() + 1) // a batch of one in, a batch of one out
     shape.insert(shape.begin(), 1);
   Tensor y(shape);
   std::memcpy(y.data(), arena.data() + out.offset, y.size() * sizeof(float));
   return y;
+}
+
+std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs) const {
+  const Graph &g = impl_->graph;
+  Tensor arena = prepareArena(*this, *impl_, input);
+  std::vector<std::vector<double>> times(impl_->jit->kernels.size());
+  for (int r = 0; r < runs; ++r)
+    for (size_t k = 0; k < times.size(); ++k) {
+      auto t0 = std::chrono::steady_clock::now();
+      impl_->jit->kernels[k].fn(impl_->weightArena.data(), arena.data());
+      times[k].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+  std::vector<KernelProfile> out;
+  for (size_t k = 0; k < times.size(); ++k) {
+    const Node &n = g.nodes[impl_->jit->kernels[k].node];
+    std::sort(times[k].begin(), times[k].end());
+    std::string op = opName(n.op);
+    for (const std::string &a : n.absorbed)
+      op += "+" + a;
+    out.push_back({n.name, op, times[k].empty() ? 0 : times[k][times[k].size() / 2], flopCount(g, n)});
+  }
+  return out;
+}
+
+static Tensor prepareArena(const Model &m, const Model::Impl &impl, const Tensor &input) {
+  const Graph &g = impl.graph;
+  const std::string &name = m.name();
+  Shape want = m.inputShape(), batched = want;
+  batched.insert(batched.begin(), 1);
+  if (input.shape() != want && input.shape() != batched)
+    throw Error("input has shape " + shapeToString(input.shape()) + ", model '" + name + "' expects " +
+                shapeToString(want) + " (or " + shapeToString(batched) + ")");
+  if (!impl.weightsLoaded && !impl.jit->packs.empty())
+    throw Error("model '" + name + "' has no weights: call loadWeights() or randomWeights() first");
+  // Each call has its own arena, so concurrent runs of one model are safe.
+  Tensor arena({std::max<int64_t>(g.arenaFloats, 1)});
+  std::memcpy(arena.data() + g.nodes[g.input].offset, input.data(), input.size() * sizeof(float));
+  return arena;
 }
 
 const std::string &Model::name() const { return impl_->graph.name; }

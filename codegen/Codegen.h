@@ -29,6 +29,12 @@ class JitModel {
 public:
   virtual ~JitModel() = default;
   EntryFn entry = nullptr;
+  /// The kernels entry calls, in order, each callable alone (for per-layer timing).
+  struct Kernel {
+    ValueId node;
+    EntryFn fn;
+  };
+  std::vector<Kernel> kernels;
   std::vector<PackSpec> packs; // how to lay out the weights the kernels read
   int64_t weightFloats = 0;
 };

@@ -147,12 +147,13 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
   Function *entry = Function::Create(fty, Function::ExternalLinkage, "cnnc_entry", *mod);
   setAttributes(entry, t);
   std::vector<Function *> kernels;
+  std::vector<ValueId> kernelNodes;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node &n = g.nodes[i];
     if (n.dead || n.op == OpKind::Input || n.op == OpKind::Flatten)
       continue;
     WeightSlots slots = planWeights(g, n, t.vectorWidth, *jm);
-    Function *f = Function::Create(fty, Function::InternalLinkage, kernelName((ValueId)i, n), *mod);
+    Function *f = Function::Create(fty, Function::ExternalLinkage, kernelName((ValueId)i, n), *mod);
     setAttributes(f, t);
     f->addFnAttr(Attribute::NoInline);
     for (unsigned a = 0; a < 2; ++a)
@@ -160,6 +161,7 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
     Emitter e(*mod, f, t.vectorWidth);
     emitKernel(e, g, n, slots.weight, slots.bias);
     kernels.push_back(f);
+    kernelNodes.push_back((ValueId)i);
   }
   IRBuilder<> b(BasicBlock::Create(*ctx, "entry", entry));
   for (Function *k : kernels)
@@ -185,6 +187,8 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
   if (llvm::Error e = jm->lljit->addIRModule(orc::ThreadSafeModule(std::move(mod), std::move(ctx))))
     throw cnnc::Error("internal compiler error: adding the module: " + toString(std::move(e)));
   jm->entry = check(jm->lljit->lookup("cnnc_entry"), "looking up the entry").toPtr<EntryFn>();
+  for (ValueId id : kernelNodes)
+    jm->kernels.push_back({id, check(jm->lljit->lookup(kernelName(id, g.nodes[id])), "looking up a kernel").toPtr<EntryFn>()});
   return jm;
 }
 

@@ -39,6 +39,14 @@ struct Options {
   std::ostream *printStream = nullptr;
 };
 
+/// Time of one generated kernel (one fused node), from Model::profileKernels.
+struct KernelProfile {
+  std::string name;      // the node's layer name
+  std::string op;        // "conv2d+relu"
+  double medianMs = 0;
+  int64_t flops = 0;
+};
+
 /// One row of the Keras-style summary table.
 struct LayerInfo {
   std::string name;      // "conv2d_1"
@@ -69,6 +77,9 @@ public:
   /// Runs the model on one input (shape inputShape(), or with a leading batch
   /// axis of 1). Throws Error on a shape mismatch or if no weights are loaded.
   Tensor run(const Tensor &input) const;
+
+  /// Runs the model `runs` times, timing every kernel separately.
+  std::vector<KernelProfile> profileKernels(const Tensor &input, int runs) const;
 
   const std::string &name() const;
   Shape inputShape() const;

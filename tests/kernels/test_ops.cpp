@@ -8,7 +8,7 @@
 // (float accumulation and the polynomial exp against exact double math).
 // A failure prints the target, the configuration, the model source and the
 // worst element.
-#include "Reference.h"
+#include "../Reference.h"
 #include "cnnc/cnnc.h"
 
 #include <catch2/catch.hpp>

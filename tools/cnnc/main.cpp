@@ -104,6 +104,8 @@ int main(int argc, char **argv) {
   CLI::App *bench = app.add_subcommand("bench", "Compile and time the model on random weights and input");
   bench->add_option("model", c.model, "The .cnn model")->required();
   int runs = 50;
+  bool layers = false;
+  bench->add_flag("--layers", layers, "Also time every kernel: median ms, GFLOP/s, share of the total");
   bench->add_option("--runs", runs, "Timed runs (after 3 warm-up runs); the median is reported")->check(CLI::Range(1, 1000000));
 
   for (CLI::App *sub : {summary, run, bench})
@@ -149,6 +151,16 @@ int main(int argc, char **argv) {
       double med = ms[ms.size() / 2];
       std::printf("median %.3f ms  (min %.3f, max %.3f, %d runs)  %.2f GFLOP/s  (%.3f GFLOP per run)\n", med,
                   ms.front(), ms.back(), runs, m.flops() / (med * 1e6), m.flops() / 1e9);
+      if (layers) {
+        std::vector<cnnc::KernelProfile> prof = m.profileKernels(x, runs);
+        double total = 0;
+        for (const cnnc::KernelProfile &p : prof)
+          total += p.medianMs;
+        std::printf("%-22s %-22s %10s %10s %7s\n", "kernel", "op", "median ms", "GFLOP/s", "share");
+        for (const cnnc::KernelProfile &p : prof)
+          std::printf("%-22s %-22s %10.3f %10.2f %6.1f%%\n", p.name.c_str(), p.op.c_str(), p.medianMs,
+                      p.flops / (p.medianMs * 1e6), 100 * p.medianMs / total);
+      }
     } else if (!c.model.empty()) {
       compile(c);
       if (!c.dumpGraph.empty())
