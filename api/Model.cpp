@@ -39,7 +39,8 @@ static std::vector<LayerInfo> layerTable(const Graph &g) {
   return out;
 }
 
-Model Model::compileString(const std::string &source, const std::string &fileName, const Options &opts) {
+Model Model::compileString(const std::string &source, const std::string &fileName,
+                           const Options &opts) {
   auto start = std::chrono::steady_clock::now();
   auto impl = std::make_unique<Impl>();
   Diag diag(fileName, source);
@@ -64,18 +65,32 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
     for (const std::string &p : opts.printAfter)
       print |= p == stage;
     if (print)
-      (opts.printStream ? *opts.printStream : std::cerr) << "// after " << stage << "\n" << printGraph(g);
+      (opts.printStream ? *opts.printStream : std::cerr) << "// after " << stage << "\n"
+                                                         << printGraph(g);
   };
   for (const std::string &p : opts.printAfter) {
     bool known = p == "parsed";
     for (const PassInfo &info : defaultPipeline())
       known |= p == info.name;
     if (!known)
-      throw Error("unknown pass '" + p + "' in --print-after (passes: parsed, infer-shapes, fuse-activation, "
+      throw Error("unknown pass '" + p +
+                  "' in --print-after (passes: parsed, infer-shapes, fuse-activation, "
                   "tile-pooling, plan-memory)");
   }
   if (!runPipeline(impl->graph, diag, hooks))
     throw Error(diag.text());
+  auto cap = [&](int64_t bytes, int64_t limit, const char *what, const char *option) {
+    if (bytes > limit)
+      throw Error(fileName + ": error: model '" + impl->graph.name + "' needs " +
+                  std::to_string(bytes) + " bytes of " + what + ", more than the limit of " +
+                  std::to_string(limit) + " (Options::" + option + ")");
+  };
+  cap(impl->graph.arenaFloats * 4, opts.maxArenaBytes, "activations", "maxArenaBytes");
+  int64_t weightBytes = 0;
+  for (const Node &n : impl->graph.nodes)
+    if (!n.dead)
+      weightBytes += paramCount(impl->graph, n) * 4;
+  cap(weightBytes, opts.maxWeightBytes, "weights", "maxWeightBytes");
   CodegenOptions cg;
   cg.target = selectTarget(opts.target);
   std::string llvmIR, assembly;
@@ -89,7 +104,8 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
   if (!opts.dumpAsmPath.empty())
     writeFile(opts.dumpAsmPath, assembly);
   impl->weightArena = Tensor({std::max<int64_t>(impl->jit->weightFloats, 1)});
-  impl->compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  impl->compileSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Model(std::move(impl));
 }
 
@@ -103,7 +119,8 @@ Model Model::compileFile(const std::string &path, const Options &opts) {
   f.seekg(0, std::ios::end);
   std::streamoff size = f.tellg();
   if (size < 0 || (size_t)size > MaxSourceBytes)
-    throw Error(path + ": error: the model file is too large (the limit is " + std::to_string(MaxSourceBytes) + " bytes)");
+    throw Error(path + ": error: the model file is too large (the limit is " +
+                std::to_string(MaxSourceBytes) + " bytes)");
   f.seekg(0);
   std::string source((size_t)size, '\0');
   f.read(source.data(), size);
@@ -135,8 +152,8 @@ void Model::loadWeights(const WeightMap &weights) {
     }
     used[p.key] = true;
     if (it->second.shape() != p.shape)
-      errors += "weight '" + p.key + "' has shape " + shapeToString(it->second.shape()) + ", expected " +
-                shapeToString(p.shape) + "\n";
+      errors += "weight '" + p.key + "' has shape " + shapeToString(it->second.shape()) +
+                ", expected " + shapeToString(p.shape) + "\n";
   }
   for (auto &[key, t] : weights)
     if (!used.count(key))
@@ -189,7 +206,8 @@ std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs) 
     for (size_t k = 0; k < times.size(); ++k) {
       auto t0 = std::chrono::steady_clock::now();
       impl_->jit->kernels[k].fn(impl_->weightArena.data(), arena.data());
-      times[k].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      times[k].push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
   std::vector<KernelProfile> out;
   for (size_t k = 0; k < times.size(); ++k) {
@@ -198,7 +216,8 @@ std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs) 
     std::string op = opName(n.op);
     for (const std::string &a : n.absorbed)
       op += "+" + a;
-    out.push_back({n.name, op, times[k].empty() ? 0 : times[k][times[k].size() / 2], flopCount(g, n)});
+    out.push_back(
+        {n.name, op, times[k].empty() ? 0 : times[k][times[k].size() / 2], flopCount(g, n)});
   }
   return out;
 }
@@ -209,8 +228,8 @@ static Tensor prepareArena(const Model &m, const Model::Impl &impl, const Tensor
   Shape want = m.inputShape(), batched = want;
   batched.insert(batched.begin(), 1);
   if (input.shape() != want && input.shape() != batched)
-    throw Error("input has shape " + shapeToString(input.shape()) + ", model '" + name + "' expects " +
-                shapeToString(want) + " (or " + shapeToString(batched) + ")");
+    throw Error("input has shape " + shapeToString(input.shape()) + ", model '" + name +
+                "' expects " + shapeToString(want) + " (or " + shapeToString(batched) + ")");
   if (!impl.weightsLoaded && !impl.jit->packs.empty())
     throw Error("model '" + name + "' has no weights: call loadWeights() or randomWeights() first");
   // Each call has its own arena, so concurrent runs of one model are safe.
@@ -263,14 +282,17 @@ std::string Model::summary() const {
   for (const LayerInfo &l : impl_->layers)
     w1 = std::max(w1, l.name.size() + l.type.size() + 5);
   const size_t w2 = 26, w3 = 10, width = w1 + w2 + w3;
-  auto cell = [](std::string s, size_t w) { return s.size() < w ? s + std::string(w - s.size(), ' ') : s + " "; };
+  auto cell = [](std::string s, size_t w) {
+    return s.size() < w ? s + std::string(w - s.size(), ' ') : s + " ";
+  };
   std::ostringstream os;
   os << "Model: \"" << name() << "\"\n" << std::string(width, '_') << "\n";
-  os << cell(" Layer (type)", w1) << cell("Output Shape", w2) << "Param #\n" << std::string(width, '=') << "\n";
+  os << cell(" Layer (type)", w1) << cell("Output Shape", w2) << "Param #\n"
+     << std::string(width, '=') << "\n";
   for (size_t i = 0; i < impl_->layers.size(); ++i) {
     const LayerInfo &l = impl_->layers[i];
-    os << cell(" " + l.name + " (" + l.type + ")", w1) << cell(kerasShape(l.outputShape), w2) << thousands(l.params)
-       << "\n";
+    os << cell(" " + l.name + " (" + l.type + ")", w1) << cell(kerasShape(l.outputShape), w2)
+       << thousands(l.params) << "\n";
     os << (i + 1 < impl_->layers.size() ? "\n" : "");
   }
   os << std::string(width, '=') << "\n";

@@ -41,7 +41,7 @@ public:
 
 struct CodegenOptions {
   TargetInfo target;
-  std::string *llvmIR = nullptr; // when set, receives the optimised LLVM IR
+  std::string *llvmIR = nullptr;   // when set, receives the optimised LLVM IR
   std::string *assembly = nullptr; // when set, receives the generated assembly
 };
 

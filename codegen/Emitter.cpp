@@ -86,16 +86,19 @@ Value *Emitter::fma(Value *x, Value *y, Value *z) { return call(Intrinsic::fmula
 // polynomial for e^r, scaled by 2^n through the exponent bits. About 1 ulp on
 // [-87, 88]; inputs are clamped there (e^-87 is the smallest normal float).
 Value *Emitter::exp(Value *x) {
-  x = call(Intrinsic::maxnum, {call(Intrinsic::minnum, {x, splat(88.3762626647949f)}), splat(-87.3365478515625f)});
+  x = call(Intrinsic::maxnum,
+           {call(Intrinsic::minnum, {x, splat(88.3762626647949f)}), splat(-87.3365478515625f)});
   Value *n = call(Intrinsic::rint, {b.CreateFMul(x, splat(1.44269504088896341f))});
   Value *r = fma(n, splat(-0.693359375f), x);
   r = fma(n, splat(2.12194440e-4f), r);
   Value *p = splat(1.9875691500E-4f);
-  for (float k : {1.3981999507E-3f, 8.3334519073E-3f, 4.1665795894E-2f, 1.6666665459E-1f, 5.0000001201E-1f})
+  for (float k :
+       {1.3981999507E-3f, 8.3334519073E-3f, 4.1665795894E-2f, 1.6666665459E-1f, 5.0000001201E-1f})
     p = fma(p, r, splat(k));
   Value *y = fma(b.CreateFMul(p, r), r, b.CreateFAdd(r, splat(1.f)));
   auto *vi = FixedVectorType::get(b.getInt32Ty(), VL);
-  Value *bits = b.CreateShl(b.CreateAdd(b.CreateFPToSI(n, vi), b.CreateVectorSplat(VL, b.getInt32(127))), 23);
+  Value *bits =
+      b.CreateShl(b.CreateAdd(b.CreateFPToSI(n, vi), b.CreateVectorSplat(VL, b.getInt32(127))), 23);
   return b.CreateFMul(y, b.CreateBitCast(bits, vf));
 }
 
@@ -114,10 +117,14 @@ Value *Emitter::sigmoid(Value *x) {
 Value *Emitter::activate(Act act, Value *x) {
   switch (act) {
   case Act::Linear:
-  case Act::Softmax: return x;
-  case Act::Relu: return call(Intrinsic::maxnum, {x, splat(0.f)});
-  case Act::Tanh: return tanh(x);
-  case Act::Sigmoid: return sigmoid(x);
+  case Act::Softmax:
+    return x;
+  case Act::Relu:
+    return call(Intrinsic::maxnum, {x, splat(0.f)});
+  case Act::Tanh:
+    return tanh(x);
+  case Act::Sigmoid:
+    return sigmoid(x);
   }
   return x;
 }

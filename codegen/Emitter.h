@@ -29,7 +29,9 @@ public:
 
   /// for (i = lo; i < hi; ++i) body(i); empty ranges are allowed.
   void loop(llvm::Value *lo, llvm::Value *hi, const std::function<void(llvm::Value *)> &body);
-  void loop(int64_t lo, int64_t hi, const std::function<void(llvm::Value *)> &body) { loop(c(lo), c(hi), body); }
+  void loop(int64_t lo, int64_t hi, const std::function<void(llvm::Value *)> &body) {
+    loop(c(lo), c(hi), body);
+  }
   llvm::Value *min(llvm::Value *a, llvm::Value *b);
   llvm::Value *max(llvm::Value *a, llvm::Value *b);
 

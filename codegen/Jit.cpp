@@ -29,7 +29,8 @@ struct Jit final : JitModel {
 
 template <class T> T check(Expected<T> v, const char *what) {
   if (!v)
-    throw cnnc::Error(std::string("internal compiler error: ") + what + ": " + toString(v.takeError()));
+    throw cnnc::Error(std::string("internal compiler error: ") + what + ": " +
+                      toString(v.takeError()));
   return std::move(*v);
 }
 
@@ -134,7 +135,8 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
   jtmb.setCPU(t.cpu);
   jtmb.getFeatures() = SubtargetFeatures(t.features);
   jtmb.setCodeGenOptLevel(CodeGenOpt::Aggressive);
-  std::unique_ptr<TargetMachine> tm = check(jtmb.createTargetMachine(), "creating the target machine");
+  std::unique_ptr<TargetMachine> tm =
+      check(jtmb.createTargetMachine(), "creating the target machine");
 
   auto ctx = std::make_unique<LLVMContext>();
   auto mod = std::make_unique<Module>(g.name, *ctx);
@@ -171,7 +173,8 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
   std::string err;
   raw_string_ostream es(err);
   if (verifyModule(*mod, &es))
-    throw cnnc::Error("internal compiler error: invalid LLVM IR for model '" + g.name + "': " + es.str());
+    throw cnnc::Error("internal compiler error: invalid LLVM IR for model '" + g.name +
+                      "': " + es.str());
   optimize(*mod, *tm);
   if (opts.llvmIR) {
     raw_string_ostream os(*opts.llvmIR);
@@ -180,15 +183,20 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
   if (opts.assembly)
     *opts.assembly = assemble(*mod, *tm);
 
-  jm->lljit = check(orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(jtmb)).create(), "creating the JIT");
+  jm->lljit = check(orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(jtmb)).create(),
+                    "creating the JIT");
   // memcpy/memset calls resolve to the process's C library.
-  jm->lljit->getMainJITDylib().addGenerator(check(orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
-      jm->lljit->getDataLayout().getGlobalPrefix()), "looking up the C library"));
+  jm->lljit->getMainJITDylib().addGenerator(
+      check(orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+                jm->lljit->getDataLayout().getGlobalPrefix()),
+            "looking up the C library"));
   if (llvm::Error e = jm->lljit->addIRModule(orc::ThreadSafeModule(std::move(mod), std::move(ctx))))
     throw cnnc::Error("internal compiler error: adding the module: " + toString(std::move(e)));
   jm->entry = check(jm->lljit->lookup("cnnc_entry"), "looking up the entry").toPtr<EntryFn>();
   for (ValueId id : kernelNodes)
-    jm->kernels.push_back({id, check(jm->lljit->lookup(kernelName(id, g.nodes[id])), "looking up a kernel").toPtr<EntryFn>()});
+    jm->kernels.push_back(
+        {id, check(jm->lljit->lookup(kernelName(id, g.nodes[id])), "looking up a kernel")
+                 .toPtr<EntryFn>()});
   return jm;
 }
 

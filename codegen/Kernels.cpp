@@ -30,7 +30,8 @@ int divisorAtMost(int64_t n, int limit) {
 
 // Copies the conv input into its scratch slice with a zero border of the
 // conv's padding; returns the pointer the conv reads.
-Value *padInput(Emitter &e, const Node &n, Value *in, int64_t H, int64_t W, int64_t C, const Padding &p) {
+Value *padInput(Emitter &e, const Node &n, Value *in, int64_t H, int64_t W, int64_t C,
+                const Padding &p) {
   if (n.scratch < 0)
     return in;
   Value *dst = e.at(args(e).arena, n.scratch);
@@ -67,8 +68,10 @@ void emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t b
   auto tile = [&](Value *oh, Value *ocg, Value *ow0, int tw) {
     Value *oc0 = e.b.CreateMul(ocg, e.c(G * e.VL));
     for (int gi = 0; gi < G; ++gi) {
-      Value *init = bOff >= 0 ? e.loadV(e.at(A.weights, e.b.CreateAdd(e.c(bOff), e.b.CreateAdd(oc0, e.c(gi * e.VL)))))
-                              : e.splat(0.f);
+      Value *init =
+          bOff >= 0 ? e.loadV(e.at(A.weights,
+                                   e.b.CreateAdd(e.c(bOff), e.b.CreateAdd(oc0, e.c(gi * e.VL)))))
+                    : e.splat(0.f);
       for (int u = 0; u < tw; ++u)
         e.b.CreateStore(init, acc[u * G + gi]);
     }
@@ -76,15 +79,21 @@ void emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t b
       Value *ih = e.b.CreateAdd(e.b.CreateMul(oh, e.c(a.sh)), kh);
       e.loop(0, a.kw, [&](Value *kw) {
         // Input pixel of the tile's first output column, and this tap's weight row.
-        Value *pix = e.b.CreateAdd(e.b.CreateMul(ih, e.c(Wp)), e.b.CreateAdd(e.b.CreateMul(ow0, e.c(a.sw)), kw));
+        Value *pix = e.b.CreateAdd(e.b.CreateMul(ih, e.c(Wp)),
+                                   e.b.CreateAdd(e.b.CreateMul(ow0, e.c(a.sw)), kw));
         Value *xrow = e.at(in, e.b.CreateMul(pix, e.c(IC)));
-        Value *wrow = e.at(w, e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(kh, e.c(a.kw)), kw), e.c(IC * OCp)), oc0));
+        Value *wrow =
+            e.at(w, e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(kh, e.c(a.kw)), kw),
+                                                e.c(IC * OCp)),
+                                  oc0));
         e.loop(0, IC, [&](Value *ic) {
           std::vector<Value *> wv(G);
           for (int gi = 0; gi < G; ++gi)
-            wv[gi] = e.loadV(e.at(wrow, e.b.CreateAdd(e.b.CreateMul(ic, e.c(OCp)), e.c(gi * e.VL))));
+            wv[gi] =
+                e.loadV(e.at(wrow, e.b.CreateAdd(e.b.CreateMul(ic, e.c(OCp)), e.c(gi * e.VL))));
           for (int u = 0; u < tw; ++u) {
-            Value *x = e.splat(e.b.CreateLoad(e.f32, e.at(xrow, e.b.CreateAdd(ic, e.c(u * a.sw * IC)))));
+            Value *x =
+                e.splat(e.b.CreateLoad(e.f32, e.at(xrow, e.b.CreateAdd(ic, e.c(u * a.sw * IC)))));
             for (int gi = 0; gi < G; ++gi) {
               Value *s = acc[u * G + gi];
               e.b.CreateStore(e.fma(x, wv[gi], e.b.CreateLoad(e.vf, s)), s);
@@ -123,12 +132,14 @@ void emitPool(Emitter &e, const Graph &g, const Node &n) {
   const int64_t OH = n.type.dims[0], OW = n.type.dims[1];
   const int64_t nvc = (C + e.VL - 1) / e.VL;
   const int64_t rows = std::max(a.tile.rows, 1);
-  const int64_t vpt = std::max<int64_t>(1, std::max(a.tile.cblocks, 1) * 16 / e.VL); // vectors per tile
+  const int64_t vpt =
+      std::max<int64_t>(1, std::max(a.tile.cblocks, 1) * 16 / e.VL); // vectors per tile
   const float lowest = -3.4028234663852886e38f;
   Args A = args(e);
   Value *in = e.at(A.arena, inNode.offset), *out = e.at(A.arena, n.offset);
   Value *acc = e.slot();
-  auto range = [&](Value *o, int s, int pad, int k, int64_t extent, Value *&lo, Value *&hi, Value *&start) {
+  auto range = [&](Value *o, int s, int pad, int k, int64_t extent, Value *&lo, Value *&hi,
+                   Value *&start) {
     start = e.b.CreateSub(e.b.CreateMul(o, e.c(s)), e.c(pad));
     lo = e.max(e.c(0), e.b.CreateNeg(start));
     hi = e.min(e.c(k), e.b.CreateSub(e.c(extent), start));
@@ -148,7 +159,8 @@ void emitPool(Emitter &e, const Graph &g, const Node &n) {
             e.b.CreateStore(e.splat(isMax ? lowest : 0.f), acc);
             e.loop(khLo, khHi, [&](Value *kh) {
               e.loop(kwLo, kwHi, [&](Value *kw) {
-                Value *pix = e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(ih0, kh), e.c(W)), e.b.CreateAdd(iw0, kw));
+                Value *pix = e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(ih0, kh), e.c(W)),
+                                           e.b.CreateAdd(iw0, kw));
                 Value *x = e.loadV(e.at(in, e.b.CreateAdd(e.b.CreateMul(pix, e.c(C)), c0)), mask);
                 Value *old = e.b.CreateLoad(e.vf, acc);
                 e.b.CreateStore(isMax ? e.b.CreateMaxNum(old, x) : e.b.CreateFAdd(old, x), acc);
@@ -191,7 +203,8 @@ void emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t 
       Value *x = e.splat(e.b.CreateLoad(e.f32, e.at(in, i)));
       Value *wrow = e.at(wg, e.b.CreateMul(i, e.c(group)));
       for (int gi = 0; gi < G; ++gi)
-        e.b.CreateStore(e.fma(x, e.loadV(e.at(wrow, gi * e.VL)), e.b.CreateLoad(e.vf, acc[gi])), acc[gi]);
+        e.b.CreateStore(e.fma(x, e.loadV(e.at(wrow, gi * e.VL)), e.b.CreateLoad(e.vf, acc[gi])),
+                        acc[gi]);
     });
     for (int gi = 0; gi < G; ++gi) {
       Value *o = e.b.CreateAdd(o0, e.c(gi * e.VL));
@@ -233,13 +246,22 @@ void emitActivation(Emitter &e, const Graph &g, const Node &n) {
 
 void emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   switch (n.op) {
-  case OpKind::Conv2D: emitConv(e, g, n, wOff, bOff); break;
+  case OpKind::Conv2D:
+    emitConv(e, g, n, wOff, bOff);
+    break;
   case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D: emitPool(e, g, n); break;
-  case OpKind::Dense: emitDense(e, g, n, wOff, bOff); break;
-  case OpKind::Activation: emitActivation(e, g, n); break;
+  case OpKind::AvgPool2D:
+    emitPool(e, g, n);
+    break;
+  case OpKind::Dense:
+    emitDense(e, g, n, wOff, bOff);
+    break;
+  case OpKind::Activation:
+    emitActivation(e, g, n);
+    break;
   case OpKind::Input:
-  case OpKind::Flatten: break; // the runtime copies the input in; flatten is a view
+  case OpKind::Flatten:
+    break; // the runtime copies the input in; flatten is a view
   }
   e.b.CreateRetVoid();
 }

@@ -8,10 +8,14 @@
 namespace cnnc {
 
 Target parseTarget(const std::string &name) {
-  if (name == "host") return Target::Host;
-  if (name == "avx512") return Target::AVX512;
-  if (name == "avx2") return Target::AVX2;
-  if (name == "sse4") return Target::SSE4;
+  if (name == "host")
+    return Target::Host;
+  if (name == "avx512")
+    return Target::AVX512;
+  if (name == "avx2")
+    return Target::AVX2;
+  if (name == "sse4")
+    return Target::SSE4;
   throw Error("unknown target '" + name + "' (expected host, avx512, avx2 or sse4)");
 }
 
@@ -39,15 +43,19 @@ TargetInfo selectTarget(Target target) {
     TargetInfo t{"host", llvm::sys::getHostCPUName().str(), hostFeatures(), 4};
     if (t.features.find("+avx512f") != std::string::npos)
       t.vectorWidth = 16, t.name = "avx512";
-    else if (t.features.find("+avx2") != std::string::npos && t.features.find("+fma") != std::string::npos)
+    else if (t.features.find("+avx2") != std::string::npos &&
+             t.features.find("+fma") != std::string::npos)
       t.vectorWidth = 8, t.name = "avx2";
     else
       t.name = "sse4";
     return t;
   }
-  case Target::AVX512: return requireHost({"avx512", "skylake-avx512", "", 16}, "+avx512f");
-  case Target::AVX2: return requireHost({"avx2", "haswell", "", 8}, "+avx2");
-  case Target::SSE4: return requireHost({"sse4", "nehalem", "", 4}, "+sse4.2");
+  case Target::AVX512:
+    return requireHost({"avx512", "skylake-avx512", "", 16}, "+avx512f");
+  case Target::AVX2:
+    return requireHost({"avx2", "haswell", "", 8}, "+avx2");
+  case Target::SSE4:
+    return requireHost({"sse4", "nehalem", "", 4}, "+sse4.2");
   }
   return {"sse4", "nehalem", "", 4};
 }

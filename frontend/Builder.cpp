@@ -48,8 +48,9 @@ std::string joined(const std::vector<std::string> &v) {
 }
 
 const std::vector<std::string> &dslOps() {
-  static const std::vector<std::string> ops = {"conv2d", "maxpool2d", "avgpool2d", "flatten", "dense",
-                                               "relu",   "tanh",      "sigmoid",   "softmax", "linear"};
+  static const std::vector<std::string> ops = {"conv2d",  "maxpool2d", "avgpool2d", "flatten",
+                                               "dense",   "relu",      "tanh",      "sigmoid",
+                                               "softmax", "linear"};
   return ops;
 }
 
@@ -79,7 +80,8 @@ public:
     return checkInt(*v, name, min, def);
   }
 
-  std::pair<int, int> pair(const std::string &name, std::pair<int, int> def, int min, bool required = false) {
+  std::pair<int, int> pair(const std::string &name, std::pair<int, int> def, int min,
+                           bool required = false) {
     const AstValue *v = find(name);
     if (!v) {
       if (required)
@@ -92,13 +94,15 @@ public:
                                 std::to_string(v->elems.size()));
         return def;
       }
-      return {checkInt(v->elems[0], name, min, def.first), checkInt(v->elems[1], name, min, def.second)};
+      return {checkInt(v->elems[0], name, min, def.first),
+              checkInt(v->elems[1], name, min, def.second)};
     }
     int x = checkInt(*v, name, min, def.first);
     return {x, x};
   }
 
-  std::string word(const std::string &name, const std::string &def, const std::vector<std::string> &allowed) {
+  std::string word(const std::string &name, const std::string &def,
+                   const std::vector<std::string> &allowed) {
     const AstValue *v = find(name);
     if (!v)
       return def;
@@ -114,7 +118,9 @@ public:
     return def;
   }
 
-  bool boolean(const std::string &name, bool def) { return word(name, def ? "true" : "false", {"true", "false"}) == "true"; }
+  bool boolean(const std::string &name, bool def) {
+    return word(name, def ? "true" : "false", {"true", "false"}) == "true";
+  }
 
   /// padding=valid|same|N|(h, w)|(top, bottom, left, right)
   Padding padding(bool allowExplicit) {
@@ -144,8 +150,9 @@ public:
         diag_.error(v->loc, "padding takes 1, 2 or 4 numbers, got " + std::to_string(n.size()));
       return p;
     }
-    diag_.error(v->loc, std::string("padding must be valid or same") +
-                            (allowExplicit ? ", a number, (h, w) or (top, bottom, left, right)" : ""));
+    diag_.error(v->loc,
+                std::string("padding must be valid or same") +
+                    (allowExplicit ? ", a number, (h, w) or (top, bottom, left, right)" : ""));
     return p;
   }
 
@@ -161,7 +168,8 @@ public:
       if (a.name.empty() || used_.count(a.name))
         continue;
       std::string msg = "unknown attribute '" + a.name + "' for " + s_.op;
-      msg += known_.empty() ? " (it takes none)" : " (expected " + joined(known_) + ")" + suggest(a.name, known_);
+      msg += known_.empty() ? " (it takes none)"
+                            : " (expected " + joined(known_) + ")" + suggest(a.name, known_);
       diag_.error(a.loc, msg);
     }
     std::set<std::string> seen;
@@ -177,11 +185,13 @@ private:
       return def;
     }
     if (v.i < min) {
-      diag_.error(v.loc, "'" + name + "' must be at least " + std::to_string(min) + ", got " + std::to_string(v.i));
+      diag_.error(v.loc, "'" + name + "' must be at least " + std::to_string(min) + ", got " +
+                             std::to_string(v.i));
       return def;
     }
     if (v.i > (1 << 20)) {
-      diag_.error(v.loc, "'" + name + "' is too large (" + std::to_string(v.i) + " > " + std::to_string(1 << 20) + ")");
+      diag_.error(v.loc, "'" + name + "' is too large (" + std::to_string(v.i) + " > " +
+                             std::to_string(1 << 20) + ")");
       return def;
     }
     return (int)v.i;
@@ -201,13 +211,20 @@ public:
     g_.name = m.name;
     for (const AstStmt &s : m.stmts) {
       switch (s.kind) {
-      case AstStmt::Input: input(s); break;
-      case AstStmt::Output: output(s); break;
-      case AstStmt::Call: call(s); break;
+      case AstStmt::Input:
+        input(s);
+        break;
+      case AstStmt::Output:
+        output(s);
+        break;
+      case AstStmt::Call:
+        call(s);
+        break;
       }
     }
     if (g_.input < 0 && !diag_.hasErrors())
-      diag_.error(m.loc, "model '" + m.name + "' has no input; declare one with 'input image: f32[H, W, C]'");
+      diag_.error(m.loc, "model '" + m.name +
+                             "' has no input; declare one with 'input image: f32[H, W, C]'");
     if (g_.output < 0)
       g_.output = last_;
     if (g_.output == g_.input && g_.input >= 0 && !diag_.hasErrors())
@@ -217,7 +234,8 @@ public:
 private:
   void input(const AstStmt &s) {
     if (g_.input >= 0) {
-      diag_.error(s.loc, "a model has one input; '" + g_.nodes[g_.input].name + "' is already declared");
+      diag_.error(s.loc,
+                  "a model has one input; '" + g_.nodes[g_.input].name + "' is already declared");
       return;
     }
     if (s.dtype != "f32")
@@ -235,8 +253,10 @@ private:
         n.type.dims.push_back(d.i);
     }
     if (s.dims.size() != 3 && s.dims.size() != 1)
-      diag_.error(s.opLoc, "an input is f32[H, W, C] (an image, channels last) or f32[N] (a vector), got rank " +
-                               std::to_string(s.dims.size()));
+      diag_.error(
+          s.opLoc,
+          "an input is f32[H, W, C] (an image, channels last) or f32[N] (a vector), got rank " +
+              std::to_string(s.dims.size()));
     if (diag_.hasErrors())
       n.type.dims.clear();
     define(s.result, s.resultLoc, g_.input = g_.add(n));
@@ -249,12 +269,19 @@ private:
     output_ = true;
     auto it = names_.find(s.result);
     if (it == names_.end())
-      diag_.error(s.resultLoc, "unknown name '" + s.result + "'" + suggest(s.result, definedNames()));
+      diag_.error(s.resultLoc,
+                  "unknown name '" + s.result + "'" + suggest(s.result, definedNames()));
     else
       g_.output = it->second;
   }
 
   void call(const AstStmt &s) {
+    if (g_.nodes.size() >= MaxNodes) {
+      if (!tooMany_)
+        diag_.error(s.opLoc, "too many layers (the limit is " + std::to_string(MaxNodes) + ")");
+      tooMany_ = true;
+      return;
+    }
     Node n;
     n.loc = s.opLoc;
     std::vector<std::string> known;
@@ -391,14 +418,15 @@ private:
   std::map<std::string, int> counters_;
   ValueId last_ = -1;
   bool output_ = false;
+  bool tooMany_ = false;
 };
 
 } // namespace
 
 bool buildGraph(Diag &diag, Graph &out) {
   if (diag.source().size() > MaxSourceBytes) {
-    diag.error({}, "source is too large (" + std::to_string(diag.source().size()) + " bytes; the limit is " +
-                       std::to_string(MaxSourceBytes) + ")");
+    diag.error({}, "source is too large (" + std::to_string(diag.source().size()) +
+                       " bytes; the limit is " + std::to_string(MaxSourceBytes) + ")");
     return false;
   }
   // Semantic checks run even after syntax errors (on the statements that

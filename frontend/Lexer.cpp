@@ -37,11 +37,13 @@ std::vector<Token> lex(const std::string &src, Diag &diag) {
         ++j;
       out.push_back({Tok::Ident, src.substr(i, j - i), 0, 0, loc});
       advance(j - i);
-    } else if (std::isdigit(c) || (c == '.' && i + 1 < src.size() && std::isdigit((unsigned char)src[i + 1]))) {
+    } else if (std::isdigit(c) ||
+               (c == '.' && i + 1 < src.size() && std::isdigit((unsigned char)src[i + 1]))) {
       size_t j = i;
       bool isFloat = false;
-      while (j < src.size() && (std::isalnum((unsigned char)src[j]) || src[j] == '.' ||
-                                ((src[j] == '+' || src[j] == '-') && (src[j - 1] == 'e' || src[j - 1] == 'E')))) {
+      while (j < src.size() &&
+             (std::isalnum((unsigned char)src[j]) || src[j] == '.' ||
+              ((src[j] == '+' || src[j] == '-') && (src[j - 1] == 'e' || src[j - 1] == 'E')))) {
         isFloat |= src[j] == '.' || src[j] == 'e' || src[j] == 'E';
         ++j;
       }
@@ -64,7 +66,9 @@ std::vector<Token> lex(const std::string &src, Diag &diag) {
       out.push_back({Tok::Punct, std::string(1, (char)c), 0, 0, loc});
       advance(1);
     } else {
-      std::string shown = std::isprint(c) ? std::string(1, (char)c) : "\\x" + std::string(1, "0123456789abcdef"[c >> 4]) + "0123456789abcdef"[c & 15];
+      std::string shown = std::isprint(c) ? std::string(1, (char)c)
+                                          : "\\x" + std::string(1, "0123456789abcdef"[c >> 4]) +
+                                                "0123456789abcdef"[c & 15];
       diag.error(loc, "unexpected character '" + shown + "'");
       advance(1);
     }
@@ -75,11 +79,15 @@ std::vector<Token> lex(const std::string &src, Diag &diag) {
 
 std::string describe(const Token &t) {
   switch (t.kind) {
-  case Tok::Ident: return "identifier '" + t.text + "'";
+  case Tok::Ident:
+    return "identifier '" + t.text + "'";
   case Tok::Int:
-  case Tok::Float: return "number " + t.text;
-  case Tok::Punct: return "'" + t.text + "'";
-  case Tok::End: return "end of file";
+  case Tok::Float:
+    return "number " + t.text;
+  case Tok::Punct:
+    return "'" + t.text + "'";
+  case Tok::End:
+    return "end of file";
   }
   return "?";
 }

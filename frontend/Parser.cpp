@@ -74,7 +74,8 @@ private:
   }
   void expectIdent(const char *word, const std::string &why) {
     if (!peek().isIdent(word))
-      fail(peek(), "expected '" + std::string(word) + "', found " + describe(peek()) + " (" + why + ")");
+      fail(peek(),
+           "expected '" + std::string(word) + "', found " + describe(peek()) + " (" + why + ")");
     next();
   }
   std::string expectName(const std::string &what) {

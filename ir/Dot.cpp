@@ -16,20 +16,27 @@ static std::string escape(const std::string &s) {
 
 static const char *fillColor(const Node &n) {
   switch (n.op) {
-  case OpKind::Input: return "#e8e8e8";
-  case OpKind::Conv2D: return n.absorbed.empty() ? "#cfe2ff" : "#9ec5fe";
-  case OpKind::Dense: return n.absorbed.empty() ? "#d1e7dd" : "#a3cfbb";
+  case OpKind::Input:
+    return "#e8e8e8";
+  case OpKind::Conv2D:
+    return n.absorbed.empty() ? "#cfe2ff" : "#9ec5fe";
+  case OpKind::Dense:
+    return n.absorbed.empty() ? "#d1e7dd" : "#a3cfbb";
   case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D: return "#fff3cd";
-  case OpKind::Flatten: return "#f8f9fa";
-  case OpKind::Activation: return "#f8d7da";
+  case OpKind::AvgPool2D:
+    return "#fff3cd";
+  case OpKind::Flatten:
+    return "#f8f9fa";
+  case OpKind::Activation:
+    return "#f8d7da";
   }
   return "white";
 }
 
 std::string graphToDot(const Graph &g, const std::string &stage) {
   std::string s = "digraph \"" + escape(g.name) + "\" {\n";
-  s += "  label=\"" + escape(g.name + " - " + stage) + "\";\n  labelloc=t;\n  fontname=Helvetica;\n";
+  s +=
+      "  label=\"" + escape(g.name + " - " + stage) + "\";\n  labelloc=t;\n  fontname=Helvetica;\n";
   s += "  node [shape=box, style=\"rounded,filled\", fontname=Helvetica, fontsize=11];\n";
   s += "  edge [fontname=Helvetica, fontsize=10];\n";
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -47,7 +54,8 @@ std::string graphToDot(const Graph &g, const std::string &stage) {
     }
     if (n.op == OpKind::Input || (int)i == g.output)
       label += "\\n" + escape(n.type.str());
-    s += "  n" + std::to_string(i) + " [label=\"" + label + "\", fillcolor=\"" + fillColor(n) + "\"";
+    s +=
+        "  n" + std::to_string(i) + " [label=\"" + label + "\", fillcolor=\"" + fillColor(n) + "\"";
     if (!n.absorbed.empty())
       s += ", penwidth=2";
     s += "];\n";
@@ -61,7 +69,8 @@ std::string graphToDot(const Graph &g, const std::string &stage) {
            escape(g.nodes[in].type.str()) + "\"];\n";
   }
   s += "  out [shape=plaintext, style=\"\", label=\"output\"];\n";
-  s += "  n" + std::to_string(g.output) + " -> out [label=\"" + escape(g.nodes[g.output].type.str()) + "\"];\n";
+  s += "  n" + std::to_string(g.output) + " -> out [label=\"" +
+       escape(g.nodes[g.output].type.str()) + "\"];\n";
   return s + "}\n";
 }
 

@@ -27,11 +27,16 @@ bool hasTrait(OpKind op, OpTrait trait) { return info(op).traits & trait; }
 
 const char *actName(Act act) {
   switch (act) {
-  case Act::Linear: return "linear";
-  case Act::Relu: return "relu";
-  case Act::Tanh: return "tanh";
-  case Act::Sigmoid: return "sigmoid";
-  case Act::Softmax: return "softmax";
+  case Act::Linear:
+    return "linear";
+  case Act::Relu:
+    return "relu";
+  case Act::Tanh:
+    return "tanh";
+  case Act::Sigmoid:
+    return "sigmoid";
+  case Act::Softmax:
+    return "softmax";
   }
   return "?";
 }
@@ -45,9 +50,12 @@ std::optional<Act> parseAct(const std::string &name) {
 
 const char *layoutName(Layout layout) {
   switch (layout) {
-  case Layout::Unknown: return "?";
-  case Layout::HWC: return "HWC";
-  case Layout::Vector: return "C";
+  case Layout::Unknown:
+    return "?";
+  case Layout::HWC:
+    return "HWC";
+  case Layout::Vector:
+    return "C";
   }
   return "?";
 }

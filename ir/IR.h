@@ -23,9 +23,9 @@ constexpr int NumOps = 0
 
 enum OpTrait : unsigned { HasWeights = 1, Fusable = 2, Pool = 4, Elementwise = 8 };
 
-const char *opName(OpKind op);      // "conv2d"
-const char *opKerasType(OpKind op); // "Conv2D"
-const char *opNamePrefix(OpKind op);// "conv2d", "max_pooling2d"
+const char *opName(OpKind op);       // "conv2d"
+const char *opKerasType(OpKind op);  // "Conv2D"
+const char *opNamePrefix(OpKind op); // "conv2d", "max_pooling2d"
 int opArity(OpKind op);
 bool hasTrait(OpKind op, OpTrait trait);
 
@@ -95,11 +95,11 @@ struct Node {
   Attrs attrs;
   TensorType type;
   SourceLoc loc;
-  bool implicit = false;              // made by the front end for conv2d(activation=...)
-  bool dead = false;                  // removed by a pass; kept so ids stay stable
-  std::vector<std::string> absorbed;  // what fusion folded into this node
-  int64_t offset = -1;                // arena offset in floats, set by memory planning
-  int64_t scratch = -1;               // conv: arena offset of its zero-bordered input copy
+  bool implicit = false;             // made by the front end for conv2d(activation=...)
+  bool dead = false;                 // removed by a pass; kept so ids stay stable
+  std::vector<std::string> absorbed; // what fusion folded into this node
+  int64_t offset = -1;               // arena offset in floats, set by memory planning
+  int64_t scratch = -1;              // conv: arena offset of its zero-bordered input copy
 };
 
 struct Graph {

@@ -3,11 +3,14 @@
 
 namespace cnnc {
 
-static std::string pair(int a, int b) { return "[" + std::to_string(a) + "," + std::to_string(b) + "]"; }
+static std::string pair(int a, int b) {
+  return "[" + std::to_string(a) + "," + std::to_string(b) + "]";
+}
 
 static std::string padString(const Padding &p) {
   switch (p.mode) {
-  case PadMode::Valid: return "valid";
+  case PadMode::Valid:
+    return "valid";
   case PadMode::Same:
     return "same[" + std::to_string(p.top) + "," + std::to_string(p.bottom) + "," +
            std::to_string(p.left) + "," + std::to_string(p.right) + "]";
@@ -20,7 +23,9 @@ static std::string padString(const Padding &p) {
 
 std::string attrString(const Node &n) {
   std::string s;
-  auto add = [&](const std::string &k, const std::string &v) { s += (s.empty() ? "" : ", ") + k + "=" + v; };
+  auto add = [&](const std::string &k, const std::string &v) {
+    s += (s.empty() ? "" : ", ") + k + "=" + v;
+  };
   switch (n.op) {
   case OpKind::Input:
   case OpKind::Flatten:
@@ -44,7 +49,8 @@ std::string attrString(const Node &n) {
     add("stride", pair(a.sh, a.sw));
     add("padding", padString(a.pad));
     if (a.tile.rows)
-      add("tile", "{rows=" + std::to_string(a.tile.rows) + ", cblocks=" + std::to_string(a.tile.cblocks) + "}");
+      add("tile", "{rows=" + std::to_string(a.tile.rows) +
+                      ", cblocks=" + std::to_string(a.tile.cblocks) + "}");
     break;
   }
   case OpKind::Dense: {

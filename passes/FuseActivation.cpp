@@ -8,8 +8,10 @@ namespace cnnc {
 
 static Act *fusedAct(Node &n) {
   switch (n.op) {
-  case OpKind::Conv2D: return &attrs<ConvAttrs>(n).act;
-  case OpKind::Dense: return &attrs<DenseAttrs>(n).act;
+  case OpKind::Conv2D:
+    return &attrs<ConvAttrs>(n).act;
+  case OpKind::Dense:
+    return &attrs<DenseAttrs>(n).act;
   case OpKind::Input:
   case OpKind::MaxPool2D:
   case OpKind::AvgPool2D:

@@ -43,10 +43,11 @@ static bool window(Node &n, const TensorType &in, Padding &pad, int kh, int kw, 
   int64_t ow = windowOutput(in.dims[1], kw, sw, pad.mode, pad.left, pad.right);
   if (oh < 1 || ow < 1) {
     std::string padded = pad.mode == PadMode::Valid ? "" : " padded";
-    diag.error(n.loc, std::string("a ") + std::to_string(kh) + "x" + std::to_string(kw) + " " + what +
-                          " does not fit the" + padded + " " + std::to_string(in.dims[0] + pad.top + pad.bottom) +
-                          "x" + std::to_string(in.dims[1] + pad.left + pad.right) + " input of " + opName(n.op) +
-                          " '" + n.name + "'");
+    diag.error(n.loc, std::string("a ") + std::to_string(kh) + "x" + std::to_string(kw) + " " +
+                          what + " does not fit the" + padded + " " +
+                          std::to_string(in.dims[0] + pad.top + pad.bottom) + "x" +
+                          std::to_string(in.dims[1] + pad.left + pad.right) + " input of " +
+                          opName(n.op) + " '" + n.name + "'");
     return false;
   }
   n.type.dims = {oh, ow, in.dims[2]};
@@ -75,7 +76,8 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
     return true;
   case OpKind::Dense:
     if (in.dims.size() != 1) {
-      diag.error(n.loc, "dense needs a vector input, got " + in.str() + "; add flatten() before it");
+      diag.error(n.loc,
+                 "dense needs a vector input, got " + in.str() + "; add flatten() before it");
       return false;
     }
     n.type.dims = {attrs<DenseAttrs>(n).units};
@@ -103,7 +105,8 @@ bool inferShapes(Graph &g, Diag &diag) {
       for (int64_t d : shape)
         count = d > 0 && count > MaxElements / d ? MaxElements + 1 : count * d;
       if (count > MaxElements) {
-        diag.error(n.loc, "'" + key + "' would hold more than " + std::to_string(MaxElements) + " weights");
+        diag.error(n.loc, "'" + key + "' would hold more than " + std::to_string(MaxElements) +
+                              " weights");
         return false;
       }
     }

@@ -20,7 +20,8 @@ bool tilePooling(Graph &g, Diag &) {
     // Input bytes one output row of one channel block reads, counting overlap once.
     int64_t rowBytes = in[1] * ChannelBlock * 4;
     int64_t cblocks = std::clamp<int64_t>(L1Bytes / (2 * rowBytes * a.kh), 1, blocks);
-    int64_t rows = std::clamp<int64_t>((L1Bytes / (rowBytes * cblocks) - (a.kh - a.sh)) / a.sh, 1, oh);
+    int64_t rows =
+        std::clamp<int64_t>((L1Bytes / (rowBytes * cblocks) - (a.kh - a.sh)) / a.sh, 1, oh);
     TilePlan plan{(int)rows, (int)cblocks};
     changed |= plan.rows != a.tile.rows || plan.cblocks != a.tile.cblocks;
     a.tile = plan;

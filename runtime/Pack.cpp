@@ -7,9 +7,12 @@ namespace cnnc {
 
 int64_t packedSize(const PackSpec &s) {
   switch (s.kind) {
-  case PackSpec::ConvHWIO: return s.shape[2] * s.shape[3] * s.shape[1] * s.padTo;
-  case PackSpec::DenseBlocked: return s.outPad * s.shape[1];
-  case PackSpec::Bias: return s.padTo;
+  case PackSpec::ConvHWIO:
+    return s.shape[2] * s.shape[3] * s.shape[1] * s.padTo;
+  case PackSpec::DenseBlocked:
+    return s.outPad * s.shape[1];
+  case PackSpec::Bias:
+    return s.padTo;
   }
   return 0;
 }

@@ -21,11 +21,11 @@ struct PackSpec {
     /// [n] -> [nPad], zero-padded.
     Bias,
   } kind;
-  std::string key;   // "conv2d.weight"
-  Shape shape;       // the PyTorch shape the file must hold
-  int64_t offset = 0;// destination, in floats from the start of the weight arena
-  int64_t padTo = 0; // ConvHWIO: ocPad; DenseBlocked: group; Bias: nPad
-  int64_t outPad = 0;// DenseBlocked: padded output count (a multiple of group)
+  std::string key;    // "conv2d.weight"
+  Shape shape;        // the PyTorch shape the file must hold
+  int64_t offset = 0; // destination, in floats from the start of the weight arena
+  int64_t padTo = 0;  // ConvHWIO: ocPad; DenseBlocked: group; Bias: nPad
+  int64_t outPad = 0; // DenseBlocked: padded output count (a multiple of group)
   int64_t flatH = 0, flatW = 0, flatC = 0;
 };
 

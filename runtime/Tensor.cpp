@@ -26,7 +26,7 @@ float *allocateFloats(int64_t count) {
   bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   void *p = std::aligned_alloc(kAlignment, bytes);
   if (!p)
-    throw std::bad_alloc();
+    throw Error("out of memory allocating " + std::to_string(bytes) + " bytes for a tensor");
   std::memset(p, 0, bytes);
   return static_cast<float *>(p);
 }

@@ -17,8 +17,9 @@ int main(int argc, char **argv) {
     int64_t best = 0;
     for (int64_t i = 1; i < y.size(); ++i)
       best = y[i] > y[best] ? i : best;
-    std::printf("%s: %lld parameters, compiled in %.3f s; class %lld (p=%.4f)\n", model.name().c_str(),
-                (long long)model.totalParams(), model.compileSeconds(), (long long)best, y[best]);
+    std::printf("%s: %lld parameters, compiled in %.3f s; class %lld (p=%.4f)\n",
+                model.name().c_str(), (long long)model.totalParams(), model.compileSeconds(),
+                (long long)best, y[best]);
   } catch (const cnnc::Error &e) {
     std::fprintf(stderr, "%s", e.what());
     return 1;

@@ -35,23 +35,27 @@ struct Options {
   /// When set, write the optimised LLVM IR / the generated assembly to these files.
   std::string dumpLLVMPath;
   std::string dumpAsmPath;
+  /// Resource caps: a model whose activations (one run's arena) or packed
+  /// weights need more bytes than these is rejected at compile time.
+  int64_t maxArenaBytes = int64_t(4) << 30;
+  int64_t maxWeightBytes = int64_t(4) << 30;
   /// Where --print-after output goes (std::cerr when null).
   std::ostream *printStream = nullptr;
 };
 
 /// Time of one generated kernel (one fused node), from Model::profileKernels.
 struct KernelProfile {
-  std::string name;      // the node's layer name
-  std::string op;        // "conv2d+relu"
+  std::string name; // the node's layer name
+  std::string op;   // "conv2d+relu"
   double medianMs = 0;
   int64_t flops = 0;
 };
 
 /// One row of the Keras-style summary table.
 struct LayerInfo {
-  std::string name;      // "conv2d_1"
-  std::string type;      // "Conv2D"
-  Shape outputShape;     // without the batch axis
+  std::string name;  // "conv2d_1"
+  std::string type;  // "Conv2D"
+  Shape outputShape; // without the batch axis
   int64_t params = 0;
 };
 

@@ -14,7 +14,8 @@
 namespace {
 
 struct Common {
-  std::string model, dumpGraph, target = "host", printAfter, dumpLLVM, dumpAsm;
+  std::string model, dumpGraph, target = "host", dumpLLVM, dumpAsm;
+  std::vector<std::string> printAfter;
   bool printAfterAll = false;
 };
 
@@ -24,8 +25,7 @@ cnnc::Model compile(const Common &c) {
   o.dumpGraphDir = c.dumpGraph;
   o.dumpLLVMPath = c.dumpLLVM;
   o.dumpAsmPath = c.dumpAsm;
-  if (!c.printAfter.empty())
-    o.printAfter.push_back(c.printAfter);
+  o.printAfter = c.printAfter;
   o.printAfterAll = c.printAfterAll;
   o.printStream = &std::cout;
   return cnnc::Model::compileFile(c.model, o);
@@ -44,7 +44,8 @@ void printOutput(const cnnc::Tensor &y) {
     std::vector<int64_t> idx(n);
     std::iota(idx.begin(), idx.end(), 0);
     int64_t k = std::min<int64_t>(5, n);
-    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) { return y[a] > y[b]; });
+    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
+                      [&](int64_t a, int64_t b) { return y[a] > y[b]; });
     std::printf("top-%lld:\n", (long long)k);
     for (int64_t i = 0; i < k; ++i)
       std::printf("  class %lld  %.6f\n", (long long)idx[i], y[idx[i]]);
@@ -66,47 +67,70 @@ cnnc::Tensor randomInput(const cnnc::Shape &shape, uint64_t seed) {
 } // namespace
 
 int main(int argc, char **argv) {
-  CLI::App app{"cnnc - compiles convolutional networks written in the .cnn DSL to native SIMD code\n"
-               "(LLVM ORC JIT, specialised to every layer's shapes).\n\n"
-               "  cnnc summary MODEL                      Keras-style layer table\n"
-               "  cnnc run MODEL --random-weights 1 --input x.npy [--output y.npy]\n"
-               "  cnnc bench MODEL [--runs N]              compile time, median latency, GFLOP/s\n"
-               "  cnnc --dump-graph DIR MODEL              one Graphviz file per compiler stage\n",
-               "cnnc"};
+  CLI::App app{
+      "cnnc - compiles convolutional networks written in the .cnn DSL to native SIMD code\n"
+      "(LLVM ORC JIT, specialised to every layer's shapes).\n\n"
+      "  cnnc summary MODEL                      Keras-style layer table\n"
+      "  cnnc run MODEL --random-weights 1 --input x.npy [--output y.npy]\n"
+      "  cnnc bench MODEL [--runs N]              compile time, median latency, GFLOP/s\n"
+      "  cnnc --dump-graph DIR MODEL              one Graphviz file per compiler stage\n",
+      "cnnc"};
   app.set_help_all_flag("--help-all", "Print help for every subcommand");
   Common c;
-  app.add_option("--dump-graph", c.dumpGraph, "Write DIR/NN-<stage>.dot for every compiler stage")->type_name("DIR");
-  app.add_option("--target", c.target, "Instruction set: host (default), avx512, avx2, sse4")->type_name("ISA");
+  app.add_option("--dump-graph", c.dumpGraph, "Write DIR/NN-<stage>.dot for every compiler stage")
+      ->type_name("DIR");
+  app.add_option("--target", c.target, "Instruction set: host (default), avx512, avx2, sse4")
+      ->type_name("ISA");
   app.add_option("--print-after", c.printAfter,
-                 "Print the IR after this pass: parsed, infer-shapes, fuse-activation, tile-pooling, plan-memory")
-      ->type_name("PASS");
+                 "Print the IR after this pass: parsed, infer-shapes, fuse-activation, "
+                 "tile-pooling, plan-memory")
+      ->type_name("PASS")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   app.add_flag("--print-after-all", c.printAfterAll, "Print the IR after every pass");
-  app.add_option("--dump-llvm", c.dumpLLVM, "Write the optimised LLVM IR of every kernel to FILE")->type_name("FILE");
-  app.add_option("--dump-asm", c.dumpAsm, "Write the generated assembly to FILE")->type_name("FILE");
-  app.add_option("model", c.model, "The .cnn model (with only --dump-graph/--print-after: compile it and stop)");
+  app.add_option("--dump-llvm", c.dumpLLVM, "Write the optimised LLVM IR of every kernel to FILE")
+      ->type_name("FILE");
+  app.add_option("--dump-asm", c.dumpAsm, "Write the generated assembly to FILE")
+      ->type_name("FILE");
+  app.add_option("model", c.model,
+                 "The .cnn model (with only --dump-graph/--print-after: compile it and stop)");
 
-  CLI::App *summary = app.add_subcommand("summary", "Print the Keras-style summary: layers, output shapes, parameters");
+  CLI::App *summary = app.add_subcommand(
+      "summary", "Print the Keras-style summary: layers, output shapes, parameters");
   summary->add_option("model", c.model, "The .cnn model")->required();
 
-  CLI::App *run = app.add_subcommand("run", "Compile the model, load weights, run it on an input and print the output");
+  CLI::App *run = app.add_subcommand(
+      "run", "Compile the model, load weights, run it on an input and print the output");
   run->add_option("model", c.model, "The .cnn model")->required();
   std::string weights, input, output, saveWeights;
   int64_t seed = -1, inputSeed = -1;
-  auto *wOpt = run->add_option("--weights", weights, "Weights (.safetensors, PyTorch names and layouts)")->type_name("FILE");
-  auto *sOpt = run->add_option("--random-weights", seed, "Use deterministic random weights from SEED")->type_name("SEED");
+  auto *wOpt =
+      run->add_option("--weights", weights, "Weights (.safetensors, PyTorch names and layouts)")
+          ->type_name("FILE");
+  auto *sOpt =
+      run->add_option("--random-weights", seed, "Use deterministic random weights from SEED")
+          ->type_name("SEED");
   wOpt->excludes(sOpt);
-  auto *iOpt = run->add_option("--input", input, "Input array (.npy, float32, [H, W, C] or [1, H, W, C])")->type_name("FILE");
-  auto *riOpt = run->add_option("--random-input", inputSeed, "Use a random input in [0, 1) from SEED")->type_name("SEED");
+  auto *iOpt =
+      run->add_option("--input", input, "Input array (.npy, float32, [H, W, C] or [1, H, W, C])")
+          ->type_name("FILE");
+  auto *riOpt =
+      run->add_option("--random-input", inputSeed, "Use a random input in [0, 1) from SEED")
+          ->type_name("SEED");
   iOpt->excludes(riOpt);
   run->add_option("--output", output, "Write the output to this .npy file")->type_name("FILE");
-  run->add_option("--save-weights", saveWeights, "Write the weights used to this .safetensors file")->type_name("FILE");
+  run->add_option("--save-weights", saveWeights, "Write the weights used to this .safetensors file")
+      ->type_name("FILE");
 
-  CLI::App *bench = app.add_subcommand("bench", "Compile and time the model on random weights and input");
+  CLI::App *bench =
+      app.add_subcommand("bench", "Compile and time the model on random weights and input");
   bench->add_option("model", c.model, "The .cnn model")->required();
   int runs = 50;
   bool layers = false;
-  bench->add_flag("--layers", layers, "Also time every kernel: median ms, GFLOP/s, share of the total");
-  bench->add_option("--runs", runs, "Timed runs (after 3 warm-up runs); the median is reported")->check(CLI::Range(1, 1000000));
+  bench->add_flag("--layers", layers,
+                  "Also time every kernel: median ms, GFLOP/s, share of the total");
+  bench->add_option("--runs", runs, "Timed runs (after 3 warm-up runs); the median is reported")
+      ->check(CLI::Range(1, 1000000));
 
   for (CLI::App *sub : {summary, run, bench})
     sub->fallthrough();
@@ -128,8 +152,10 @@ int main(int argc, char **argv) {
       else
         used = m.randomWeights((uint64_t)seed);
       if (!saveWeights.empty())
-        cnnc::writeSafetensors(saveWeights, weights.empty() ? used : cnnc::readSafetensors(weights));
-      cnnc::Tensor x = input.empty() ? randomInput(m.inputShape(), (uint64_t)inputSeed) : cnnc::readNpy(input);
+        cnnc::writeSafetensors(saveWeights,
+                               weights.empty() ? used : cnnc::readSafetensors(weights));
+      cnnc::Tensor x =
+          input.empty() ? randomInput(m.inputShape(), (uint64_t)inputSeed) : cnnc::readNpy(input);
       cnnc::Tensor y = m.run(x);
       printOutput(y);
       if (!output.empty())
@@ -145,12 +171,15 @@ int main(int argc, char **argv) {
       for (int i = 0; i < runs; ++i) {
         auto t0 = std::chrono::steady_clock::now();
         m.run(x);
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count());
       }
       std::sort(ms.begin(), ms.end());
       double med = ms[ms.size() / 2];
-      std::printf("median %.3f ms  (min %.3f, max %.3f, %d runs)  %.2f GFLOP/s  (%.3f GFLOP per run)\n", med,
-                  ms.front(), ms.back(), runs, m.flops() / (med * 1e6), m.flops() / 1e9);
+      std::printf(
+          "median %.3f ms  (min %.3f, max %.3f, %d runs)  %.2f GFLOP/s  (%.3f GFLOP per run)\n",
+          med, ms.front(), ms.back(), runs, m.flops() / (med * 1e6), m.flops() / 1e9);
       if (layers) {
         std::vector<cnnc::KernelProfile> prof = m.profileKernels(x, runs);
         double total = 0;
@@ -158,14 +187,15 @@ int main(int argc, char **argv) {
           total += p.medianMs;
         std::printf("%-22s %-22s %10s %10s %7s\n", "kernel", "op", "median ms", "GFLOP/s", "share");
         for (const cnnc::KernelProfile &p : prof)
-          std::printf("%-22s %-22s %10.3f %10.2f %6.1f%%\n", p.name.c_str(), p.op.c_str(), p.medianMs,
-                      p.flops / (p.medianMs * 1e6), 100 * p.medianMs / total);
+          std::printf("%-22s %-22s %10.3f %10.2f %6.1f%%\n", p.name.c_str(), p.op.c_str(),
+                      p.medianMs, p.flops / (p.medianMs * 1e6), 100 * p.medianMs / total);
       }
     } else if (!c.model.empty()) {
       compile(c);
       if (!c.dumpGraph.empty())
         std::printf("wrote the stage graphs of %s to %s/\n", c.model.c_str(), c.dumpGraph.c_str());
-      if (c.dumpGraph.empty() && c.dumpLLVM.empty() && c.dumpAsm.empty() && c.printAfter.empty() && !c.printAfterAll)
+      if (c.dumpGraph.empty() && c.dumpLLVM.empty() && c.dumpAsm.empty() && c.printAfter.empty() &&
+          !c.printAfterAll)
         std::printf("%s compiles cleanly (see --help for what to do with it)\n", c.model.c_str());
     } else {
       std::cout << app.help();
@@ -176,6 +206,9 @@ int main(int argc, char **argv) {
     if (msg.find("error:") == std::string::npos)
       msg = "cnnc: error: " + msg;
     std::cerr << msg << (msg.empty() || msg.back() != '\n' ? "\n" : "");
+    return 1;
+  } catch (const std::exception &e) {
+    std::cerr << "cnnc: error: " << e.what() << "\n";
     return 1;
   }
   return 0;
