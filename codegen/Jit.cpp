@@ -68,8 +68,13 @@ WeightSlots planWeights(const Graph &g, const Node &n, int VL, JitModel &out) {
     w.padTo = group;
     w.outPad = padded;
     // Dense after flatten of an image: the weights index PyTorch's CHW order.
+    // Element-wise ops and flattens of vectors keep the order; look through them.
     ValueId src = n.inputs[0];
-    while (g.nodes[src].op == OpKind::Activation)
+    auto orderPreserving = [&](const Node &x) {
+      return x.op == OpKind::Activation ||
+             (x.op == OpKind::Flatten && g.nodes[x.inputs[0]].type.dims.size() == 1);
+    };
+    while (orderPreserving(g.nodes[src]))
       src = g.nodes[src].inputs[0];
     const Node &f = g.nodes[src];
     if (f.op == OpKind::Flatten && g.nodes[f.inputs[0]].type.dims.size() == 3) {
