@@ -20,6 +20,7 @@ struct Model::Impl {
   std::vector<LayerInfo> layers; // the user's layers, as written (before fusion)
   double compileSeconds = 0;
   std::unique_ptr<JitModel> jit;
+  TargetInfo target;
   Tensor weightArena;
   bool weightsLoaded = false;
 };
@@ -92,7 +93,7 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
       weightBytes += paramCount(impl->graph, n) * 4;
   cap(weightBytes, opts.maxWeightBytes, "weights", "maxWeightBytes");
   CodegenOptions cg;
-  cg.target = selectTarget(opts.target);
+  cg.target = impl->target = selectTarget(opts.target);
   std::string llvmIR, assembly;
   if (!opts.dumpLLVMPath.empty())
     cg.llvmIR = &llvmIR;
@@ -243,6 +244,10 @@ Shape Model::inputShape() const { return impl_->graph.nodes[impl_->graph.input].
 Shape Model::outputShape() const { return impl_->graph.nodes[impl_->graph.output].type.dims; }
 std::vector<LayerInfo> Model::layers() const { return impl_->layers; }
 double Model::compileSeconds() const { return impl_->compileSeconds; }
+std::string Model::targetDescription() const {
+  const TargetInfo &t = impl_->target;
+  return t.name + " (" + t.cpu + ", " + std::to_string(t.vectorWidth) + " floats per vector)";
+}
 std::string Model::ir() const { return printGraph(impl_->graph); }
 
 int64_t Model::totalParams() const {

@@ -92,6 +92,8 @@ public:
   int64_t totalParams() const;
   /// Floating point operations of one run (a multiply-add counts as two).
   int64_t flops() const;
+  /// What the code was generated for: "avx512 (znver4, 16 floats per vector)".
+  std::string targetDescription() const;
   /// Wall time spent in parsing, passes and JIT compilation.
   double compileSeconds() const;
   /// Keras's model.summary() table.

@@ -162,7 +162,7 @@ int main(int argc, char **argv) {
         cnnc::writeNpy(output, y);
     } else if (app.got_subcommand(bench)) {
       cnnc::Model m = compile(c);
-      std::printf("compile %.3f s\n", m.compileSeconds());
+      std::printf("compile %.3f s  target %s\n", m.compileSeconds(), m.targetDescription().c_str());
       m.randomWeights(1);
       cnnc::Tensor x = randomInput(m.inputShape(), 1);
       for (int i = 0; i < 3; ++i)
