@@ -1,0 +1,99 @@
+// tests/api/test_api.cpp - the public API: diagnostics in exceptions, shapes,
+// weight listing, batch axis, profiling, and concurrent runs of one model.
+#include "cnnc/cnnc.h"
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+namespace {
+const char *tiny = R"(model tiny {
+  input x: f32[9, 7, 3]
+  conv2d(filters=5, kernel=3, padding=same, stride=2, activation=relu)
+  maxpool2d(size=2, padding=same)
+  flatten()
+  out = dense(units=4, activation=softmax)
+})";
+
+cnnc::Tensor ramp(const cnnc::Shape &shape) {
+  cnnc::Tensor x(shape);
+  for (int64_t i = 0; i < x.size(); ++i)
+    x[i] = float(i % 13) / 13.f - 0.3f;
+  return x;
+}
+} // namespace
+
+TEST_CASE("compile errors are exceptions carrying file:line:col diagnostics", "[api]") {
+  try {
+    cnnc::Model::compileString("model m {\n  input x: f32[4, 4, 1]\n  conv2d(filters=2, kernel=9)\n}\n", "m.cnn");
+    FAIL("no exception");
+  } catch (const cnnc::Error &e) {
+    std::string msg = e.what();
+    CHECK_THAT(msg, Catch::StartsWith("m.cnn:3:3: error: a 9x9 kernel does not fit the 4x4 input"));
+    CHECK_THAT(msg, Catch::Contains("  conv2d(filters=2, kernel=9)\n    ^"));
+  }
+  CHECK_THROWS_AS(cnnc::Model::compileFile("/nonexistent/model.cnn"), cnnc::Error);
+  CHECK_THROWS_WITH(cnnc::parseTarget("avx1024"), Catch::Contains("unknown target 'avx1024'"));
+}
+
+TEST_CASE("shapes, names and weight keys are queryable", "[api]") {
+  cnnc::Model m = cnnc::Model::compileString(tiny, "tiny.cnn");
+  CHECK(m.name() == "tiny");
+  CHECK(m.inputShape() == cnnc::Shape{9, 7, 3});
+  CHECK(m.outputShape() == cnnc::Shape{4});
+  auto w = m.weightShapes();
+  REQUIRE(w.size() == 4);
+  CHECK(w[0] == std::make_pair(std::string("conv2d.weight"), cnnc::Shape{5, 3, 3, 3}));
+  CHECK(w[3] == std::make_pair(std::string("out.bias"), cnnc::Shape{4}));
+  // conv: ceil(9/2) x ceil(7/2) = 5 x 4 x 5; pool 2x2 same: 3 x 2 x 5 = 30 inputs to dense.
+  CHECK(m.layers()[1].outputShape == cnnc::Shape{3, 2, 5});
+  CHECK(m.totalParams() == 5 * 27 + 5 + 30 * 4 + 4);
+}
+
+TEST_CASE("a batch axis of one in gives a batch axis of one out", "[api]") {
+  cnnc::Model m = cnnc::Model::compileString(tiny, "tiny.cnn");
+  m.randomWeights(3);
+  cnnc::Tensor y = m.run(ramp({9, 7, 3}));
+  cnnc::Tensor yb = m.run(ramp({1, 9, 7, 3}));
+  REQUIRE(yb.shape() == cnnc::Shape{1, 4});
+  for (int i = 0; i < 4; ++i)
+    CHECK(y[i] == yb[i]);
+  CHECK_THROWS_WITH(m.run(ramp({2, 9, 7, 3})), Catch::Contains("expects [9, 7, 3]"));
+}
+
+TEST_CASE("profiling times every kernel of the fused graph", "[api]") {
+  cnnc::Model m = cnnc::Model::compileString(tiny, "tiny.cnn");
+  m.randomWeights(3);
+  auto prof = m.profileKernels(ramp({9, 7, 3}), 3);
+  REQUIRE(prof.size() == 3); // conv+relu, pool, dense+softmax (flatten is a view)
+  CHECK(prof[0].op == "conv2d+relu");
+  CHECK(prof[2].op == "dense+softmax");
+  CHECK(prof[0].flops == 2 * 5 * 4 * 5 * 27);
+}
+
+TEST_CASE("one compiled model runs on many threads at once", "[api]") {
+  cnnc::Model m = cnnc::Model::compileString(tiny, "tiny.cnn");
+  m.randomWeights(7);
+  std::vector<cnnc::Tensor> inputs;
+  std::vector<cnnc::Tensor> want;
+  for (int t = 0; t < 4; ++t) {
+    cnnc::Tensor x = ramp({9, 7, 3});
+    x[t] += 1.f;
+    inputs.push_back(x);
+    want.push_back(m.run(x));
+  }
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < 50; ++r) {
+        cnnc::Tensor y = m.run(inputs[t]);
+        for (int i = 0; i < 4; ++i)
+          mismatches[t] += y[i] != want[t][i];
+      }
+    });
+  for (std::thread &th : threads)
+    th.join();
+  for (int t = 0; t < 4; ++t)
+    CHECK(mismatches[t] == 0);
+}
