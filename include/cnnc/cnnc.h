@@ -27,6 +27,9 @@ Target parseTarget(const std::string &name);
 
 struct Options {
   Target target = Target::Host;
+  /// False stops after the passes: summary(), layers() and the dumps work,
+  /// run() throws. (cnnc summary uses this; it skips the JIT's cost.)
+  bool generateCode = true;
   /// When set, writes one Graphviz file per compiler stage: DIR/NN-<stage>.dot.
   std::string dumpGraphDir;
   /// Print the textual IR after these passes (names as in passes/Passes.def).

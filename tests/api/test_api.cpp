@@ -97,3 +97,13 @@ TEST_CASE("one compiled model runs on many threads at once", "[api]") {
   for (int t = 0; t < 4; ++t)
     CHECK(mismatches[t] == 0);
 }
+
+TEST_CASE("a model compiled without code generation summarises but does not run", "[api]") {
+  cnnc::Options opts;
+  opts.generateCode = false;
+  cnnc::Model m = cnnc::Model::compileString(tiny, "tiny.cnn", opts);
+  CHECK(m.totalParams() == 264);
+  CHECK_THAT(m.summary(), Catch::Contains("(None, 5, 4, 5)"));
+  CHECK_THROWS_WITH(m.randomWeights(1), Catch::Contains("without code generation"));
+  CHECK_THROWS_WITH(m.run(ramp({9, 7, 3})), Catch::Contains("without code generation"));
+}

@@ -19,8 +19,9 @@ struct Common {
   bool printAfterAll = false;
 };
 
-cnnc::Model compile(const Common &c) {
+cnnc::Model compile(const Common &c, bool generateCode = true) {
   cnnc::Options o;
+  o.generateCode = generateCode || !c.dumpLLVM.empty() || !c.dumpAsm.empty();
   o.target = cnnc::parseTarget(c.target);
   o.dumpGraphDir = c.dumpGraph;
   o.dumpLLVMPath = c.dumpLLVM;
@@ -139,7 +140,7 @@ int main(int argc, char **argv) {
 
   try {
     if (app.got_subcommand(summary)) {
-      std::cout << compile(c).summary();
+      std::cout << compile(c, false).summary();
     } else if (app.got_subcommand(run)) {
       if (weights.empty() && seed < 0)
         throw cnnc::Error("run needs --weights FILE or --random-weights SEED");
