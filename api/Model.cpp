@@ -93,7 +93,8 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
       weightBytes += paramCount(impl->graph, n) * 4;
   cap(weightBytes, opts.maxWeightBytes, "weights", "maxWeightBytes");
   if (!opts.generateCode) {
-    impl->compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    impl->compileSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return Model(std::move(impl));
   }
   CodegenOptions cg;
@@ -148,7 +149,8 @@ std::vector<std::pair<std::string, Shape>> Model::weightShapes() const {
 
 void Model::loadWeights(const WeightMap &weights) {
   if (!impl_->jit)
-    throw Error("model '" + name() + "' was compiled without code generation (Options::generateCode)");
+    throw Error("model '" + name() +
+                "' was compiled without code generation (Options::generateCode)");
   std::string errors;
   std::map<std::string, bool> used;
   for (const PackSpec &p : impl_->jit->packs) {
@@ -233,7 +235,8 @@ static Tensor prepareArena(const Model &m, const Model::Impl &impl, const Tensor
   const Graph &g = impl.graph;
   const std::string &name = m.name();
   if (!impl.jit)
-    throw Error("model '" + name + "' was compiled without code generation (Options::generateCode)");
+    throw Error("model '" + name +
+                "' was compiled without code generation (Options::generateCode)");
   Shape want = m.inputShape(), batched = want;
   batched.insert(batched.begin(), 1);
   if (input.shape() != want && input.shape() != batched)

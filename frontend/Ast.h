@@ -11,7 +11,13 @@
 namespace cnnc {
 
 struct AstValue {
-  enum Kind { Int, Float, Ident, Tuple } kind = Int;
+  enum Kind {
+    Int,
+    Float,
+    Ident,
+    Tuple,
+    Invalid
+  } kind = Int; // Invalid: a bad number, already reported
   int64_t i = 0;
   double f = 0;
   std::string s;

@@ -30,9 +30,14 @@ int editDistance(const std::string &a, const std::string &b) {
 }
 
 std::string suggest(const std::string &word, const std::vector<std::string> &options) {
+  // Cheap by construction: long words and far-off lengths are never compared.
   std::string best;
   int bestD = 3;
+  if (word.size() > 64)
+    return "";
   for (const std::string &o : options) {
+    if (o.size() + 2 < word.size() || word.size() + 2 < o.size())
+      continue;
     int d = editDistance(word, o);
     if (d < bestD)
       bestD = d, best = o;
@@ -74,7 +79,7 @@ public:
     const AstValue *v = find(name);
     if (!v) {
       if (required)
-        diag_.error(s_.opLoc, s_.op + " needs '" + name + "='");
+        missing_.push_back(name);
       return def;
     }
     return checkInt(*v, name, min, def);
@@ -85,7 +90,7 @@ public:
     const AstValue *v = find(name);
     if (!v) {
       if (required)
-        diag_.error(s_.opLoc, s_.op + " needs '" + name + "='");
+        missing_.push_back(name);
       return def;
     }
     if (v->kind == AstValue::Tuple) {
@@ -104,7 +109,7 @@ public:
   std::string word(const std::string &name, const std::string &def,
                    const std::vector<std::string> &allowed) {
     const AstValue *v = find(name);
-    if (!v)
+    if (!v || v->kind == AstValue::Invalid)
       return def;
     if (v->kind != AstValue::Ident) {
       diag_.error(v->loc, "'" + name + "' must be one of " + joined(allowed));
@@ -126,13 +131,17 @@ public:
   Padding padding(bool allowExplicit) {
     Padding p;
     const AstValue *v = find("padding");
-    if (!v)
+    if (!v || v->kind == AstValue::Invalid)
       return p;
     if (v->kind == AstValue::Ident) {
       if (v->s == "valid")
         return p;
       if (v->s == "same")
         return p.mode = PadMode::Same, p;
+      diag_.error(v->loc, "unknown padding '" + v->s + "' (expected valid or same" +
+                              (allowExplicit ? ", or numbers)" : ")") +
+                              suggest(v->s, {"valid", "same"}));
+      return p;
     } else if (allowExplicit && (v->kind == AstValue::Int || v->kind == AstValue::Tuple)) {
       std::vector<int> n;
       if (v->kind == AstValue::Int)
@@ -164,14 +173,22 @@ public:
   }
 
   void finish() {
+    std::set<std::string> suggested;
     for (const AstArg &a : s_.args) {
       if (a.name.empty() || used_.count(a.name))
         continue;
+      std::string hint = suggest(a.name, known_);
       std::string msg = "unknown attribute '" + a.name + "' for " + s_.op;
-      msg += known_.empty() ? " (it takes none)"
-                            : " (expected " + joined(known_) + ")" + suggest(a.name, known_);
+      msg += known_.empty() ? " (it takes none)" : " (expected " + joined(known_) + ")" + hint;
       diag_.error(a.loc, msg);
+      for (const std::string &k : known_)
+        if (hint.find("'" + k + "'") != std::string::npos)
+          suggested.insert(k);
     }
+    // A missing attribute that a misspelling above already points at is not reported twice.
+    for (const std::string &name : missing_)
+      if (!suggested.count(name))
+        diag_.error(s_.opLoc, s_.op + " needs '" + name + "='");
     std::set<std::string> seen;
     for (const AstArg &a : s_.args)
       if (!a.name.empty() && !seen.insert(a.name).second)
@@ -180,6 +197,8 @@ public:
 
 private:
   int checkInt(const AstValue &v, const std::string &name, int min, int def) {
+    if (v.kind == AstValue::Invalid)
+      return def; // a malformed number, already reported by the lexer
     if (v.kind != AstValue::Int) {
       diag_.error(v.loc, "'" + name + "' must be an integer");
       return def;
@@ -201,6 +220,7 @@ private:
   Diag &diag_;
   std::vector<std::string> known_;
   std::set<std::string> used_;
+  std::vector<std::string> missing_; // required attributes not given
 };
 
 class Builder {
@@ -236,6 +256,7 @@ private:
     if (g_.input >= 0) {
       diag_.error(s.loc,
                   "a model has one input; '" + g_.nodes[g_.input].name + "' is already declared");
+      names_.emplace(s.result, g_.input); // later uses of the name are not errors too
       return;
     }
     if (s.dtype != "f32")
@@ -245,6 +266,8 @@ private:
     n.name = s.result;
     n.loc = s.resultLoc;
     for (const AstValue &d : s.dims) {
+      if (d.kind == AstValue::Invalid)
+        continue;
       if (d.kind != AstValue::Int || d.i < 1)
         diag_.error(d.loc, "an input dimension must be a positive integer");
       else if (d.i > (1 << 24))
@@ -269,17 +292,17 @@ private:
     output_ = true;
     auto it = names_.find(s.result);
     if (it == names_.end())
-      diag_.error(s.resultLoc,
-                  "unknown name '" + s.result + "'" + suggest(s.result, definedNames()));
+      diag_.error(s.resultLoc, "unknown name '" + s.result + "'" + nameHint(s.result));
+    else if (it->second == g_.input)
+      diag_.error(s.resultLoc, "the output '" + s.result + "' is the model's input; name a layer");
     else
       g_.output = it->second;
   }
 
   void call(const AstStmt &s) {
-    if (g_.nodes.size() >= MaxNodes) {
-      if (!tooMany_)
-        diag_.error(s.opLoc, "too many layers (the limit is " + std::to_string(MaxNodes) + ")");
-      tooMany_ = true;
+    if (++layers_ > MaxLayers) {
+      if (layers_ == MaxLayers + 1)
+        diag_.error(s.opLoc, "too many layers (the limit is " + std::to_string(MaxLayers) + ")");
       return;
     }
     Node n;
@@ -369,14 +392,15 @@ private:
       }
       auto it = names_.find(a.value.s);
       if (it == names_.end()) {
-        diag_.error(a.loc, "unknown name '" + a.value.s + "'" + suggest(a.value.s, definedNames()));
+        diag_.error(a.loc, "unknown name '" + a.value.s + "'" + nameHint(a.value.s));
         return false;
       }
       n.inputs.push_back(it->second);
     }
     if (n.inputs.empty()) {
       if (last_ < 0) {
-        diag_.error(s.opLoc, s.op + " has no input: declare 'input NAME: f32[H, W, C]' first");
+        if (!diag_.hasErrors()) // after a broken input statement this would repeat for every layer
+          diag_.error(s.opLoc, s.op + " has no input: declare 'input NAME: f32[H, W, C]' first");
         return false;
       }
       n.inputs.push_back(last_);
@@ -405,6 +429,11 @@ private:
       diag_.error(loc, "'" + name + "' is already defined");
   }
 
+  // Past the error cap nothing more is shown, so skip the search.
+  std::string nameHint(const std::string &name) const {
+    return diag_.saturated() ? "" : suggest(name, definedNames());
+  }
+
   std::vector<std::string> definedNames() const {
     std::vector<std::string> v;
     for (auto &[k, id] : names_)
@@ -418,7 +447,7 @@ private:
   std::map<std::string, int> counters_;
   ValueId last_ = -1;
   bool output_ = false;
-  bool tooMany_ = false;
+  size_t layers_ = 0;
 };
 
 } // namespace

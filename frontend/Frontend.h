@@ -11,6 +11,6 @@ bool buildGraph(Diag &diag, Graph &out);
 
 /// Source size and nesting limits: inputs beyond them are rejected up front.
 constexpr size_t MaxSourceBytes = 16 << 20;
-constexpr size_t MaxNodes = 10000;
+constexpr size_t MaxLayers = 10000; // statements that make layers
 
 } // namespace cnnc

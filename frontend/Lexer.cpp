@@ -51,26 +51,35 @@ std::vector<Token> lex(const std::string &src, Diag &diag) {
       Token t{isFloat ? Tok::Float : Tok::Int, text, 0, 0, loc};
       char *end = nullptr;
       errno = 0;
+      // Decimal only: strtod alone would also take hex floats such as 0x1e.
+      bool decimal = text.find_first_not_of("0123456789.eE+-") == std::string::npos;
       if (isFloat)
         t.fval = std::strtod(text.c_str(), &end);
       else
         t.ival = std::strtoll(text.c_str(), &end, 10);
-      if (end != text.c_str() + text.size())
+      if (!decimal || end != text.c_str() + text.size())
         diag.error(loc, "malformed number '" + text + "'");
       else if (errno == ERANGE)
         diag.error(loc, "number '" + text + "' is out of range");
-      else
-        out.push_back(t);
+      if (!decimal || end != text.c_str() + text.size() || errno == ERANGE)
+        t.kind = Tok::Bad; // reported; the parser takes it as a value without complaining again
+      out.push_back(t);
       advance(j - i);
-    } else if (std::strchr("(){}[],=:;-", c)) {
+    } else if (c != 0 && std::strchr("(){}[],=:;-", c)) {
       out.push_back({Tok::Punct, std::string(1, (char)c), 0, 0, loc});
       advance(1);
     } else {
-      std::string shown = std::isprint(c) ? std::string(1, (char)c)
-                                          : "\\x" + std::string(1, "0123456789abcdef"[c >> 4]) +
-                                                "0123456789abcdef"[c & 15];
+      // One error per character: a UTF-8 sequence is shown whole.
+      size_t n = 1;
+      if (c >= 0xC0)
+        while (i + n < src.size() && n < 4 && ((unsigned char)src[i + n] & 0xC0) == 0x80)
+          ++n;
+      std::string shown = c >= 0xC0 && n > 1 ? src.substr(i, n)
+                          : std::isprint(c)  ? std::string(1, (char)c)
+                                             : "\\x" + std::string(1, "0123456789abcdef"[c >> 4]) +
+                                                  "0123456789abcdef"[c & 15];
       diag.error(loc, "unexpected character '" + shown + "'");
-      advance(1);
+      advance(n);
     }
   }
   out.push_back({Tok::End, "", 0, 0, {line, col}});
@@ -86,6 +95,8 @@ std::string describe(const Token &t) {
     return "number " + t.text;
   case Tok::Punct:
     return "'" + t.text + "'";
+  case Tok::Bad:
+    return "malformed number " + t.text;
   case Tok::End:
     return "end of file";
   }

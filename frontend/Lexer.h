@@ -9,7 +9,8 @@
 
 namespace cnnc {
 
-enum class Tok { Ident, Int, Float, Punct, End };
+/// Bad: a malformed or out-of-range number, already reported.
+enum class Tok { Ident, Int, Float, Bad, Punct, End };
 
 struct Token {
   Tok kind = Tok::End;

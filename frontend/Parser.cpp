@@ -38,7 +38,7 @@ public:
       }
     }
     if (peek().kind == Tok::End) {
-      diag_.error(peek().loc, "expected '}' to close model '" + m.name + "' before end of file");
+      diag_.error(missing().loc, "expected '}' to close model '" + m.name + "' before end of file");
       return m;
     }
     next();
@@ -59,17 +59,19 @@ private:
     diag_.error(t.loc, msg);
     throw SyntaxError{};
   }
-  void expect(char c) {
-    if (!peek().is(c)) {
-      // A token missing at the end of a line is reported where it belongs,
-      // right after the line's last token, not at the start of the next line.
-      Token at = peek();
-      if (pos_ > 0 && toks_[pos_ - 1].loc.line < at.loc.line) {
-        at.loc = toks_[pos_ - 1].loc;
-        at.loc.col += (int)toks_[pos_ - 1].text.size();
-      }
-      fail(at, std::string("expected '") + c + "', found " + describe(peek()));
+  // Where a missing token belongs: right after the previous token when the
+  // next one is on a later line (clang's rule), else at the next token.
+  Token missing() const {
+    Token at = peek();
+    if (pos_ > 0 && toks_[pos_ - 1].loc.line < at.loc.line) {
+      at.loc = toks_[pos_ - 1].loc;
+      at.loc.col += (int)toks_[pos_ - 1].text.size();
     }
+    return at;
+  }
+  void expect(char c) {
+    if (!peek().is(c))
+      fail(missing(), std::string("expected '") + c + "', found " + describe(peek()));
     next();
   }
   void expectIdent(const char *word, const std::string &why) {
@@ -123,7 +125,7 @@ private:
       s.opLoc = peek().loc;
       s.op = expectName("a statement (an op such as conv2d(...), 'input' or 'output')");
       if (!peek().is('('))
-        fail(peek(), "expected '(' after '" + s.op + "', found " + describe(peek()));
+        fail(missing(), "expected '(' after '" + s.op + "', found " + describe(peek()));
       next();
       if (!peek().is(')')) {
         do
@@ -159,8 +161,8 @@ private:
     if (peek().is('-')) {
       next();
       neg = true;
-      if (peek().kind != Tok::Int && peek().kind != Tok::Float)
-        fail(peek(), "expected a number after '-', found " + describe(peek()));
+      if (peek().kind != Tok::Int && peek().kind != Tok::Float && peek().kind != Tok::Bad)
+        fail(missing(), "expected a number after '-', found " + describe(peek()));
     }
     const Token &t = peek();
     switch (t.kind) {
@@ -172,6 +174,10 @@ private:
     case Tok::Float:
       v.kind = AstValue::Float;
       v.f = neg ? -t.fval : t.fval;
+      next();
+      return v;
+    case Tok::Bad:
+      v.kind = AstValue::Invalid;
       next();
       return v;
     case Tok::Ident:
@@ -193,7 +199,7 @@ private:
     case Tok::End:
       break;
     }
-    fail(t, "expected a value (a number, a name or a tuple), found " + describe(t));
+    fail(missing(), "expected a value (a number, a name or a tuple), found " + describe(t));
   }
 
   std::vector<Token> toks_;

@@ -3,6 +3,8 @@
 
 #include "cnnc/Tensor.h"
 
+#include <algorithm>
+
 namespace cnnc {
 
 static std::string sourceLine(const std::string &source, int line) {
@@ -18,30 +20,49 @@ static std::string sourceLine(const std::string &source, int line) {
   return source.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
 
-void Diag::report(SourceLoc loc, const char *kind, const std::string &message) {
-  if (loc.line <= 0) {
-    text_ += fileName_ + ": " + kind + ": " + message + "\n";
-    return;
+constexpr size_t StoredErrors = 1000;
+constexpr size_t MaxShownLine = 120; // longer source lines are shown as a window around the column
+
+std::string Diag::render(const Entry &e) const {
+  if (e.loc.line <= 0)
+    return fileName_ + ": error: " + e.message + "\n";
+  std::string out = fileName_ + ":" + std::to_string(e.loc.line) + ":" + std::to_string(e.loc.col) +
+                    ": error: " + e.message + "\n";
+  std::string line = sourceLine(source_, e.loc.line);
+  size_t col = (size_t)e.loc.col - 1, from = 0;
+  if (line.size() > MaxShownLine) {
+    from =
+        col > MaxShownLine / 2 ? std::min(col - MaxShownLine / 2, line.size() - MaxShownLine) : 0;
+    line = (from ? "..." : "") + line.substr(from, MaxShownLine) + "...";
+    from = from ? from - 3 : 0; // the "..." takes the place of three characters
   }
-  text_ += fileName_ + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col) + ": " +
-           kind + ": " + message + "\n";
-  std::string line = sourceLine(source_, loc.line);
-  // Tabs keep their width so the caret lines up under the column.
+  // Keep tabs so the caret lines up under the column; blank everything else.
   std::string caret;
-  for (int i = 1; i < loc.col && i <= (int)line.size(); ++i)
-    caret += line[i - 1] == '\t' ? '\t' : ' ';
-  text_ += "  " + line + "\n  " + caret + "^\n";
+  for (size_t i = 0; i + from < col && i < line.size(); ++i)
+    caret += line[i] == '\t' ? '\t' : ' ';
+  return out + "  " + line + "\n  " + caret + "^\n";
 }
 
 void Diag::error(SourceLoc loc, const std::string &message) {
-  // Past the cap, count but stay quiet: a binary file should not flood the terminal.
-  if (++errorCount_ <= MaxErrors)
-    report(loc, "error", message);
-  else if (errorCount_ == MaxErrors + 1)
-    text_ += fileName_ + ": error: too many errors, stopping\n";
+  ++errorCount_;
+  if (entries_.size() < StoredErrors)
+    entries_.push_back({loc, message});
 }
 
-void Diag::note(SourceLoc loc, const std::string &message) { report(loc, "note", message); }
+std::string Diag::text() const {
+  std::vector<const Entry *> sorted;
+  for (const Entry &e : entries_)
+    sorted.push_back(&e);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Entry *a, const Entry *b) {
+    return a->loc.line != b->loc.line ? a->loc.line < b->loc.line : a->loc.col < b->loc.col;
+  });
+  std::string text;
+  for (size_t i = 0; i < sorted.size() && i < (size_t)MaxErrors; ++i)
+    text += render(*sorted[i]);
+  if (errorCount_ > MaxErrors)
+    text += fileName_ + ": error: too many errors, stopping\n";
+  return text;
+}
 
 void internalError(const char *file, int line, const std::string &what) {
   throw Error(std::string("internal compiler error at ") + file + ":" + std::to_string(line) +

@@ -21,17 +21,25 @@ public:
   static constexpr int MaxErrors = 20;
 
   void error(SourceLoc loc, const std::string &message);
-  void note(SourceLoc loc, const std::string &message);
   bool hasErrors() const { return errorCount_ > 0; }
   int errorCount() const { return errorCount_; }
-  /// Every message so far, each with its source line and caret.
-  const std::string &text() const { return text_; }
+  /// True once more errors arrived than will ever be shown: callers may stop
+  /// expensive work such as did-you-mean suggestions.
+  bool saturated() const { return errorCount_ > MaxErrors; }
+  /// The errors in source order (the lexer, parser and builder report in
+  /// passes, not in file order), each with its source line and a caret.
+  std::string text() const;
   const std::string &fileName() const { return fileName_; }
   const std::string &source() const { return source_; }
 
 private:
-  void report(SourceLoc loc, const char *kind, const std::string &message);
-  std::string fileName_, source_, text_;
+  struct Entry {
+    SourceLoc loc;
+    std::string message;
+  };
+  std::string render(const Entry &e) const;
+  std::string fileName_, source_;
+  std::vector<Entry> entries_; // at most StoredErrors, so a binary file cannot exhaust memory
   int errorCount_ = 0;
 };
 

@@ -70,6 +70,8 @@ std::string attrString(const Node &n) {
     add("layout", layoutName(n.type.layout));
   if (n.offset >= 0)
     add("offset", std::to_string(n.offset));
+  if (n.scratch >= 0)
+    add("scratch", std::to_string(n.scratch));
   return s;
 }
 

@@ -34,8 +34,12 @@ struct Array {
   }
   int64_t size() const { return (int64_t)v.size(); }
   // HWC element access (rank 3).
-  double &at(int64_t h, int64_t w, int64_t c) { return v[(size_t)((h * shape[1] + w) * shape[2] + c)]; }
-  double at(int64_t h, int64_t w, int64_t c) const { return v[(size_t)((h * shape[1] + w) * shape[2] + c)]; }
+  double &at(int64_t h, int64_t w, int64_t c) {
+    return v[(size_t)((h * shape[1] + w) * shape[2] + c)];
+  }
+  double at(int64_t h, int64_t w, int64_t c) const {
+    return v[(size_t)((h * shape[1] + w) * shape[2] + c)];
+  }
 };
 
 inline Array fromTensor(const Tensor &t) {
@@ -77,7 +81,8 @@ inline int64_t windowOut(int64_t n, int k, int s, int padBefore, int padAfter) {
 inline Array conv2d(const Array &x, const Tensor &w, const Tensor *bias, int sh, int sw, Pads p) {
   const int64_t H = x.shape[0], W = x.shape[1], C = x.shape[2];
   const int64_t F = w.shape()[0], KH = w.shape()[2], KW = w.shape()[3];
-  const int64_t OH = windowOut(H, (int)KH, sh, p.top, p.bottom), OW = windowOut(W, (int)KW, sw, p.left, p.right);
+  const int64_t OH = windowOut(H, (int)KH, sh, p.top, p.bottom),
+                OW = windowOut(W, (int)KW, sw, p.left, p.right);
   Array y({OH, OW, F});
   for (int64_t oh = 0; oh < OH; ++oh)
     for (int64_t ow = 0; ow < OW; ++ow)
@@ -100,7 +105,8 @@ inline Array conv2d(const Array &x, const Tensor &w, const Tensor *bias, int sh,
 /// are ignored (max over real pixels; average divides by the real pixel count).
 inline Array pool2d(const Array &x, bool isMax, int kh, int kw, int sh, int sw, Pads p) {
   const int64_t H = x.shape[0], W = x.shape[1], C = x.shape[2];
-  const int64_t OH = windowOut(H, kh, sh, p.top, p.bottom), OW = windowOut(W, kw, sw, p.left, p.right);
+  const int64_t OH = windowOut(H, kh, sh, p.top, p.bottom),
+                OW = windowOut(W, kw, sw, p.left, p.right);
   Array y({OH, OW, C});
   for (int64_t oh = 0; oh < OH; ++oh)
     for (int64_t ow = 0; ow < OW; ++ow)
@@ -152,11 +158,16 @@ enum class Act { Linear, Relu, Tanh, Sigmoid, Softmax };
 
 inline const char *actName(Act a) {
   switch (a) {
-  case Act::Linear: return "linear";
-  case Act::Relu: return "relu";
-  case Act::Tanh: return "tanh";
-  case Act::Sigmoid: return "sigmoid";
-  case Act::Softmax: return "softmax";
+  case Act::Linear:
+    return "linear";
+  case Act::Relu:
+    return "relu";
+  case Act::Tanh:
+    return "tanh";
+  case Act::Sigmoid:
+    return "sigmoid";
+  case Act::Softmax:
+    return "softmax";
   }
   return "?";
 }
@@ -166,7 +177,8 @@ inline const char *actName(Act a) {
 inline Array activate(const Array &x, Act a) {
   Array y = x;
   switch (a) {
-  case Act::Linear: break;
+  case Act::Linear:
+    break;
   case Act::Relu:
     for (double &v : y.v)
       v = v > 0 ? v : 0.0;
@@ -253,7 +265,8 @@ inline std::string modelSource(const Shape &inputShape, const std::vector<std::s
 }
 
 /// A one-layer model.
-inline std::string modelSource(const Shape &inputShape, const std::string &layer, const std::string &name = "m") {
+inline std::string modelSource(const Shape &inputShape, const std::string &layer,
+                               const std::string &name = "m") {
   return modelSource(inputShape, std::vector<std::string>{layer}, name);
 }
 

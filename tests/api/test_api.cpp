@@ -25,7 +25,8 @@ cnnc::Tensor ramp(const cnnc::Shape &shape) {
 
 TEST_CASE("compile errors are exceptions carrying file:line:col diagnostics", "[api]") {
   try {
-    cnnc::Model::compileString("model m {\n  input x: f32[4, 4, 1]\n  conv2d(filters=2, kernel=9)\n}\n", "m.cnn");
+    cnnc::Model::compileString(
+        "model m {\n  input x: f32[4, 4, 1]\n  conv2d(filters=2, kernel=9)\n}\n", "m.cnn");
     FAIL("no exception");
   } catch (const cnnc::Error &e) {
     std::string msg = e.what();

@@ -58,7 +58,7 @@ struct Layer {
   int units = 1; // filters / units
   int kh = 1, kw = 1, sh = 1, sw = 1;
   PadKind pad = PadKind::Valid;
-  Pads pads;           // Scalar / Pair / Four
+  Pads pads; // Scalar / Pair / Four
   bool strideGiven = true;
   bool bias = true;
   Act act = Act::Linear;
@@ -74,14 +74,24 @@ struct Layer {
     };
     auto padding = [&] {
       switch (pad) {
-      case PadKind::Valid: s << ", padding=valid"; break;
-      case PadKind::Same: s << ", padding=same"; break;
-      case PadKind::Scalar: s << ", padding=" << pads.top; break;
-      case PadKind::Pair: s << ", padding=(" << pads.top << ", " << pads.left << ")"; break;
-      case PadKind::Four:
-        s << ", padding=(" << pads.top << ", " << pads.bottom << ", " << pads.left << ", " << pads.right << ")";
+      case PadKind::Valid:
+        s << ", padding=valid";
         break;
-      case PadKind::Omitted: break;
+      case PadKind::Same:
+        s << ", padding=same";
+        break;
+      case PadKind::Scalar:
+        s << ", padding=" << pads.top;
+        break;
+      case PadKind::Pair:
+        s << ", padding=(" << pads.top << ", " << pads.left << ")";
+        break;
+      case PadKind::Four:
+        s << ", padding=(" << pads.top << ", " << pads.bottom << ", " << pads.left << ", "
+          << pads.right << ")";
+        break;
+      case PadKind::Omitted:
+        break;
       }
     };
     switch (kind) {
@@ -110,29 +120,40 @@ struct Layer {
         s << ", activation=" << cnnc::ref::actName(act);
       s << ", use_bias=" << (bias ? "true" : "false") << ")";
       break;
-    case Flatten: s << "flatten()"; break;
-    case Activation: s << cnnc::ref::actName(act) << "()"; break;
+    case Flatten:
+      s << "flatten()";
+      break;
+    case Activation:
+      s << cnnc::ref::actName(act) << "()";
+      break;
     }
     return s.str();
   }
 
   Pads resolvePads(int64_t H, int64_t W) const {
     switch (pad) {
-    case PadKind::Same: return cnnc::ref::samePads(H, W, kh, kw, sh, sw);
-    case PadKind::Scalar: return {pads.top, pads.top, pads.top, pads.top};
-    case PadKind::Pair: return {pads.top, pads.top, pads.left, pads.left};
-    case PadKind::Four: return pads;
+    case PadKind::Same:
+      return cnnc::ref::samePads(H, W, kh, kw, sh, sw);
+    case PadKind::Scalar:
+      return {pads.top, pads.top, pads.top, pads.top};
+    case PadKind::Pair:
+      return {pads.top, pads.top, pads.left, pads.left};
+    case PadKind::Four:
+      return pads;
     case PadKind::Valid:
-    case PadKind::Omitted: return {};
+    case PadKind::Omitted:
+      return {};
     }
     return {};
   }
 };
 
-Layer conv(int filters, int kh, int kw, int sh, int sw, PadKind pad, Act act, bool bias, Pads pads = {}) {
+Layer conv(int filters, int kh, int kw, int sh, int sw, PadKind pad, Act act, bool bias,
+           Pads pads = {}) {
   Layer l;
   l.kind = Layer::Conv;
-  l.units = filters, l.kh = kh, l.kw = kw, l.sh = sh, l.sw = sw, l.pad = pad, l.pads = pads, l.act = act, l.bias = bias;
+  l.units = filters, l.kh = kh, l.kw = kw, l.sh = sh, l.sw = sw, l.pad = pad, l.pads = pads,
+  l.act = act, l.bias = bias;
   return l;
 }
 Layer pool(bool isMax, int kh, int kw, int sh, int sw, PadKind pad) {
@@ -171,8 +192,8 @@ struct Case {
 /// Builds the DSL source, random weights (uniform, scaled so pre-activations
 /// are O(1) times `weightGain`), a random input (uniform in +-inputScale) and
 /// the reference output of `layers` applied in order.
-Case makeCase(const std::string &what, const cnnc::Shape &inShape, const std::vector<Layer> &layers, Rng &rng,
-              double inputScale = 1.0, double weightGain = 1.0) {
+Case makeCase(const std::string &what, const cnnc::Shape &inShape, const std::vector<Layer> &layers,
+              Rng &rng, double inputScale = 1.0, double weightGain = 1.0) {
   Case c;
   c.what = what;
   std::vector<std::string> stmts;
@@ -189,7 +210,8 @@ Case makeCase(const std::string &what, const cnnc::Shape &inShape, const std::ve
       ++convs;
       const int64_t C = x.shape[2];
       double bound = weightGain * std::sqrt(3.0 / double(C * l.kh * l.kw));
-      cnnc::Tensor &w = c.weights[name + ".weight"] = randomTensor({l.units, C, l.kh, l.kw}, rng, bound);
+      cnnc::Tensor &w = c.weights[name + ".weight"] =
+          randomTensor({l.units, C, l.kh, l.kw}, rng, bound);
       const cnnc::Tensor *b = nullptr;
       if (l.bias)
         b = &(c.weights[name + ".bias"] = randomTensor({l.units}, rng, 0.5 * weightGain));
@@ -199,7 +221,8 @@ Case makeCase(const std::string &what, const cnnc::Shape &inShape, const std::ve
     }
     case Layer::MaxPool:
     case Layer::AvgPool:
-      x = cnnc::ref::pool2d(x, l.kind == Layer::MaxPool, l.kh, l.kw, l.sh, l.sw, l.resolvePads(x.shape[0], x.shape[1]));
+      x = cnnc::ref::pool2d(x, l.kind == Layer::MaxPool, l.kh, l.kw, l.sh, l.sw,
+                            l.resolvePads(x.shape[0], x.shape[1]));
       break;
     case Layer::Dense: {
       std::string name = denses ? "dense_" + std::to_string(denses) : "dense";
@@ -213,8 +236,12 @@ Case makeCase(const std::string &what, const cnnc::Shape &inShape, const std::ve
       x = cnnc::ref::activate(cnnc::ref::dense(x, w, b), l.act);
       break;
     }
-    case Layer::Flatten: x = cnnc::ref::flattenCHW(x); break;
-    case Layer::Activation: x = cnnc::ref::activate(x, l.act); break;
+    case Layer::Flatten:
+      x = cnnc::ref::flattenCHW(x);
+      break;
+    case Layer::Activation:
+      x = cnnc::ref::activate(x, l.act);
+      break;
     }
   }
   c.expected = std::move(x);
@@ -224,7 +251,8 @@ Case makeCase(const std::string &what, const cnnc::Shape &inShape, const std::ve
 /// Compiles `c` for every target, runs it and compares with the reference.
 void check(const Case &c) {
   for (const TargetName &t : Targets) {
-    INFO("target " << t.name << ", " << c.what << ", input " << cnnc::shapeToString(c.input.shape()) << "\n"
+    INFO("target " << t.name << ", " << c.what << ", input " << cnnc::shapeToString(c.input.shape())
+                   << "\n"
                    << c.source);
     cnnc::Options opts;
     opts.target = t.target;
@@ -240,8 +268,9 @@ void check(const Case &c) {
       double scale = std::max(1.0, cnnc::ref::maxAbs(c.expected));
       double err = cnnc::ref::maxAbsError(y, c.expected);
       int64_t wi = cnnc::ref::worstIndex(y, c.expected);
-      INFO("max abs error " << err << " (tolerance " << Tolerance * scale << "); worst at flat index " << wi
-                            << ": got " << y[wi] << ", want " << c.expected.v[(size_t)wi]);
+      INFO("max abs error " << err << " (tolerance " << Tolerance * scale
+                            << "); worst at flat index " << wi << ": got " << y[wi] << ", want "
+                            << c.expected.v[(size_t)wi]);
       CHECK(err <= Tolerance * scale);
     } catch (const cnnc::Error &e) {
       FAIL_CHECK("cnnc::Error: " << e.what());
@@ -263,8 +292,8 @@ Layer randomConv(Rng &rng, int i, cnnc::Shape &inShape) {
   l.sw = rng.coin() ? l.sh : rng.pick(1, 4);
   l.strideGiven = !(l.sh == 1 && l.sw == 1 && rng.coin());
   l.actGiven = !(l.act == Act::Linear && rng.coin());
-  static const PadKind Kinds[] = {PadKind::Valid, PadKind::Same, PadKind::Four, PadKind::Scalar, PadKind::Pair,
-                                  PadKind::Omitted};
+  static const PadKind Kinds[] = {PadKind::Valid,  PadKind::Same, PadKind::Four,
+                                  PadKind::Scalar, PadKind::Pair, PadKind::Omitted};
   l.pad = Kinds[(i / 5 + i) % 6];
   l.pads = {rng.pick(0, 3), rng.pick(0, 3), rng.pick(0, 3), rng.pick(0, 3)};
   if (l.pad == PadKind::Scalar)
@@ -275,8 +304,10 @@ Layer randomConv(Rng &rng, int i, cnnc::Shape &inShape) {
   if (l.pad == PadKind::Same)
     p = {};
   int64_t C = rng.coin(3) ? rng.pick(1, 35) : rng.of(Channels);
-  int64_t H = std::max<int64_t>(rng.pick(1, 20), l.pad == PadKind::Same ? 1 : l.kh - p.top - p.bottom);
-  int64_t W = std::max<int64_t>(rng.pick(1, 20), l.pad == PadKind::Same ? 1 : l.kw - p.left - p.right);
+  int64_t H =
+      std::max<int64_t>(rng.pick(1, 20), l.pad == PadKind::Same ? 1 : l.kh - p.top - p.bottom);
+  int64_t W =
+      std::max<int64_t>(rng.pick(1, 20), l.pad == PadKind::Same ? 1 : l.kw - p.left - p.right);
   inShape = {std::max<int64_t>(H, 1), std::max<int64_t>(W, 1), C};
   return l;
 }
@@ -292,36 +323,48 @@ TEST_CASE("conv2d: hand-picked edge configurations", "[kernels][conv]") {
   const Cfg cfgs[] = {
       {{1, 1, 1}, conv(1, 1, 1, 1, 1, PadKind::Valid, Act::Linear, true)},
       {{1, 1, 3}, conv(5, 1, 1, 1, 1, PadKind::Same, Act::Relu, false)},
-      {{1, 1, 2}, conv(17, 3, 3, 1, 1, PadKind::Same, Act::Tanh, true)},            // all taps but one padded
-      {{1, 1, 4}, conv(3, 7, 7, 2, 2, PadKind::Same, Act::Sigmoid, true)},          // 1x1 input, 7x7 same
+      {{1, 1, 2}, conv(17, 3, 3, 1, 1, PadKind::Same, Act::Tanh, true)}, // all taps but one padded
+      {{1, 1, 4}, conv(3, 7, 7, 2, 2, PadKind::Same, Act::Sigmoid, true)}, // 1x1 input, 7x7 same
       {{20, 20, 3}, conv(40, 7, 7, 1, 1, PadKind::Same, Act::Relu, true)},
-      {{20, 19, 35}, conv(33, 3, 3, 1, 1, PadKind::Valid, Act::Linear, true)},      // 17 output columns: tile tail
-      {{19, 20, 1}, conv(16, 1, 7, 1, 1, PadKind::Same, Act::Tanh, true)},          // non-square 1x7
-      {{20, 9, 5}, conv(8, 7, 1, 2, 1, PadKind::Same, Act::Linear, false)},         // 7x1, stride (2, 1)
-      {{20, 19, 3}, conv(24, 7, 7, 4, 4, PadKind::Valid, Act::Relu, true)},         // stride 4
+      {{20, 19, 35},
+       conv(33, 3, 3, 1, 1, PadKind::Valid, Act::Linear, true)}, // 17 output columns: tile tail
+      {{19, 20, 1}, conv(16, 1, 7, 1, 1, PadKind::Same, Act::Tanh, true)},  // non-square 1x7
+      {{20, 9, 5}, conv(8, 7, 1, 2, 1, PadKind::Same, Act::Linear, false)}, // 7x1, stride (2, 1)
+      {{20, 19, 3}, conv(24, 7, 7, 4, 4, PadKind::Valid, Act::Relu, true)}, // stride 4
       {{17, 17, 17}, conv(31, 5, 3, 3, 2, PadKind::Valid, Act::Sigmoid, true)},
-      {{5, 6, 3}, conv(4, 1, 1, 1, 1, PadKind::Four, Act::Linear, true, {4, 0, 1, 3})},  // pad > kernel
+      {{5, 6, 3},
+       conv(4, 1, 1, 1, 1, PadKind::Four, Act::Linear, true, {4, 0, 1, 3})}, // pad > kernel
       {{6, 5, 2}, conv(9, 3, 2, 2, 3, PadKind::Four, Act::Relu, true, {0, 3, 2, 0})},
       {{3, 3, 1}, conv(1, 5, 5, 1, 1, PadKind::Scalar, Act::Linear, true, {2, 2, 2, 2})},
-      {{9, 8, 7}, conv(12, 4, 4, 1, 1, PadKind::Same, Act::Softmax, true)},        // even kernel: odd pad bottom/right
-      {{16, 16, 16}, conv(32, 3, 3, 1, 1, PadKind::Same, Act::Relu, true)},        // all multiples of 16
-      {{14, 15, 8}, conv(64, 2, 2, 2, 2, PadKind::Valid, Act::Linear, true)},      // 64 filters: 4 vectors on AVX-512
-      {{7, 30, 3}, conv(48, 3, 3, 1, 1, PadKind::Same, Act::Linear, true)},        // 48 filters: G = 3 on AVX-512
-      {{4, 29, 2}, conv(40, 1, 3, 1, 1, PadKind::Same, Act::Linear, false)},       // 29 columns, 40 = 5 vectors on AVX2
-      {{6, 7, 1}, conv(130, 3, 3, 1, 1, PadKind::Same, Act::Relu, true)},          // 130 filters: several filter groups
+      {{9, 8, 7},
+       conv(12, 4, 4, 1, 1, PadKind::Same, Act::Softmax,
+            true)}, // even kernel: odd pad bottom/right
+      {{16, 16, 16}, conv(32, 3, 3, 1, 1, PadKind::Same, Act::Relu, true)}, // all multiples of 16
+      {{14, 15, 8},
+       conv(64, 2, 2, 2, 2, PadKind::Valid, Act::Linear, true)}, // 64 filters: 4 vectors on AVX-512
+      {{7, 30, 3},
+       conv(48, 3, 3, 1, 1, PadKind::Same, Act::Linear, true)}, // 48 filters: G = 3 on AVX-512
+      {{4, 29, 2},
+       conv(40, 1, 3, 1, 1, PadKind::Same, Act::Linear,
+            false)}, // 29 columns, 40 = 5 vectors on AVX2
+      {{6, 7, 1},
+       conv(130, 3, 3, 1, 1, PadKind::Same, Act::Relu, true)}, // 130 filters: several filter groups
   };
   int i = 0;
   for (const Cfg &c : cfgs)
     check(makeCase("conv2d edge #" + std::to_string(i++), c.in, {c.l}, rng));
   // A chain: padded convs reading each other's outputs, pooling in between.
   check(makeCase("conv2d chain", {13, 12, 3},
-                 {conv(17, 3, 3, 1, 1, PadKind::Same, Act::Relu, true), conv(9, 2, 3, 1, 1, PadKind::Valid, Act::Tanh, true),
-                  pool(false, 3, 3, 2, 2, PadKind::Same), conv(20, 3, 3, 2, 2, PadKind::Four, Act::Linear, false, {1, 0, 0, 1}),
+                 {conv(17, 3, 3, 1, 1, PadKind::Same, Act::Relu, true),
+                  conv(9, 2, 3, 1, 1, PadKind::Valid, Act::Tanh, true),
+                  pool(false, 3, 3, 2, 2, PadKind::Same),
+                  conv(20, 3, 3, 2, 2, PadKind::Four, Act::Linear, false, {1, 0, 0, 1}),
                   activation(Act::Relu)},
                  rng));
 }
 
-TEST_CASE("conv2d: random sweep over kernels/strides/paddings/channels/activations", "[kernels][conv]") {
+TEST_CASE("conv2d: random sweep over kernels/strides/paddings/channels/activations",
+          "[kernels][conv]") {
   Rng rng(2024);
   const int N = 36;
   for (int i = 0; i < N; ++i) {
@@ -335,7 +378,8 @@ TEST_CASE("'same' padding with stride 2 on even and odd inputs", "[kernels][conv
   Rng rng(77);
   int i = 0;
   // conv: kernel 1..5 on even and odd sizes, the odd pad at the bottom/right
-  for (auto [n, k] : {std::pair{8, 3}, {9, 3}, {10, 4}, {11, 4}, {6, 5}, {7, 5}, {12, 1}, {13, 2}}) {
+  for (auto [n, k] :
+       {std::pair{8, 3}, {9, 3}, {10, 4}, {11, 4}, {6, 5}, {7, 5}, {12, 1}, {13, 2}}) {
     cnnc::Shape in{n, n + 1, 3};
     check(makeCase("conv same stride 2 #" + std::to_string(i++), in,
                    {conv(5, k, k, 2, 2, PadKind::Same, Act::Linear, true)}, rng));
@@ -343,10 +387,10 @@ TEST_CASE("'same' padding with stride 2 on even and odd inputs", "[kernels][conv
   // pooling: padded cells are ignored by max, excluded from the average
   for (auto [n, k] : {std::pair{8, 3}, {9, 3}, {7, 4}}) {
     cnnc::Shape in{n, n + 1, 5};
-    check(makeCase("maxpool same stride 2 #" + std::to_string(i++), in, {pool(true, k, k, 2, 2, PadKind::Same)},
-                   rng, 1.0));
-    check(makeCase("avgpool same stride 2 #" + std::to_string(i++), in, {pool(false, k, k, 2, 2, PadKind::Same)},
-                   rng, 1.0));
+    check(makeCase("maxpool same stride 2 #" + std::to_string(i++), in,
+                   {pool(true, k, k, 2, 2, PadKind::Same)}, rng, 1.0));
+    check(makeCase("avgpool same stride 2 #" + std::to_string(i++), in,
+                   {pool(false, k, k, 2, 2, PadKind::Same)}, rng, 1.0));
   }
 }
 
@@ -366,10 +410,11 @@ TEST_CASE("maxpool2d and avgpool2d: random sweep", "[kernels][pool]") {
       l.strideGiven = false, l.sh = kh, l.sw = kw;
     if (i % 11 == 5)
       l.pad = PadKind::Omitted; // default 'valid'
-    int64_t H = std::max(rng.pick(1, 20), same ? 1 : kh), W = std::max(rng.pick(1, 20), same ? 1 : kw);
+    int64_t H = std::max(rng.pick(1, 20), same ? 1 : kh),
+            W = std::max(rng.pick(1, 20), same ? 1 : kw);
     int64_t C = rng.coin(3) ? rng.pick(1, 40) : rng.of(Channels);
-    check(makeCase(std::string(isMax ? "maxpool2d" : "avgpool2d") + " sweep #" + std::to_string(i), {H, W, C}, {l},
-                   rng));
+    check(makeCase(std::string(isMax ? "maxpool2d" : "avgpool2d") + " sweep #" + std::to_string(i),
+                   {H, W, C}, {l}, rng));
   }
 }
 
@@ -382,12 +427,14 @@ TEST_CASE("pooling over inputs large enough to be split into several tiles", "[k
     int k, s;
     bool same;
   };
-  const Cfg cfgs[] = {{{64, 64, 40}, 3, 1, false}, {{50, 70, 35}, 2, 2, true}, {{33, 96, 100}, 4, 3, true}};
+  const Cfg cfgs[] = {
+      {{64, 64, 40}, 3, 1, false}, {{50, 70, 35}, 2, 2, true}, {{33, 96, 100}, 4, 3, true}};
   int i = 0;
   for (const Cfg &c : cfgs)
     for (bool isMax : {true, false})
       check(makeCase("tiled pool #" + std::to_string(i++), c.in,
-                     {pool(isMax, c.k, c.k, c.s, c.s, c.same ? PadKind::Same : PadKind::Valid)}, rng));
+                     {pool(isMax, c.k, c.k, c.s, c.s, c.same ? PadKind::Same : PadKind::Valid)},
+                     rng));
 }
 
 // --- dense ---------------------------------------------------------------------
@@ -399,13 +446,15 @@ TEST_CASE("dense: sizes 1..300 with every activation", "[kernels][dense]") {
   // Every listed size as an input and as an output at least once.
   for (int k = 0; k < (int)std::size(Sizes); ++k) {
     int in = Sizes[k], out = Sizes[(k * 7 + 3) % std::size(Sizes)];
-    check(makeCase("dense #" + std::to_string(i), {in}, {dense(out, AllActs[i % 5], i % 4 != 1)}, rng));
+    check(makeCase("dense #" + std::to_string(i), {in}, {dense(out, AllActs[i % 5], i % 4 != 1)},
+                   rng));
     ++i;
   }
   // Random sizes.
   for (int k = 0; k < 18; ++k) {
     int in = rng.pick(1, 300), out = rng.coin() ? rng.pick(1, 300) : rng.of(Sizes);
-    check(makeCase("dense #" + std::to_string(i), {in}, {dense(out, AllActs[i % 5], i % 3 != 1)}, rng));
+    check(makeCase("dense #" + std::to_string(i), {in}, {dense(out, AllActs[i % 5], i % 3 != 1)},
+                   rng));
     ++i;
   }
   // Wide layers.
@@ -417,23 +466,27 @@ TEST_CASE("dense: sizes 1..300 with every activation", "[kernels][dense]") {
 
 // --- flatten + dense: the CHW permutation ------------------------------------------
 
-TEST_CASE("flatten then dense indexes the flattened image in CHW order", "[kernels][dense][flatten]") {
+TEST_CASE("flatten then dense indexes the flattened image in CHW order",
+          "[kernels][dense][flatten]") {
   Rng rng(555);
   int i = 0;
   auto go = [&](const cnnc::Shape &in, std::vector<Layer> layers) {
     check(makeCase("flatten+dense #" + std::to_string(i++), in, layers, rng));
   };
-  go({4, 5, 3}, {flatten(), dense(7, Act::Linear, true)});                                   // input image
-  go({6, 7, 2}, {conv(5, 3, 3, 1, 1, PadKind::Valid, Act::Relu, true), flatten(), dense(10, Act::Softmax, true)});
-  go({9, 8, 3}, {conv(17, 3, 2, 2, 1, PadKind::Same, Act::Tanh, false), flatten(), dense(33, Act::Relu, true)});
-  go({5, 5, 1}, {conv(3, 2, 2, 1, 1, PadKind::Valid, Act::Linear, true), flatten(), dense(1, Act::Sigmoid, true)});
-  go({10, 11, 4},
-     {conv(6, 3, 3, 1, 1, PadKind::Valid, Act::Linear, true), pool(true, 2, 2, 2, 2, PadKind::Valid), flatten(),
-      dense(20, Act::Relu, true), dense(9, Act::Softmax, true)});
-  go({8, 7, 3}, {conv(4, 3, 3, 1, 1, PadKind::Same, Act::Linear, true), activation(Act::Relu), flatten(),
-                 dense(12, Act::Linear, true)});                                             // fused relu
-  go({6, 6, 5}, {conv(3, 1, 1, 1, 1, PadKind::Valid, Act::Linear, true), flatten(), activation(Act::Tanh),
-                 dense(8, Act::Linear, true)});                                              // activation after flatten
+  go({4, 5, 3}, {flatten(), dense(7, Act::Linear, true)}); // input image
+  go({6, 7, 2}, {conv(5, 3, 3, 1, 1, PadKind::Valid, Act::Relu, true), flatten(),
+                 dense(10, Act::Softmax, true)});
+  go({9, 8, 3}, {conv(17, 3, 2, 2, 1, PadKind::Same, Act::Tanh, false), flatten(),
+                 dense(33, Act::Relu, true)});
+  go({5, 5, 1}, {conv(3, 2, 2, 1, 1, PadKind::Valid, Act::Linear, true), flatten(),
+                 dense(1, Act::Sigmoid, true)});
+  go({10, 11, 4}, {conv(6, 3, 3, 1, 1, PadKind::Valid, Act::Linear, true),
+                   pool(true, 2, 2, 2, 2, PadKind::Valid), flatten(), dense(20, Act::Relu, true),
+                   dense(9, Act::Softmax, true)});
+  go({8, 7, 3}, {conv(4, 3, 3, 1, 1, PadKind::Same, Act::Linear, true), activation(Act::Relu),
+                 flatten(), dense(12, Act::Linear, true)}); // fused relu
+  go({6, 6, 5}, {conv(3, 1, 1, 1, 1, PadKind::Valid, Act::Linear, true), flatten(),
+                 activation(Act::Tanh), dense(8, Act::Linear, true)}); // activation after flatten
   go({7, 5, 9}, {pool(false, 3, 2, 1, 2, PadKind::Same), flatten(), dense(13, Act::Tanh, true)});
 }
 
@@ -443,10 +496,11 @@ TEST_CASE("flatten of a flatten, then dense", "[kernels][dense][flatten]") {
   // (A regression test: planWeights once looked through activations but not
   // through a second flatten, and skipped the CHW -> HWC permutation.)
   Rng rng(556);
-  check(makeCase("flatten+flatten+dense", {3, 4, 2}, {flatten(), flatten(), dense(5, Act::Linear, true)}, rng));
+  check(makeCase("flatten+flatten+dense", {3, 4, 2},
+                 {flatten(), flatten(), dense(5, Act::Linear, true)}, rng));
   check(makeCase("conv+flatten+relu+flatten+dense", {5, 4, 3},
-                 {conv(6, 3, 3, 1, 1, PadKind::Same, Act::Linear, true), flatten(), activation(Act::Relu), flatten(),
-                  dense(7, Act::Linear, true)},
+                 {conv(6, 3, 3, 1, 1, PadKind::Same, Act::Linear, true), flatten(),
+                  activation(Act::Relu), flatten(), dense(7, Act::Linear, true)},
                  rng));
 }
 
@@ -454,24 +508,30 @@ TEST_CASE("flatten of a flatten, then dense", "[kernels][dense][flatten]") {
 
 TEST_CASE("standalone activations on odd-sized tensors", "[kernels][activation]") {
   Rng rng(8080);
-  const cnnc::Shape shapes[] = {{1, 1, 1}, {3, 5, 7}, {7, 3, 17}, {2, 9, 33}, {1}, {33}, {255}, {5, 1, 1}};
+  const cnnc::Shape shapes[] = {{1, 1, 1}, {3, 5, 7}, {7, 3, 17}, {2, 9, 33},
+                                {1},       {33},      {255},      {5, 1, 1}};
   int i = 0;
   for (const cnnc::Shape &s : shapes)
     for (Act a : {Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax}) {
-      if ((i++ % 2) == 1 && a != Act::Softmax) // keep the compile count down: softmax on every shape, others on half
+      if ((i++ % 2) == 1 &&
+          a != Act::Softmax) // keep the compile count down: softmax on every shape, others on half
         continue;
-      check(makeCase(std::string(cnnc::ref::actName(a)) + " on " + cnnc::shapeToString(s), s, {activation(a)}, rng,
-                     3.0));
+      check(makeCase(std::string(cnnc::ref::actName(a)) + " on " + cnnc::shapeToString(s), s,
+                     {activation(a)}, rng, 3.0));
     }
   // Chains: a conv with softmax over channels, then relu; linear is the identity.
   check(makeCase("conv softmax then relu", {5, 4, 3},
-                 {conv(19, 3, 3, 1, 1, PadKind::Same, Act::Softmax, true), activation(Act::Relu)}, rng));
-  check(makeCase("linear() then sigmoid()", {3, 7, 5}, {activation(Act::Linear), activation(Act::Sigmoid)}, rng));
+                 {conv(19, 3, 3, 1, 1, PadKind::Same, Act::Softmax, true), activation(Act::Relu)},
+                 rng));
+  check(makeCase("linear() then sigmoid()", {3, 7, 5},
+                 {activation(Act::Linear), activation(Act::Sigmoid)}, rng));
   check(makeCase("dense, relu(), softmax()", {40},
-                 {dense(21, Act::Linear, true), activation(Act::Relu), activation(Act::Softmax)}, rng));
+                 {dense(21, Act::Linear, true), activation(Act::Relu), activation(Act::Softmax)},
+                 rng));
 }
 
-TEST_CASE("tanh/sigmoid/softmax on large-magnitude inputs stay finite and exact", "[kernels][activation]") {
+TEST_CASE("tanh/sigmoid/softmax on large-magnitude inputs stay finite and exact",
+          "[kernels][activation]") {
   // Inputs uniform in +-50 (and weights scaled so pre-activations reach +-100s):
   // exp overflow would give NaN/inf, which the check counts as an infinite error.
   Rng rng(6502);
@@ -479,7 +539,8 @@ TEST_CASE("tanh/sigmoid/softmax on large-magnitude inputs stay finite and exact"
     std::string n = cnnc::ref::actName(a);
     check(makeCase(n + "() on inputs * 50", {5, 7, 19}, {activation(a)}, rng, 50.0));
     check(makeCase(n + "() on a vector * 50", {37}, {activation(a)}, rng, 50.0));
-    check(makeCase("dense " + n + " with large pre-activations", {64}, {dense(41, a, true)}, rng, 50.0, 4.0));
+    check(makeCase("dense " + n + " with large pre-activations", {64}, {dense(41, a, true)}, rng,
+                   50.0, 4.0));
   }
   check(makeCase("conv sigmoid with large pre-activations", {6, 6, 7},
                  {conv(9, 3, 3, 1, 1, PadKind::Same, Act::Sigmoid, true)}, rng, 50.0, 4.0));
@@ -487,10 +548,11 @@ TEST_CASE("tanh/sigmoid/softmax on large-magnitude inputs stay finite and exact"
                  {conv(9, 3, 3, 1, 1, PadKind::Same, Act::Tanh, true)}, rng, 50.0, 4.0));
   // Exact extremes around exp's clamp (+-87..89) and far beyond.
   for (Act a : {Act::Tanh, Act::Sigmoid, Act::Softmax}) {
-    const std::vector<float> v = {-1000.f, -100.f, -89.f, -88.5f, -88.f, -87.5f, -87.f, -44.5f, -44.f, -20.f,
-                                  0.f,     1e-6f,  20.f,  44.f,   44.5f, 87.f,   87.5f, 88.f,   88.5f, 89.f,
-                                  100.f,   1000.f, -0.f};
-    Case c = makeCase(std::string(cnnc::ref::actName(a)) + " on extremes", {(int64_t)v.size()}, {activation(a)}, rng);
+    const std::vector<float> v = {-1000.f, -100.f, -89.f, -88.5f, -88.f, -87.5f, -87.f, -44.5f,
+                                  -44.f,   -20.f,  0.f,   1e-6f,  20.f,  44.f,   44.5f, 87.f,
+                                  87.5f,   88.f,   88.5f, 89.f,   100.f, 1000.f, -0.f};
+    Case c = makeCase(std::string(cnnc::ref::actName(a)) + " on extremes", {(int64_t)v.size()},
+                      {activation(a)}, rng);
     c.input = cnnc::Tensor({(int64_t)v.size()}, v);
     c.expected = cnnc::ref::activate(cnnc::ref::fromTensor(c.input), a);
     check(c);
@@ -499,9 +561,12 @@ TEST_CASE("tanh/sigmoid/softmax on large-magnitude inputs stay finite and exact"
 
 // --- errors ----------------------------------------------------------------------------
 
-TEST_CASE("a mismatched input shape and a missing weight throw cnnc::Error naming the problem", "[kernels][errors]") {
-  cnnc::Model m = cnnc::Model::compileString(
-      cnnc::ref::modelSource({6, 5, 3}, {"conv2d(filters=4, kernel=3)", "flatten()", "dense(units=2)"}), "test.cnn");
+TEST_CASE("a mismatched input shape and a missing weight throw cnnc::Error naming the problem",
+          "[kernels][errors]") {
+  cnnc::Model m =
+      cnnc::Model::compileString(cnnc::ref::modelSource({6, 5, 3}, {"conv2d(filters=4, kernel=3)",
+                                                                    "flatten()", "dense(units=2)"}),
+                                 "test.cnn");
   Rng rng(1);
   cnnc::WeightMap w;
   w["conv2d.weight"] = randomTensor({4, 3, 3, 3}, rng, 0.5);

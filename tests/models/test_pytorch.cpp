@@ -44,13 +44,15 @@ void checkFixture(const std::string &name, cnnc::Target target) {
 } // namespace
 
 TEST_CASE("seed models match PyTorch on the host target", "[models]") {
-  for (const char *name : {"mnist_valid", "mnist_same", "mnist_strided", "mnist_pool", "lenet", "alexnet"}) {
+  for (const char *name :
+       {"mnist_valid", "mnist_same", "mnist_strided", "mnist_pool", "lenet", "alexnet"}) {
     SECTION(name) { checkFixture(name, cnnc::Target::Host); }
   }
 }
 
 TEST_CASE("seed models match PyTorch on the forced AVX2 target", "[models]") {
-  for (const char *name : {"mnist_valid", "mnist_same", "mnist_strided", "mnist_pool", "lenet", "alexnet"}) {
+  for (const char *name :
+       {"mnist_valid", "mnist_same", "mnist_strided", "mnist_pool", "lenet", "alexnet"}) {
     SECTION(name) { checkFixture(name, cnnc::Target::AVX2); }
   }
 }
@@ -59,7 +61,9 @@ TEST_CASE("a weights file with a wrong shape is rejected naming the key", "[mode
   cnnc::Model m = cnnc::Model::compileFile(src("examples/seed/lenet.cnn"));
   cnnc::WeightMap w = cnnc::readSafetensors(src("tests/fixtures/lenet/weights.safetensors"));
   w["conv2d.weight"] = cnnc::Tensor({6, 1, 3, 3});
-  REQUIRE_THROWS_WITH(m.loadWeights(w), Catch::Contains("weight 'conv2d.weight' has shape [6, 1, 3, 3], expected [6, 1, 5, 5]"));
+  REQUIRE_THROWS_WITH(
+      m.loadWeights(w),
+      Catch::Contains("weight 'conv2d.weight' has shape [6, 1, 3, 3], expected [6, 1, 5, 5]"));
   w.erase("probs.bias");
   REQUIRE_THROWS_WITH(m.loadWeights(w), Catch::Contains("missing weight 'probs.bias'"));
   cnnc::Tensor x({32, 32, 1});
