@@ -39,9 +39,11 @@ void printOutput(const cnnc::Tensor &y) {
   for (int64_t d : y.shape())
     rank += d > 1;
   if (rank <= 1) {
-    for (int64_t i = 0; i < n; ++i)
+    // Short vectors in full; long ones (1000 classes) by their head and the top-5.
+    const int64_t shown = n <= 32 ? n : 10;
+    for (int64_t i = 0; i < shown; ++i)
       std::printf("%s%.6g", i ? (i % 10 ? " " : "\n") : "", y[i]);
-    std::printf("\n");
+    std::printf(shown < n ? " ... (%lld values; --output FILE.npy saves them all)\n" : "\n", (long long)n);
     std::vector<int64_t> idx(n);
     std::iota(idx.begin(), idx.end(), 0);
     int64_t k = std::min<int64_t>(5, n);
