@@ -308,7 +308,7 @@ std::string Model::summary() const {
   for (size_t i = 0; i < impl_->layers.size(); ++i) {
     const LayerInfo &l = impl_->layers[i];
     os << cell(" " + l.name + " (" + l.type + ")", w1) << cell(kerasShape(l.outputShape), w2)
-       << thousands(l.params) << "\n";
+       << l.params << "\n";
     os << (i + 1 < impl_->layers.size() ? "\n" : "");
   }
   os << std::string(width, '=') << "\n";
