@@ -11,9 +11,35 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 
 namespace cnnc {
+
+/// Arenas for run(): each call leases one, so concurrent runs never share
+/// activations, and a freed arena is reused (no fresh pages to fault in).
+class ArenaPool {
+public:
+  Tensor take(int64_t floats) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!free_.empty()) {
+        Tensor t = std::move(free_.back());
+        free_.pop_back();
+        return t;
+      }
+    }
+    return Tensor({floats});
+  }
+  void give(Tensor t) {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(std::move(t));
+  }
+
+private:
+  std::mutex mu_;
+  std::vector<Tensor> free_;
+};
 
 struct Model::Impl {
   Graph graph;
@@ -21,9 +47,23 @@ struct Model::Impl {
   double compileSeconds = 0;
   std::unique_ptr<JitModel> jit;
   TargetInfo target;
-  Tensor weightArena;
+  Tensor weightArena; // allocated by the first loadWeights
   bool weightsLoaded = false;
+  ArenaPool arenas;
 };
+
+namespace {
+class ArenaLease {
+public:
+  ArenaLease(ArenaPool &pool, int64_t floats) : pool_(pool), t_(pool.take(floats)) {}
+  ~ArenaLease() { pool_.give(std::move(t_)); }
+  float *data() { return t_.data(); }
+
+private:
+  ArenaPool &pool_;
+  Tensor t_;
+};
+} // namespace
 
 static void writeFile(const std::string &path, const std::string &text) {
   std::ofstream f(path, std::ios::binary);
@@ -109,7 +149,6 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
     writeFile(opts.dumpLLVMPath, llvmIR);
   if (!opts.dumpAsmPath.empty())
     writeFile(opts.dumpAsmPath, assembly);
-  impl->weightArena = Tensor({std::max<int64_t>(impl->jit->weightFloats, 1)});
   impl->compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Model(std::move(impl));
@@ -169,6 +208,8 @@ void Model::loadWeights(const WeightMap &weights) {
       errors += "unexpected weight '" + key + "': model '" + name() + "' has no such parameter\n";
   if (!errors.empty())
     throw Error(errors);
+  if (impl_->weightArena.size() == 0)
+    impl_->weightArena = Tensor({std::max<int64_t>(impl_->jit->weightFloats, 1)});
   for (const PackSpec &p : impl_->jit->packs)
     pack(p, weights.at(p.key), impl_->weightArena.data());
   impl_->weightsLoaded = true;
@@ -191,12 +232,14 @@ WeightMap Model::randomWeights(uint64_t seed) {
   return w;
 }
 
-// Checks the input and copies it into a fresh arena.
-static Tensor prepareArena(const Model &m, const Model::Impl &impl, const Tensor &input);
+// Checks the input and copies it into a leased arena.
+static void prepareArena(const Model &m, const Model::Impl &impl, const Tensor &input,
+                         float *arena);
 
 Tensor Model::run(const Tensor &input) const {
   const Graph &g = impl_->graph;
-  Tensor arena = prepareArena(*this, *impl_, input);
+  ArenaLease arena(impl_->arenas, g.arenaFloats + 16);
+  prepareArena(*this, *impl_, input, arena.data());
   impl_->jit->entry(impl_->weightArena.data(), arena.data());
   const Node &out = g.nodes[g.output];
   Shape shape = out.type.dims;
@@ -209,7 +252,8 @@ Tensor Model::run(const Tensor &input) const {
 
 std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs) const {
   const Graph &g = impl_->graph;
-  Tensor arena = prepareArena(*this, *impl_, input);
+  ArenaLease arena(impl_->arenas, g.arenaFloats + 16);
+  prepareArena(*this, *impl_, input, arena.data());
   std::vector<std::vector<double>> times(impl_->jit->kernels.size());
   for (int r = 0; r < runs; ++r)
     for (size_t k = 0; k < times.size(); ++k) {
@@ -231,7 +275,8 @@ std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs) 
   return out;
 }
 
-static Tensor prepareArena(const Model &m, const Model::Impl &impl, const Tensor &input) {
+static void prepareArena(const Model &m, const Model::Impl &impl, const Tensor &input,
+                         float *arena) {
   const Graph &g = impl.graph;
   const std::string &name = m.name();
   if (!impl.jit)
@@ -244,10 +289,7 @@ static Tensor prepareArena(const Model &m, const Model::Impl &impl, const Tensor
                 "' expects " + shapeToString(want) + " (or " + shapeToString(batched) + ")");
   if (!impl.weightsLoaded && !impl.jit->packs.empty())
     throw Error("model '" + name + "' has no weights: call loadWeights() or randomWeights() first");
-  // Each call has its own arena, so concurrent runs of one model are safe.
-  Tensor arena({std::max<int64_t>(g.arenaFloats, 1)});
-  std::memcpy(arena.data() + g.nodes[g.input].offset, input.data(), input.size() * sizeof(float));
-  return arena;
+  std::memcpy(arena + g.nodes[g.input].offset, input.data(), input.size() * sizeof(float));
 }
 
 const std::string &Model::name() const { return impl_->graph.name; }
