@@ -3,6 +3,8 @@
 
 #include <llvm/IR/Intrinsics.h>
 
+#include <cmath>
+
 namespace cnnc {
 
 using namespace llvm;
@@ -84,12 +86,12 @@ Value *Emitter::fma(Value *x, Value *y, Value *z) { return call(Intrinsic::fmula
 
 // Cephes expf: n = round(x log2 e), r = x - n ln 2 (in two parts), a degree-5
 // polynomial for e^r, scaled by 2^n through the exponent bits. About 1 ulp on
-// [-87, 88]; inputs are clamped there (e^-87 is the smallest normal float).
+// [-87.3, 88.4]; beyond that the result is 0 or +inf, and NaN stays NaN.
 Value *Emitter::exp(Value *x) {
-  x = call(Intrinsic::maxnum,
-           {call(Intrinsic::minnum, {x, splat(88.3762626647949f)}), splat(-87.3365478515625f)});
-  Value *n = call(Intrinsic::rint, {b.CreateFMul(x, splat(1.44269504088896341f))});
-  Value *r = fma(n, splat(-0.693359375f), x);
+  const float hi = 88.3762626647949f, lo = -87.3365478515625f;
+  Value *xc = call(Intrinsic::maxnum, {call(Intrinsic::minnum, {x, splat(hi)}), splat(lo)});
+  Value *n = call(Intrinsic::rint, {b.CreateFMul(xc, splat(1.44269504088896341f))});
+  Value *r = fma(n, splat(-0.693359375f), xc);
   r = fma(n, splat(2.12194440e-4f), r);
   Value *p = splat(1.9875691500E-4f);
   for (float k :
@@ -99,19 +101,34 @@ Value *Emitter::exp(Value *x) {
   auto *vi = FixedVectorType::get(b.getInt32Ty(), VL);
   Value *bits =
       b.CreateShl(b.CreateAdd(b.CreateFPToSI(n, vi), b.CreateVectorSplat(VL, b.getInt32(127))), 23);
-  return b.CreateFMul(y, b.CreateBitCast(bits, vf));
+  Value *e = b.CreateFMul(y, b.CreateBitCast(bits, vf));
+  e = b.CreateSelect(b.CreateFCmpOGT(x, splat(hi)), splat(INFINITY), e);
+  e = b.CreateSelect(b.CreateFCmpOLT(x, splat(lo)), splat(0.f), e);
+  return b.CreateSelect(b.CreateFCmpUNO(x, x), x, e);
 }
 
-// tanh(x) = sign(x) (1 - 2 / (e^{2|x|} + 1)); absolute error ~1e-7.
+// tanh: Cephes's odd polynomial below |x| = 0.625 (full relative accuracy
+// near 0), sign(x) (1 - 2 / (e^{2|x|} + 1)) above it.
 Value *Emitter::tanh(Value *x) {
   Value *ax = call(Intrinsic::fabs, {x});
   Value *e = exp(b.CreateFMul(ax, splat(2.f)));
-  Value *t = b.CreateFSub(splat(1.f), b.CreateFDiv(splat(2.f), b.CreateFAdd(e, splat(1.f))));
-  return call(Intrinsic::copysign, {t, x});
+  Value *big = b.CreateFSub(splat(1.f), b.CreateFDiv(splat(2.f), b.CreateFAdd(e, splat(1.f))));
+  big = call(Intrinsic::copysign, {big, x});
+  Value *z = b.CreateFMul(x, x);
+  Value *p = splat(-5.70498872745E-3f);
+  for (float k : {2.06390887954E-2f, -5.37397155531E-2f, 1.33314422036E-1f, -3.33332819422E-1f})
+    p = fma(p, z, splat(k));
+  Value *small = fma(b.CreateFMul(p, z), x, x);
+  return b.CreateSelect(b.CreateFCmpOLT(ax, splat(0.625f)), small, big);
 }
 
 Value *Emitter::sigmoid(Value *x) {
   return b.CreateFDiv(splat(1.f), b.CreateFAdd(splat(1.f), exp(b.CreateFNeg(x))));
+}
+
+// max that propagates NaN like PyTorch (llvm.maxnum would drop it).
+Value *Emitter::maxNaN(Value *x, Value *y) {
+  return b.CreateSelect(b.CreateFCmpUNO(x, y), b.CreateFAdd(x, y), call(Intrinsic::maxnum, {x, y}));
 }
 
 Value *Emitter::activate(Act act, Value *x) {
@@ -120,7 +137,7 @@ Value *Emitter::activate(Act act, Value *x) {
   case Act::Softmax:
     return x;
   case Act::Relu:
-    return call(Intrinsic::maxnum, {x, splat(0.f)});
+    return maxNaN(x, splat(0.f));
   case Act::Tanh:
     return tanh(x);
   case Act::Sigmoid:
@@ -129,18 +146,24 @@ Value *Emitter::activate(Act act, Value *x) {
   return x;
 }
 
-Value *Emitter::reduceMax(Value *v) { return b.CreateFPMaxReduce(v); }
+Value *Emitter::reduceMax(Value *v) {
+  Value *m = b.CreateFPMaxReduce(v);
+  Value *anyNaN = b.CreateOrReduce(b.CreateFCmpUNO(v, v));
+  return b.CreateSelect(anyNaN, ConstantFP::getNaN(f32), m);
+}
 Value *Emitter::reduceAdd(Value *v) { return b.CreateFAddReduce(ConstantFP::get(f32, 0.0), v); }
 
+// Three passes over the row: max, exp(x - max) and its sum, scale by 1/sum.
+// A NaN or +inf anywhere makes the whole row NaN, as in PyTorch.
 void Emitter::softmaxRow(Value *ptr, int64_t n) {
   int64_t nv = (n + VL - 1) / VL;
-  const float lowest = -3.4028234663852886e38f;
+  const float ninf = -INFINITY;
   Value *mx = slot("max");
-  b.CreateStore(splat(lowest), mx);
+  b.CreateStore(splat(ninf), mx);
   loop(0, nv, [&](Value *v) {
     Value *base = b.CreateMul(v, c(VL));
-    Value *x = loadV(at(ptr, base), tailMask(base, n), lowest);
-    b.CreateStore(call(Intrinsic::maxnum, {b.CreateLoad(vf, mx), x}), mx);
+    Value *x = loadV(at(ptr, base), tailMask(base, n), ninf);
+    b.CreateStore(maxNaN(b.CreateLoad(vf, mx), x), mx);
   });
   Value *m = splat(reduceMax(b.CreateLoad(vf, mx)));
   Value *sum = slot("sum");
@@ -148,7 +171,7 @@ void Emitter::softmaxRow(Value *ptr, int64_t n) {
   loop(0, nv, [&](Value *v) {
     Value *base = b.CreateMul(v, c(VL));
     Value *mask = tailMask(base, n);
-    Value *e = exp(b.CreateFSub(loadV(at(ptr, base), mask, lowest), m));
+    Value *e = exp(b.CreateFSub(loadV(at(ptr, base), mask, ninf), m));
     if (mask)
       e = b.CreateSelect(mask, e, splat(0.f));
     storeV(e, at(ptr, base), mask);

@@ -52,6 +52,8 @@ public:
   llvm::Value *activate(Act act, llvm::Value *x);
   /// In-place softmax over n contiguous floats at ptr.
   void softmaxRow(llvm::Value *ptr, int64_t n);
+  /// Maximum that propagates NaN (as PyTorch does), element-wise and across a vector.
+  llvm::Value *maxNaN(llvm::Value *x, llvm::Value *y);
   llvm::Value *reduceMax(llvm::Value *v);
   llvm::Value *reduceAdd(llvm::Value *v);
 

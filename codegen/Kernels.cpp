@@ -6,6 +6,8 @@
 
 #include <llvm/IR/Intrinsics.h>
 
+#include <cmath>
+
 namespace cnnc {
 
 using namespace llvm;
@@ -134,7 +136,6 @@ void emitPool(Emitter &e, const Graph &g, const Node &n) {
   const int64_t rows = std::max(a.tile.rows, 1);
   const int64_t vpt =
       std::max<int64_t>(1, std::max(a.tile.cblocks, 1) * 16 / e.VL); // vectors per tile
-  const float lowest = -3.4028234663852886e38f;
   Args A = args(e);
   Value *in = e.at(A.arena, inNode.offset), *out = e.at(A.arena, n.offset);
   Value *acc = e.slot();
@@ -156,14 +157,14 @@ void emitPool(Emitter &e, const Graph &g, const Node &n) {
           e.loop(vLo, e.min(e.b.CreateAdd(vLo, e.c(vpt)), e.c(nvc)), [&](Value *v) {
             Value *c0 = e.b.CreateMul(v, e.c(e.VL));
             Value *mask = C % e.VL ? e.tailMask(c0, C) : nullptr;
-            e.b.CreateStore(e.splat(isMax ? lowest : 0.f), acc);
+            e.b.CreateStore(e.splat(isMax ? -INFINITY : 0.f), acc);
             e.loop(khLo, khHi, [&](Value *kh) {
               e.loop(kwLo, kwHi, [&](Value *kw) {
                 Value *pix = e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(ih0, kh), e.c(W)),
                                            e.b.CreateAdd(iw0, kw));
                 Value *x = e.loadV(e.at(in, e.b.CreateAdd(e.b.CreateMul(pix, e.c(C)), c0)), mask);
                 Value *old = e.b.CreateLoad(e.vf, acc);
-                e.b.CreateStore(isMax ? e.b.CreateMaxNum(old, x) : e.b.CreateFAdd(old, x), acc);
+                e.b.CreateStore(isMax ? e.maxNaN(old, x) : e.b.CreateFAdd(old, x), acc);
               });
             });
             Value *r = e.b.CreateLoad(e.vf, acc);

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
 #include <thread>
 
 namespace {
@@ -107,4 +109,44 @@ TEST_CASE("a model compiled without code generation summarises but does not run"
   CHECK_THAT(m.summary(), Catch::Contains("(None, 5, 4, 5)"));
   CHECK_THROWS_WITH(m.randomWeights(1), Catch::Contains("without code generation"));
   CHECK_THROWS_WITH(m.run(ramp({9, 7, 3})), Catch::Contains("without code generation"));
+}
+
+TEST_CASE("NaN and infinities propagate as in PyTorch", "[api][kernels]") {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  auto runOp = [](const std::string &op, const std::vector<float> &v, cnnc::Target target) {
+    cnnc::Options o;
+    o.target = target;
+    cnnc::Model m = cnnc::Model::compileString(
+        "model m {\n input x: f32[1, " + std::to_string(v.size()) + ", 1]\n " + op + "\n}\n", "m.cnn", o);
+    return m.run(cnnc::Tensor({1, (int64_t)v.size(), 1}, v));
+  };
+  for (cnnc::Target t : {cnnc::Target::Host, cnnc::Target::AVX2, cnnc::Target::SSE4}) {
+    INFO("target " << int(t));
+    cnnc::Tensor r = runOp("relu()", {nan, -inf, inf, -1.f, 2.f}, t);
+    CHECK(std::isnan(r[0]));
+    CHECK(r[1] == 0.f);
+    CHECK(r[2] == inf);
+    r = runOp("tanh()", {nan, -inf, inf, 1e-4f, 0.f}, t);
+    CHECK(std::isnan(r[0]));
+    CHECK(r[1] == -1.f);
+    CHECK(r[2] == 1.f);
+    CHECK(r[3] == Approx(std::tanh(1e-4)).epsilon(1e-6)); // relative accuracy near 0
+    CHECK(r[4] == 0.f);
+    r = runOp("sigmoid()", {nan, -inf, inf, -100.f}, t);
+    CHECK(std::isnan(r[0]));
+    CHECK(r[1] == 0.f);
+    CHECK(r[2] == 1.f);
+    CHECK(r[3] == Approx(3.72e-44).margin(1e-40));
+    r = runOp("maxpool2d(size=(1, 2))", {nan, 1.f, -inf, -inf, 3.f, nan}, t);
+    CHECK(std::isnan(r[0]));
+    CHECK(r[1] == -inf);
+    CHECK(std::isnan(r[2]));
+    for (const std::vector<float> &row : {std::vector<float>{nan, 1, 2, 3}, {inf, 1, 2, 3}, {-inf, -inf}}) {
+      cnnc::Model m = cnnc::Model::compileString(
+          "model m {\n input x: f32[" + std::to_string(row.size()) + "]\n softmax()\n}\n", "m.cnn");
+      cnnc::Tensor s = m.run(cnnc::Tensor({(int64_t)row.size()}, row));
+      for (int64_t i = 0; i < s.size(); ++i)
+        CHECK(std::isnan(s[i]));
+    }
+  }
 }
