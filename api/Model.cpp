@@ -145,6 +145,8 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
   if (!opts.dumpAsmPath.empty())
     cg.assembly = &assembly;
   impl->jit = compileGraph(impl->graph, cg);
+  // Packing pads output channels to whole vectors: check what will really be allocated.
+  cap(impl->jit->weightFloats * 4, opts.maxWeightBytes, "packed weights", "maxWeightBytes");
   if (!opts.dumpLLVMPath.empty())
     writeFile(opts.dumpLLVMPath, llvmIR);
   if (!opts.dumpAsmPath.empty())
@@ -161,14 +163,13 @@ Model Model::compileFile(const std::string &path, const Options &opts) {
   std::ifstream f(path, std::ios::binary);
   if (!f)
     throw Error(path + ": error: cannot open the model file");
-  f.seekg(0, std::ios::end);
-  std::streamoff size = f.tellg();
-  if (size < 0 || (size_t)size > MaxSourceBytes)
+  // Read to the end (pipes have no size), one byte past the limit at most.
+  std::string source(MaxSourceBytes + 1, '\0');
+  f.read(source.data(), (std::streamsize)source.size());
+  source.resize((size_t)f.gcount());
+  if (source.size() > MaxSourceBytes)
     throw Error(path + ": error: the model file is too large (the limit is " +
                 std::to_string(MaxSourceBytes) + " bytes)");
-  f.seekg(0);
-  std::string source((size_t)size, '\0');
-  f.read(source.data(), size);
   return compileString(source, path, opts);
 }
 

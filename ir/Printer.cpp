@@ -121,6 +121,11 @@ std::string verify(const Graph &g) {
       if (n.type.known() && !g.nodes[in].type.known())
         return where + " has a type but its input %" + std::to_string(in) + " does not";
     }
+    // Memory plan: every slice inside the arena.
+    if (n.offset >= 0 && (n.offset + n.type.elements() > g.arenaFloats || n.offset < 0))
+      return where + " lies outside the arena";
+    if (n.scratch >= 0 && n.scratch >= g.arenaFloats)
+      return where + "'s scratch lies outside the arena";
   }
   return "";
 }

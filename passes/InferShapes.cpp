@@ -51,6 +51,15 @@ static bool window(Node &n, const TensorType &in, Padding &pad, int kh, int kw, 
     return false;
   }
   n.type.dims = {oh, ow, in.dims[2]};
+  // A padded conv reads a zero-bordered copy of its input: that must fit too.
+  TensorType padded{
+      {in.dims[0] + pad.top + pad.bottom, in.dims[1] + pad.left + pad.right, in.dims[2]}};
+  if (n.op == OpKind::Conv2D && padded.elements() > MaxElements) {
+    diag.error(n.loc, "the zero-padded input of " + std::string(opName(n.op)) + " '" + n.name +
+                          "' would be " + padded.str() + ", more than " +
+                          std::to_string(MaxElements) + " elements");
+    return false;
+  }
   return true;
 }
 

@@ -33,6 +33,17 @@ float *allocateFloats(int64_t count) {
 
 } // namespace
 
+Tensor::Tensor(Tensor &&other) noexcept
+    : shape_(std::exchange(other.shape_, Shape{})), size_(std::exchange(other.size_, 0)),
+      data_(std::move(other.data_)) {}
+
+Tensor &Tensor::operator=(Tensor &&other) noexcept {
+  shape_ = std::exchange(other.shape_, Shape{});
+  size_ = std::exchange(other.size_, 0);
+  data_ = std::move(other.data_);
+  return *this;
+}
+
 int64_t numElements(const Shape &shape) {
   bool empty = false;
   for (int64_t dim : shape) {

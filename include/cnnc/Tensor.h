@@ -32,8 +32,8 @@ public:
   Tensor(Shape shape, const std::vector<float> &values);
   Tensor(const Tensor &other);            // deep copy
   Tensor &operator=(const Tensor &other); // deep copy
-  Tensor(Tensor &&) noexcept = default;
-  Tensor &operator=(Tensor &&) noexcept = default;
+  Tensor(Tensor &&other) noexcept;        // leaves `other` empty, like Tensor()
+  Tensor &operator=(Tensor &&other) noexcept;
 
   const Shape &shape() const { return shape_; }
   int64_t size() const { return size_; }

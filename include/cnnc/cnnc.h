@@ -83,6 +83,9 @@ public:
 
   /// Runs the model on one input (shape inputShape(), or with a leading batch
   /// axis of 1). Throws Error on a shape mismatch or if no weights are loaded.
+  /// Thread safety: run() may be called from many threads at once (each call
+  /// leases its own activation arena); loadWeights()/randomWeights() must not
+  /// overlap with run(). A moved-from Model may only be assigned or destroyed.
   Tensor run(const Tensor &input) const;
 
   /// Runs the model `runs` times, timing every kernel separately.

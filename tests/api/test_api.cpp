@@ -112,12 +112,14 @@ TEST_CASE("a model compiled without code generation summarises but does not run"
 }
 
 TEST_CASE("NaN and infinities propagate as in PyTorch", "[api][kernels]") {
-  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN(),
+              inf = std::numeric_limits<float>::infinity();
   auto runOp = [](const std::string &op, const std::vector<float> &v, cnnc::Target target) {
     cnnc::Options o;
     o.target = target;
     cnnc::Model m = cnnc::Model::compileString(
-        "model m {\n input x: f32[1, " + std::to_string(v.size()) + ", 1]\n " + op + "\n}\n", "m.cnn", o);
+        "model m {\n input x: f32[1, " + std::to_string(v.size()) + ", 1]\n " + op + "\n}\n",
+        "m.cnn", o);
     return m.run(cnnc::Tensor({1, (int64_t)v.size(), 1}, v));
   };
   for (cnnc::Target t : {cnnc::Target::Host, cnnc::Target::AVX2, cnnc::Target::SSE4}) {
@@ -141,7 +143,8 @@ TEST_CASE("NaN and infinities propagate as in PyTorch", "[api][kernels]") {
     CHECK(std::isnan(r[0]));
     CHECK(r[1] == -inf);
     CHECK(std::isnan(r[2]));
-    for (const std::vector<float> &row : {std::vector<float>{nan, 1, 2, 3}, {inf, 1, 2, 3}, {-inf, -inf}}) {
+    for (const std::vector<float> &row :
+         {std::vector<float>{nan, 1, 2, 3}, {inf, 1, 2, 3}, {-inf, -inf}}) {
       cnnc::Model m = cnnc::Model::compileString(
           "model m {\n input x: f32[" + std::to_string(row.size()) + "]\n softmax()\n}\n", "m.cnn");
       cnnc::Tensor s = m.run(cnnc::Tensor({(int64_t)row.size()}, row));

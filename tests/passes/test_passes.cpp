@@ -349,7 +349,8 @@ TEST_CASE("the summary table of lenet", "[passes]") {
   CHECK(s.find("(None, 5, 5, 16)") != std::string::npos);
   CHECK(s.find("average_pooling2d_1 (AveragePooling2D)") != std::string::npos);
   CHECK(s.find(" probs (Dense)") != std::string::npos);
-  CHECK(s.find(" dense (Dense)                          (None, 120)               48120\n") != std::string::npos);
+  CHECK(s.find(" dense (Dense)                          (None, 120)               48120\n") !=
+        std::string::npos);
   CHECK(s.find("Total params: 61,706") != std::string::npos);
   CHECK(s.find("Trainable params: 61,706") != std::string::npos);
   CHECK(s.find("Non-trainable params: 0") != std::string::npos);

@@ -6,8 +6,11 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <numeric>
 
@@ -43,12 +46,15 @@ void printOutput(const cnnc::Tensor &y) {
     const int64_t shown = n <= 32 ? n : 10;
     for (int64_t i = 0; i < shown; ++i)
       std::printf("%s%.6g", i ? (i % 10 ? " " : "\n") : "", y[i]);
-    std::printf(shown < n ? " ... (%lld values; --output FILE.npy saves them all)\n" : "\n", (long long)n);
+    std::printf(shown < n ? " ... (%lld values; --output FILE.npy saves them all)\n" : "\n",
+                (long long)n);
     std::vector<int64_t> idx(n);
     std::iota(idx.begin(), idx.end(), 0);
     int64_t k = std::min<int64_t>(5, n);
-    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
-                      [&](int64_t a, int64_t b) { return y[a] > y[b]; });
+    // Largest first; NaN sorts last (a strict weak order even then).
+    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) {
+      return !std::isnan(y[a]) && (std::isnan(y[b]) || y[a] > y[b]);
+    });
     std::printf("top-%lld:\n", (long long)k);
     for (int64_t i = 0; i < k; ++i)
       std::printf("  class %lld  %.6f\n", (long long)idx[i], y[idx[i]]);
@@ -58,6 +64,16 @@ void printOutput(const cnnc::Tensor &y) {
       std::printf(" %.6g", y[i]);
     std::printf("\n");
   }
+}
+
+uint64_t parseSeed(const std::string &text, const char *flag) {
+  errno = 0;
+  char *end = nullptr;
+  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || errno == ERANGE)
+    throw cnnc::Error(std::string(flag) + " takes a seed from 0 to 18446744073709551615, got '" +
+                      text + "'");
+  return v;
 }
 
 cnnc::Tensor randomInput(const cnnc::Shape &shape, uint64_t seed) {
@@ -106,7 +122,7 @@ int main(int argc, char **argv) {
       "run", "Compile the model, load weights, run it on an input and print the output");
   run->add_option("model", c.model, "The .cnn model")->required();
   std::string weights, input, output, saveWeights;
-  int64_t seed = -1, inputSeed = -1;
+  std::string seed, inputSeed;
   auto *wOpt =
       run->add_option("--weights", weights, "Weights (.safetensors, PyTorch names and layouts)")
           ->type_name("FILE");
@@ -144,21 +160,22 @@ int main(int argc, char **argv) {
     if (app.got_subcommand(summary)) {
       std::cout << compile(c, false).summary();
     } else if (app.got_subcommand(run)) {
-      if (weights.empty() && seed < 0)
+      if (weights.empty() && !sOpt->count())
         throw cnnc::Error("run needs --weights FILE or --random-weights SEED");
-      if (input.empty() && inputSeed < 0)
+      if (input.empty() && !riOpt->count())
         throw cnnc::Error("run needs --input FILE.npy or --random-input SEED");
       cnnc::Model m = compile(c);
       cnnc::WeightMap used;
       if (!weights.empty())
         m.loadWeights(weights);
       else
-        used = m.randomWeights((uint64_t)seed);
+        used = m.randomWeights(parseSeed(seed, "--random-weights"));
       if (!saveWeights.empty())
         cnnc::writeSafetensors(saveWeights,
                                weights.empty() ? used : cnnc::readSafetensors(weights));
-      cnnc::Tensor x =
-          input.empty() ? randomInput(m.inputShape(), (uint64_t)inputSeed) : cnnc::readNpy(input);
+      cnnc::Tensor x = input.empty()
+                           ? randomInput(m.inputShape(), parseSeed(inputSeed, "--random-input"))
+                           : cnnc::readNpy(input);
       cnnc::Tensor y = m.run(x);
       printOutput(y);
       if (!output.empty())
