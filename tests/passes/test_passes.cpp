@@ -356,7 +356,7 @@ TEST_CASE("the summary table of lenet", "[passes]") {
   CHECK(s.find("Non-trainable params: 0") != std::string::npos);
 }
 
-TEST_CASE("--dump-graph writes one Graphviz file per stage", "[passes]") {
+TEST_CASE("dump-graph writes one Graphviz file per stage", "[passes]") {
   fs::path dir =
       fs::temp_directory_path() / ("cnnc-dump-" + std::to_string(std::random_device{}()));
   fs::remove_all(dir);
