@@ -154,7 +154,11 @@ int main(int argc, char **argv) {
   for (CLI::App *sub : {summary, run, bench})
     sub->fallthrough();
   app.require_subcommand(0, 1);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    return app.exit(e) == 0 ? 0 : 2; // --help is success; a usage error exits 2
+  }
 
   try {
     if (app.got_subcommand(summary)) {
