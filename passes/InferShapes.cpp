@@ -98,27 +98,36 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
   return false;
 }
 
+static bool withinLimits(const Graph &g, const Node &n, Diag &diag) {
+  if (n.type.elements() > MaxElements) {
+    diag.error(n.loc, "'" + n.name + "' would produce " + n.type.str() + ", more than " +
+                          std::to_string(MaxElements) + " elements");
+    return false;
+  }
+  for (auto &[key, shape] : weightShapes(g, n)) {
+    int64_t count = 1;
+    for (int64_t d : shape)
+      count = d > 0 && count > MaxElements / d ? MaxElements + 1 : count * d;
+    if (count > MaxElements) {
+      diag.error(n.loc,
+                 "'" + key + "' would hold more than " + std::to_string(MaxElements) + " weights");
+      return false;
+    }
+  }
+  return true;
+}
+
 bool inferShapes(Graph &g, Diag &diag) {
   for (Node &n : g.nodes) {
     if (n.dead)
       continue;
-    if (!inferNode(g, n, diag))
-      return false;
-    if (n.type.elements() > MaxElements) {
-      diag.error(n.loc, "'" + n.name + "' would produce " + n.type.str() + ", more than " +
-                            std::to_string(MaxElements) + " elements");
-      return false;
-    }
-    for (auto &[key, shape] : weightShapes(g, n)) {
-      int64_t count = 1;
-      for (int64_t d : shape)
-        count = d > 0 && count > MaxElements / d ? MaxElements + 1 : count * d;
-      if (count > MaxElements) {
-        diag.error(n.loc, "'" + key + "' would hold more than " + std::to_string(MaxElements) +
-                              " weights");
-        return false;
-      }
-    }
+    // A layer downstream of one that failed has no input type: skip it
+    // quietly, but keep checking independent branches so one run reports them all.
+    bool inputsKnown = true;
+    for (ValueId in : n.inputs)
+      inputsKnown &= g.nodes[in].type.known();
+    if (!inputsKnown || !inferNode(g, n, diag) || !withinLimits(g, n, diag))
+      n.type.dims.clear();
   }
   return true;
 }

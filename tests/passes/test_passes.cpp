@@ -337,7 +337,7 @@ TEST_CASE("the pipeline: its passes in order, an error stops it", "[passes]") {
   };
   CHECK_FALSE(cnnc::runPipeline(g, diag, hooks));
   CHECK(stages == std::vector<std::string>{"parsed"});
-  CHECK(diag.errorCount() == 1); // shape inference stops at the first layer that cannot work
+  CHECK(diag.errorCount() == 1); // the dense after the failed conv is skipped, not reported too
 }
 
 TEST_CASE("the summary table of lenet", "[passes]") {
@@ -387,4 +387,17 @@ TEST_CASE("dump-graph writes one Graphviz file per stage", "[passes]") {
     }
   }
   fs::remove_all(dir);
+}
+
+TEST_CASE("shape inference reports every independent branch that cannot work", "[passes]") {
+  cnnc::Diag diag("t.cnn",
+                  "model m {\n  input x: f32[4, 4, 2]\n  a = conv2d(x, filters=1, kernel=5)\n"
+                  "  b = maxpool2d(x, size=7)\n  c = dense(x, units=3)\n  relu(a)\n}\n");
+  cnnc::Graph g;
+  REQUIRE(cnnc::buildGraph(diag, g));
+  CHECK_FALSE(cnnc::runPipeline(g, diag));
+  CHECK(diag.errorCount() == 3);
+  CHECK(diag.text().find("t.cnn:3:7: error: a 5x5 kernel does not fit") != std::string::npos);
+  CHECK(diag.text().find("t.cnn:4:7: error: a 7x7 pool window does not fit") != std::string::npos);
+  CHECK(diag.text().find("t.cnn:5:7: error: dense needs a vector input") != std::string::npos);
 }
