@@ -8,6 +8,7 @@
 #pragma once
 
 #include "cnnc/Tensor.h"
+#include "ir/IR.h"
 
 #include <algorithm>
 #include <cmath>
@@ -154,23 +155,9 @@ inline Array flattenCHW(const Array &x) {
   return y;
 }
 
-enum class Act { Linear, Relu, Tanh, Sigmoid, Softmax };
-
-inline const char *actName(Act a) {
-  switch (a) {
-  case Act::Linear:
-    return "linear";
-  case Act::Relu:
-    return "relu";
-  case Act::Tanh:
-    return "tanh";
-  case Act::Sigmoid:
-    return "sigmoid";
-  case Act::Softmax:
-    return "softmax";
-  }
-  return "?";
-}
+// The activation names come from the op table; the arithmetic below is independent of it.
+using Act = cnnc::Act;
+using cnnc::actName;
 
 /// Element-wise relu/tanh/sigmoid, or softmax over the last axis (channels of
 /// an image, the whole of a vector), computed stably in double.
