@@ -71,7 +71,7 @@ WeightSlots planWeights(const Graph &g, const Node &n, int VL, JitModel &out) {
     // Element-wise ops and flattens of vectors keep the order; look through them.
     ValueId src = n.inputs[0];
     auto orderPreserving = [&](const Node &x) {
-      return x.op == OpKind::Activation ||
+      return hasTrait(x.op, Elementwise) ||
              (x.op == OpKind::Flatten && g.nodes[x.inputs[0]].type.dims.size() == 1);
     };
     while (orderPreserving(g.nodes[src]))

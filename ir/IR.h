@@ -16,11 +16,6 @@ enum class OpKind {
 #define OP(Enum, dsl, keras, prefix, arity, traits) Enum,
 #include "ir/Ops.def"
 };
-constexpr int NumOps = 0
-#define OP(Enum, dsl, keras, prefix, arity, traits) +1
-#include "ir/Ops.def"
-    ;
-
 enum OpTrait : unsigned { HasWeights = 1, Fusable = 2, Pool = 4, Elementwise = 8 };
 
 const char *opName(OpKind op);       // "conv2d"
