@@ -164,9 +164,10 @@ Model Model::compileFile(const std::string &path, const Options &opts) {
   if (!f)
     throw Error(path + ": error: cannot open the model file");
   // Read to the end (pipes have no size), one byte past the limit at most.
-  std::string source(MaxSourceBytes + 1, '\0');
-  f.read(source.data(), (std::streamsize)source.size());
-  source.resize((size_t)f.gcount());
+  std::string source;
+  char chunk[1 << 16];
+  while (source.size() <= MaxSourceBytes && f.read(chunk, sizeof chunk).gcount() > 0)
+    source.append(chunk, (size_t)f.gcount());
   if (source.size() > MaxSourceBytes)
     throw Error(path + ": error: the model file is too large (the limit is " +
                 std::to_string(MaxSourceBytes) + " bytes)");

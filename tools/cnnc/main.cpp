@@ -169,14 +169,16 @@ int main(int argc, char **argv) {
       if (input.empty() && !riOpt->count())
         throw cnnc::Error("run needs --input FILE.npy or --random-input SEED");
       cnnc::Model m = compile(c);
+      // The weights file is read once, whether or not --save-weights copies it.
       cnnc::WeightMap used;
-      if (!weights.empty())
+      if (!weights.empty() && saveWeights.empty())
         m.loadWeights(weights);
+      else if (!weights.empty())
+        m.loadWeights(used = cnnc::readSafetensors(weights));
       else
         used = m.randomWeights(parseSeed(seed, "--random-weights"));
       if (!saveWeights.empty())
-        cnnc::writeSafetensors(saveWeights,
-                               weights.empty() ? used : cnnc::readSafetensors(weights));
+        cnnc::writeSafetensors(saveWeights, used);
       cnnc::Tensor x = input.empty()
                            ? randomInput(m.inputShape(), parseSeed(inputSeed, "--random-input"))
                            : cnnc::readNpy(input);
