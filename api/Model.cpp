@@ -6,6 +6,7 @@
 #include "runtime/Io.h"
 #include "runtime/Random.h"
 
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -44,6 +45,7 @@ private:
 struct Model::Impl {
   Graph graph;
   std::vector<LayerInfo> layers; // the user's layers, as written (before fusion)
+  std::vector<std::pair<std::string, Shape>> weightShapes; // what a weights file holds
   double compileSeconds = 0;
   std::unique_ptr<JitModel> jit;
   TargetInfo target;
@@ -74,9 +76,14 @@ static void writeFile(const std::string &path, const std::string &text) {
 
 static std::vector<LayerInfo> layerTable(const Graph &g) {
   std::vector<LayerInfo> out;
-  for (const Node &n : g.nodes)
-    if (!n.dead && !n.implicit && n.op != OpKind::Input)
-      out.push_back({n.name, opKerasType(n.op), n.type.dims, paramCount(g, n)});
+  for (const Node &n : g.nodes) {
+    if (n.dead || n.implicit || n.op == OpKind::Input)
+      continue;
+    LayerInfo l{n.name, opKerasType(n.op), n.type.dims, paramCount(g, n), paramCount(g, n, true)};
+    for (ValueId in : n.inputs) // an implicit activation stands for its layer
+      l.inputs.push_back(g.nodes[g.nodes[in].implicit ? g.nodes[in].inputs[0] : in].name);
+    out.push_back(l);
+  }
   return out;
 }
 
@@ -95,8 +102,13 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
   }
   PipelineHooks hooks;
   hooks.afterStage = [&](const std::string &stage, int index, const Graph &g) {
-    if (stage == "infer-shapes")
+    if (stage == "infer-shapes") {
       impl->layers = layerTable(g);
+      for (const Node &n : g.nodes)
+        if (!n.dead)
+          for (auto &ks : cnnc::weightShapes(g, n))
+            impl->weightShapes.push_back(ks);
+    }
     if (!opts.dumpGraphDir.empty()) {
       char prefix[8];
       std::snprintf(prefix, sizeof prefix, "%02d-", index);
@@ -113,10 +125,12 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
     bool known = p == "parsed";
     for (const PassInfo &info : defaultPipeline())
       known |= p == info.name;
-    if (!known)
-      throw Error("unknown pass '" + p +
-                  "' in --print-after (passes: parsed, infer-shapes, fuse-activation, "
-                  "tile-pooling, plan-memory)");
+    if (!known) {
+      std::string all = "parsed";
+      for (const PassInfo &info : defaultPipeline())
+        all += std::string(", ") + info.name;
+      throw Error("unknown pass '" + p + "' in --print-after (passes: " + all + ")");
+    }
   }
   if (!runPipeline(impl->graph, diag, hooks))
     throw Error(diag.text());
@@ -128,9 +142,8 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
   };
   cap(impl->graph.arenaFloats * 4, opts.maxArenaBytes, "activations", "maxArenaBytes");
   int64_t weightBytes = 0;
-  for (const Node &n : impl->graph.nodes)
-    if (!n.dead)
-      weightBytes += paramCount(impl->graph, n) * 4;
+  for (auto &[key, shape] : impl->weightShapes)
+    weightBytes += numElements(shape) * 4;
   cap(weightBytes, opts.maxWeightBytes, "weights", "maxWeightBytes");
   if (!opts.generateCode) {
     impl->compileSeconds =
@@ -180,12 +193,7 @@ Model &Model::operator=(Model &&) noexcept = default;
 Model::~Model() = default;
 
 std::vector<std::pair<std::string, Shape>> Model::weightShapes() const {
-  std::vector<std::pair<std::string, Shape>> out;
-  for (const Node &n : impl_->graph.nodes)
-    if (!n.dead)
-      for (auto &ks : cnnc::weightShapes(impl_->graph, n))
-        out.push_back(ks);
-  return out;
+  return impl_->weightShapes;
 }
 
 void Model::loadWeights(const WeightMap &weights) {
@@ -194,16 +202,16 @@ void Model::loadWeights(const WeightMap &weights) {
                 "' was compiled without code generation (Options::generateCode)");
   std::string errors;
   std::map<std::string, bool> used;
-  for (const PackSpec &p : impl_->jit->packs) {
-    auto it = weights.find(p.key);
+  for (auto &[key, shape] : impl_->weightShapes) {
+    auto it = weights.find(key);
     if (it == weights.end()) {
-      errors += "missing weight '" + p.key + "' (expected shape " + shapeToString(p.shape) + ")\n";
+      errors += "missing weight '" + key + "' (expected shape " + shapeToString(shape) + ")\n";
       continue;
     }
-    used[p.key] = true;
-    if (it->second.shape() != p.shape)
-      errors += "weight '" + p.key + "' has shape " + shapeToString(it->second.shape()) +
-                ", expected " + shapeToString(p.shape) + "\n";
+    used[key] = true;
+    if (it->second.shape() != shape)
+      errors += "weight '" + key + "' has shape " + shapeToString(it->second.shape()) +
+                ", expected " + shapeToString(shape) + "\n";
   }
   for (auto &[key, t] : weights)
     if (!used.count(key))
@@ -213,7 +221,7 @@ void Model::loadWeights(const WeightMap &weights) {
   if (impl_->weightArena.size() == 0)
     impl_->weightArena = Tensor({std::max<int64_t>(impl_->jit->weightFloats, 1)});
   for (const PackSpec &p : impl_->jit->packs)
-    pack(p, weights.at(p.key), impl_->weightArena.data());
+    pack(p, weights, impl_->weightArena.data());
   impl_->weightsLoaded = true;
 }
 
@@ -229,7 +237,8 @@ void Model::loadWeights(const std::string &path) {
 WeightMap Model::randomWeights(uint64_t seed) {
   WeightMap w;
   for (auto &[key, shape] : weightShapes())
-    w[key] = randomTensor(shape, seed, key, randomBound(key, shape));
+    w[key] =
+        randomTensor(shape, seed, key, randomInit(key, shape).bound, randomInit(key, shape).center);
   loadWeights(w);
   return w;
 }
@@ -289,7 +298,7 @@ static void prepareArena(const Model &m, const Model::Impl &impl, const Tensor &
   if (input.shape() != want && input.shape() != batched)
     throw Error("input has shape " + shapeToString(input.shape()) + ", model '" + name +
                 "' expects " + shapeToString(want) + " (or " + shapeToString(batched) + ")");
-  if (!impl.weightsLoaded && !impl.jit->packs.empty())
+  if (!impl.weightsLoaded && !impl.weightShapes.empty())
     throw Error("model '" + name + "' has no weights: call loadWeights() or randomWeights() first");
   std::memcpy(arena + g.nodes[g.input].offset, input.data(), input.size() * sizeof(float));
 }
@@ -338,28 +347,92 @@ static std::string kerasShape(const Shape &s) {
 }
 
 std::string Model::summary() const {
-  size_t w1 = 29;
-  for (const LayerInfo &l : impl_->layers)
-    w1 = std::max(w1, l.name.size() + l.type.size() + 5);
-  const size_t w2 = 26, w3 = 10, width = w1 + w2 + w3;
+  const std::vector<LayerInfo> &layers = impl_->layers;
+  const Node &input = impl_->graph.nodes[impl_->graph.input];
+  // A chain (each layer reads the one before) prints as Keras's Sequential;
+  // anything else as a functional model: an input row and "Connected to".
+  bool chain = true;
+  for (size_t i = 0; i < layers.size(); ++i)
+    chain &= layers[i].inputs.size() == 1 &&
+             layers[i].inputs[0] == (i ? layers[i - 1].name : input.name);
+  std::vector<std::array<std::string, 4>> rows; // first line of each layer's cells
+  std::vector<std::vector<std::string>> more;   // further "Connected to" lines
+  if (!chain) {
+    rows.push_back(
+        {input.name + " (InputLayer)", "[" + kerasShape(input.type.dims) + "]", "0", "[]"});
+    more.emplace_back();
+  }
+  for (const LayerInfo &l : layers) {
+    std::vector<std::string> from;
+    for (size_t j = 0; j < l.inputs.size(); ++j)
+      from.push_back(std::string(j ? " " : "[") + "'" + l.inputs[j] + "[0][0]'" +
+                     (j + 1 < l.inputs.size() ? "," : "]"));
+    rows.push_back({l.name + " (" + l.type + ")", kerasShape(l.outputShape),
+                    std::to_string(l.params), chain ? "" : from[0]});
+    more.emplace_back(from.begin() + 1, from.end());
+  }
+  size_t w1 = 29, w4 = 0;
+  for (auto &r : rows)
+    w1 = std::max(w1, r[0].size() + 2), w4 = std::max(w4, r[3].size());
+  const size_t w2 = 26, w3 = chain ? 10 : 12,
+               width = w1 + w2 + w3 + (chain ? 0 : std::max<size_t>(w4, 14));
   auto cell = [](std::string s, size_t w) {
     return s.size() < w ? s + std::string(w - s.size(), ' ') : s + " ";
   };
+  auto trim = [](std::string s) { return s.erase(s.find_last_not_of(' ') + 1); };
   std::ostringstream os;
   os << "Model: \"" << name() << "\"\n" << std::string(width, '_') << "\n";
-  os << cell(" Layer (type)", w1) << cell("Output Shape", w2) << "Param #\n"
+  os << trim(cell(" Layer (type)", w1) + cell("Output Shape", w2) + cell("Param #", w3) +
+             (chain ? "" : "Connected to"))
+     << "\n"
      << std::string(width, '=') << "\n";
-  for (size_t i = 0; i < impl_->layers.size(); ++i) {
-    const LayerInfo &l = impl_->layers[i];
-    os << cell(" " + l.name + " (" + l.type + ")", w1) << cell(kerasShape(l.outputShape), w2)
-       << l.params << "\n";
-    os << (i + 1 < impl_->layers.size() ? "\n" : "");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto &r = rows[i];
+    os << trim(cell(" " + r[0], w1) + cell(r[1], w2) + cell(r[2], w3) + r[3]) << "\n";
+    for (const std::string &line : more[i])
+      os << std::string(w1 + w2 + w3, ' ') << line << "\n";
+    os << (i + 1 < rows.size() ? "\n" : "");
   }
   os << std::string(width, '=') << "\n";
   os << "Total params: " << thousands(totalParams()) << "\n";
-  os << "Trainable params: " << thousands(totalParams()) << "\n";
-  os << "Non-trainable params: 0\n" << std::string(width, '_') << "\n";
+  os << "Trainable params: " << thousands(trainableParams()) << "\n";
+  os << "Non-trainable params: " << thousands(totalParams() - trainableParams()) << "\n"
+     << std::string(width, '_') << "\n";
   return os.str();
 }
 
+int64_t Model::trainableParams() const {
+  int64_t total = 0;
+  for (const LayerInfo &l : impl_->layers)
+    total += l.trainable;
+  return total;
+}
+
+MemoryInfo Model::memory() const {
+  const Graph &g = impl_->graph;
+  MemoryInfo m;
+  m.arenaBytes = g.arenaFloats * 4;
+  m.naiveBytes = g.naiveFloats * 4;
+  std::ostringstream os;
+  os << "  buffer                         offset        bytes  live\n";
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node &n = g.nodes[i];
+    if (n.dead || n.offset < 0)
+      continue;
+    m.largestBytes = std::max(m.largestBytes, n.type.elements() * 4);
+    if (n.op == OpKind::Flatten)
+      continue; // a view
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-28s %10lld %12lld  %%%zu..%%%d\n", n.name.c_str(),
+                  (long long)n.offset * 4, (long long)n.type.elements() * 4, i, n.lastUse);
+    os << line;
+    if (n.scratch >= 0) {
+      std::snprintf(line, sizeof line, "  %-28s %10lld %12s  %%%zu\n",
+                    (n.name + " (padded)").c_str(), (long long)n.scratch * 4, "", i);
+      os << line;
+    }
+  }
+  m.table = os.str();
+  return m;
+}
 } // namespace cnnc

@@ -37,6 +37,22 @@ void Emitter::loop(Value *lo, Value *hi, const std::function<void(Value *)> &bod
   b.SetInsertPoint(exit);
 }
 
+void Emitter::vectors(int64_t n, const std::function<void(Value *, Value *)> &body) {
+  loop(0, n / VL, [&](Value *v) { body(b.CreateMul(v, c(VL)), nullptr); });
+  if (n % VL)
+    body(c(n / VL * VL), tailMask(c(n / VL * VL), n));
+}
+
+void Emitter::padCopy(Value *dst, Value *src, int64_t H, int64_t W, int64_t C, const Padding &p) {
+  int64_t Wp = W + p.left + p.right, Hp = H + p.top + p.bottom;
+  b.CreateMemSet(dst, b.getInt8(0), Hp * Wp * C * 4, MaybeAlign(4));
+  loop(0, H, [&](Value *h) {
+    Value *row = b.CreateAdd(b.CreateMul(b.CreateAdd(h, c(p.top)), c(Wp)), c(p.left));
+    b.CreateMemCpy(at(dst, b.CreateMul(row, c(C))), MaybeAlign(4),
+                   at(src, b.CreateMul(h, c(W * C))), MaybeAlign(4), W * C * 4);
+  });
+}
+
 Value *Emitter::min(Value *x, Value *y) { return b.CreateSelect(b.CreateICmpSLT(x, y), x, y); }
 Value *Emitter::max(Value *x, Value *y) { return b.CreateSelect(b.CreateICmpSGT(x, y), x, y); }
 
@@ -131,13 +147,23 @@ Value *Emitter::maxNaN(Value *x, Value *y) {
   return b.CreateSelect(b.CreateFCmpUNO(x, y), b.CreateFAdd(x, y), call(Intrinsic::maxnum, {x, y}));
 }
 
-Value *Emitter::activate(Act act, Value *x) {
-  switch (act) {
+Value *Emitter::minNaN(Value *x, Value *y) {
+  return b.CreateSelect(b.CreateFCmpUNO(x, y), b.CreateFAdd(x, y), call(Intrinsic::minnum, {x, y}));
+}
+
+Value *Emitter::activate(const ActFn &act, Value *x) {
+  switch (act.kind) {
   case Act::Linear:
   case Act::Softmax:
     return x;
   case Act::Relu:
     return maxNaN(x, splat(0.f));
+  case Act::Relu6:
+    return minNaN(maxNaN(x, splat(0.f)), splat(6.f));
+  case Act::Clip:
+    return minNaN(maxNaN(x, splat(act.lo)), splat(act.hi));
+  case Act::LeakyRelu:
+    return b.CreateSelect(b.CreateFCmpOGT(x, splat(0.f)), x, b.CreateFMul(x, splat(act.lo)));
   case Act::Tanh:
     return tanh(x);
   case Act::Sigmoid:

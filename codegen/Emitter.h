@@ -23,6 +23,9 @@ public:
   llvm::VectorType *vf;
 
   llvm::Value *c(int64_t v) { return b.getInt64(v); }
+  /// The kernel's arguments: the packed weights and the activation arena.
+  llvm::Value *weights() { return fn->getArg(0); }
+  llvm::Value *arena() { return fn->getArg(1); }
   /// &base[index] for a float pointer and an i64 (or constant) element index.
   llvm::Value *at(llvm::Value *base, llvm::Value *index);
   llvm::Value *at(llvm::Value *base, int64_t index) { return at(base, c(index)); }
@@ -32,6 +35,11 @@ public:
   void loop(int64_t lo, int64_t hi, const std::function<void(llvm::Value *)> &body) {
     loop(c(lo), c(hi), body);
   }
+  /// for (i = 0; i < n; i += VL) body(i, mask): the mask is null but on the tail.
+  void vectors(int64_t n, const std::function<void(llvm::Value *, llvm::Value *)> &body);
+  /// Copies an H x W x C image into dst with a zero border of `pad`.
+  void padCopy(llvm::Value *dst, llvm::Value *src, int64_t H, int64_t W, int64_t C,
+               const Padding &pad);
   llvm::Value *min(llvm::Value *a, llvm::Value *b);
   llvm::Value *max(llvm::Value *a, llvm::Value *b);
 
@@ -49,11 +57,12 @@ public:
   llvm::Value *tanh(llvm::Value *x);
   llvm::Value *sigmoid(llvm::Value *x);
   /// Applies an element-wise activation; Softmax is not element-wise (see softmaxRow).
-  llvm::Value *activate(Act act, llvm::Value *x);
+  llvm::Value *activate(const ActFn &act, llvm::Value *x);
   /// In-place softmax over n contiguous floats at ptr.
   void softmaxRow(llvm::Value *ptr, int64_t n);
   /// Maximum that propagates NaN (as PyTorch does), element-wise and across a vector.
   llvm::Value *maxNaN(llvm::Value *x, llvm::Value *y);
+  llvm::Value *minNaN(llvm::Value *x, llvm::Value *y);
   llvm::Value *reduceMax(llvm::Value *v);
   llvm::Value *reduceAdd(llvm::Value *v);
 
@@ -61,6 +70,10 @@ private:
   llvm::IRBuilder<> entryBuilder_;
   llvm::Value *call(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Value *> args);
 };
+
+/// Convolutions (codegen/Conv.cpp); depthwise ones have their own kernel and weight layout.
+void emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
+bool isDepthwise(const Graph &g, const Node &n);
 
 /// Emits the kernel for one node as the body of `fn(const float *weights, float *arena)`.
 /// `wOff`/`bOff` are the node's packed weight and bias offsets (-1 if none).

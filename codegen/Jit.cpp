@@ -47,46 +47,94 @@ struct WeightSlots {
   int64_t weight = -1, bias = -1;
 };
 
+/// The image a vector is the flattening of (through order-preserving ops), or null:
+/// weights indexed by such a vector's elements come in PyTorch's CHW order.
+const Node *flattenedImage(const Graph &g, ValueId v) {
+  auto orderPreserving = [&](const Node &x) {
+    return hasTrait(x.op, Elementwise) ||
+           (x.op == OpKind::Flatten && g.nodes[x.inputs[0]].type.dims.size() == 1);
+  };
+  while (orderPreserving(g.nodes[v]))
+    v = g.nodes[v].inputs[0];
+  const Node &f = g.nodes[v];
+  if (f.op == OpKind::Flatten && g.nodes[f.inputs[0]].type.dims.size() == 3)
+    return &g.nodes[f.inputs[0]];
+  return nullptr;
+}
+
+void setFlatten(PackSpec &p, const Node *image) {
+  if (image)
+    p.flatH = image->type.dims[0], p.flatW = image->type.dims[1], p.flatC = image->type.dims[2];
+}
+
 WeightSlots planWeights(const Graph &g, const Node &n, int VL, JitModel &out) {
   WeightSlots s;
-  auto shapes = weightShapes(g, n);
-  if (shapes.empty())
-    return s;
   auto add = [&](PackSpec p) {
     p.offset = out.weightFloats;
     out.weightFloats += (packedSize(p) + 15) / 16 * 16;
     out.packs.push_back(p);
     return p.offset;
   };
-  int64_t units = shapes[0].second[0];
-  int64_t padded = (units + VL - 1) / VL * VL;
-  PackSpec w{PackSpec::ConvHWIO, shapes[0].first, shapes[0].second};
-  if (n.op == OpKind::Dense) {
-    int64_t group = std::min<int64_t>(4, padded / VL) * VL;
-    padded = (units + group - 1) / group * group;
-    w.kind = PackSpec::DenseBlocked;
-    w.padTo = group;
-    w.outPad = padded;
-    // Dense after flatten of an image: the weights index PyTorch's CHW order.
-    // Element-wise ops and flattens of vectors keep the order; look through them.
-    ValueId src = n.inputs[0];
-    auto orderPreserving = [&](const Node &x) {
-      return hasTrait(x.op, Elementwise) ||
-             (x.op == OpKind::Flatten && g.nodes[x.inputs[0]].type.dims.size() == 1);
-    };
-    while (orderPreserving(g.nodes[src]))
-      src = g.nodes[src].inputs[0];
-    const Node &f = g.nodes[src];
-    if (f.op == OpKind::Flatten && g.nodes[f.inputs[0]].type.dims.size() == 3) {
-      const auto &d = g.nodes[f.inputs[0]].type.dims;
-      w.flatH = d[0], w.flatW = d[1], w.flatC = d[2];
-    }
-  } else {
-    w.padTo = padded;
+  auto roundUp = [](int64_t x, int64_t m) { return (x + m - 1) / m * m; };
+  auto shapes = weightShapes(g, n);
+  FoldedBN bn;
+  bool useBias = false;
+  int64_t biasPad = 0;
+  switch (n.op) {
+  case OpKind::Conv2D: {
+    const ConvAttrs &a = attrs<ConvAttrs>(n);
+    PackSpec w{PackSpec::ConvHWIO, shapes[0].first, shapes[0].second};
+    int64_t ocg = a.filters / a.groups;
+    // Depthwise weights are one [kh][kw][Cpad] table: the ungrouped layout of [C, 1, kh, kw].
+    w.groups = isDepthwise(g, n) ? 1 : a.groups;
+    w.padTo = roundUp(isDepthwise(g, n) ? a.filters : ocg, VL);
+    w.bn = a.bn.name, w.eps = a.bn.eps;
+    s.weight = add(w);
+    bn = a.bn, useBias = a.useBias;
+    // The kernel reads whole vectors from each group's first bias.
+    biasPad = isDepthwise(g, n) ? w.padTo : (a.groups - 1) * ocg + w.padTo;
+    break;
   }
-  s.weight = add(w);
-  if (shapes.size() > 1)
-    s.bias = add(PackSpec{PackSpec::Bias, shapes[1].first, shapes[1].second, 0, padded});
+  case OpKind::Dense: {
+    const DenseAttrs &a = attrs<DenseAttrs>(n);
+    int64_t group = std::min<int64_t>(4, roundUp(a.units, VL) / VL) * VL;
+    PackSpec w{PackSpec::DenseBlocked, shapes[0].first, shapes[0].second};
+    w.padTo = group;
+    w.outPad = biasPad = roundUp(a.units, group);
+    w.bn = a.bn.name, w.eps = a.bn.eps;
+    setFlatten(w, flattenedImage(g, n.inputs[0]));
+    s.weight = add(w);
+    bn = a.bn, useBias = a.useBias;
+    break;
+  }
+  case OpKind::BatchNorm: {
+    int64_t c = n.type.dims.back();
+    PackSpec p{PackSpec::Affine, n.name, {c}, 0, roundUp(c, VL)};
+    p.eps = attrs<BatchNormAttrs>(n).eps;
+    if (n.type.dims.size() == 1)
+      setFlatten(p, flattenedImage(g, n.inputs[0]));
+    s.weight = add(p);
+    return s;
+  }
+  case OpKind::Input:
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+  case OpKind::MinPool2D:
+  case OpKind::GlobalAvgPool2D:
+  case OpKind::ZeroPad2D:
+  case OpKind::Add:
+  case OpKind::Concat:
+  case OpKind::Dropout:
+  case OpKind::Flatten:
+  case OpKind::Activation:
+    return s;
+  }
+  if (useBias || !bn.name.empty()) {
+    int64_t units = shapes[0].second[0];
+    PackSpec b{PackSpec::Bias, useBias ? shapes[1].first : "", {units}, 0, biasPad};
+    b.bn = bn.name, b.eps = bn.eps;
+    s.bias = add(b);
+  }
   return s;
 }
 

@@ -53,9 +53,17 @@ std::string joined(const std::vector<std::string> &v) {
 }
 
 const std::vector<std::string> &dslOps() {
-  static const std::vector<std::string> ops = {"conv2d",  "maxpool2d", "avgpool2d", "flatten",
-                                               "dense",   "relu",      "tanh",      "sigmoid",
-                                               "softmax", "linear"};
+  static const std::vector<std::string> ops = [] {
+    std::vector<std::string> v;
+#define OP(Enum, dsl, keras, prefix, arity, traits)                                                \
+  if (OpKind::Enum != OpKind::Activation && OpKind::Enum != OpKind::Input)                         \
+    v.push_back(dsl);
+#include "ir/Ops.def"
+    for (Act a : {Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax, Act::Relu6,
+                  Act::Clip, Act::LeakyRelu})
+      v.push_back(actName(a));
+    return v;
+  }();
   return ops;
 }
 
@@ -104,6 +112,23 @@ public:
     }
     int x = checkInt(*v, name, min, def.first);
     return {x, x};
+  }
+
+  double real(const std::string &name, double def, double min, double max) {
+    const AstValue *v = find(name);
+    if (!v || v->kind == AstValue::Invalid)
+      return def;
+    if (v->kind != AstValue::Int && v->kind != AstValue::Float) {
+      diag_.error(v->loc, "'" + name + "' must be a number");
+      return def;
+    }
+    double x = v->kind == AstValue::Int ? (double)v->i : v->f;
+    if (!(x >= min && x <= max)) {
+      diag_.error(v->loc, "'" + name + "' must be in [" + numberString(min) + ", " +
+                              numberString(max) + "], got " + numberString(x));
+      return def;
+    }
+    return x;
   }
 
   std::string word(const std::string &name, const std::string &def,
@@ -165,11 +190,19 @@ public:
     return p;
   }
 
-  Act activation() {
+  /// activation=NAME on conv2d/dense; leaky_relu takes Keras's alpha 0.3.
+  ActFn activation() {
     std::vector<std::string> names;
-    for (Act a : {Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax})
+    for (Act a : {Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax, Act::Relu6,
+                  Act::LeakyRelu})
       names.push_back(actName(a));
-    return *parseAct(word("activation", "linear", names));
+    const AstValue *v = find("activation");
+    if (v && v->kind == AstValue::Ident && v->s == "clip") {
+      diag_.error(v->loc, "clip needs bounds: write clip(min=A, max=B) as its own layer");
+      return {};
+    }
+    Act act = *parseAct(word("activation", "linear", names));
+    return {act, act == Act::LeakyRelu ? 0.3f : 0.f};
   }
 
   void finish() {
@@ -310,30 +343,53 @@ private:
     std::vector<std::string> known;
     if (s.op == "conv2d") {
       n.op = OpKind::Conv2D;
-      known = {"filters", "kernel", "stride", "padding", "activation", "use_bias"};
-    } else if (s.op == "maxpool2d" || s.op == "avgpool2d") {
-      n.op = s.op == "maxpool2d" ? OpKind::MaxPool2D : OpKind::AvgPool2D;
+      known = {"filters", "kernel", "stride", "padding", "groups", "activation", "use_bias"};
+    } else if (s.op == "maxpool2d" || s.op == "avgpool2d" || s.op == "minpool2d") {
+      n.op = s.op == "maxpool2d"   ? OpKind::MaxPool2D
+             : s.op == "avgpool2d" ? OpKind::AvgPool2D
+                                   : OpKind::MinPool2D;
       known = {"size", "stride", "padding"};
-    } else if (s.op == "flatten") {
-      n.op = OpKind::Flatten;
+    } else if (s.op == "flatten" || s.op == "add" || s.op == "concat" ||
+               s.op == "globalavgpool2d") {
+      n.op = s.op == "flatten"  ? OpKind::Flatten
+             : s.op == "add"    ? OpKind::Add
+             : s.op == "concat" ? OpKind::Concat
+                                : OpKind::GlobalAvgPool2D;
     } else if (s.op == "dense") {
       n.op = OpKind::Dense;
       known = {"units", "activation", "use_bias"};
+    } else if (s.op == "batchnorm") {
+      n.op = OpKind::BatchNorm;
+      known = {"epsilon"};
+    } else if (s.op == "zeropad2d") {
+      n.op = OpKind::ZeroPad2D;
+      known = {"padding"};
+    } else if (s.op == "dropout") {
+      n.op = OpKind::Dropout;
+      known = {"rate"};
     } else if (parseAct(s.op)) {
       n.op = OpKind::Activation;
-      n.attrs = ActAttrs{*parseAct(s.op)};
+      if (*parseAct(s.op) == Act::Clip)
+        known = {"min", "max"};
+      if (*parseAct(s.op) == Act::LeakyRelu)
+        known = {"alpha"};
     } else {
       diag_.error(s.opLoc, "unknown op '" + s.op + "'" + suggest(s.op, dslOps()));
       return;
     }
     AttrReader r(s, diag_, known);
-    Act act = Act::Linear;
+    ActFn act;
     switch (n.op) {
     case OpKind::Conv2D: {
       ConvAttrs a;
       a.filters = r.integer("filters", 1, 1, true);
       std::tie(a.kh, a.kw) = r.pair("kernel", {1, 1}, 1, true);
       std::tie(a.sh, a.sw) = r.pair("stride", {1, 1}, 1);
+      a.groups = r.integer("groups", 1, 1);
+      if (a.filters % a.groups)
+        diag_.error(r.find("groups")->loc, "filters (" + std::to_string(a.filters) +
+                                               ") must be a multiple of groups (" +
+                                               std::to_string(a.groups) + ")");
       a.pad = r.padding(true);
       a.useBias = r.boolean("use_bias", true);
       act = r.activation();
@@ -341,13 +397,46 @@ private:
       break;
     }
     case OpKind::MaxPool2D:
-    case OpKind::AvgPool2D: {
+    case OpKind::AvgPool2D:
+    case OpKind::MinPool2D: {
       PoolAttrs a;
       std::tie(a.kh, a.kw) = r.pair("size", {2, 2}, 1);
       // Keras: strides default to the pool size.
       std::tie(a.sh, a.sw) = r.pair("stride", {a.kh, a.kw}, 1);
-      a.pad = r.padding(false);
+      a.pad = r.padding(true);
       n.attrs = a;
+      break;
+    }
+    case OpKind::BatchNorm:
+      n.attrs = BatchNormAttrs{r.real("epsilon", 1e-3, 1e-30, 1)};
+      break;
+    case OpKind::ZeroPad2D: {
+      Padding p = r.padding(true);
+      if (!r.has("padding"))
+        p.mode = PadMode::Explicit, p.top = p.bottom = p.left = p.right = 1; // Keras: 1
+      if (p.mode != PadMode::Explicit)
+        diag_.error(s.opLoc, "zeropad2d takes numbers: padding=N, (h, w) or (top, bottom, "
+                             "left, right)");
+      n.attrs = ZeroPadAttrs{p};
+      break;
+    }
+    case OpKind::Dropout:
+      n.attrs = DropoutAttrs{r.real("rate", 0.5, 0, 0.999999)};
+      break;
+    case OpKind::Activation: {
+      ActFn f(*parseAct(s.op));
+      if (f == Act::Clip) {
+        f.lo = (float)r.real("min", 0, -3e38, 3e38);
+        f.hi = (float)r.real("max", 0, -3e38, 3e38);
+        if (!r.has("min") || !r.has("max"))
+          diag_.error(s.opLoc, "clip needs both min= and max=");
+        else if (f.lo > f.hi)
+          diag_.error(s.opLoc, "clip's min (" + numberString(f.lo) + ") is above its max (" +
+                                   numberString(f.hi) + ")");
+      }
+      if (f == Act::LeakyRelu)
+        f.lo = (float)r.real("alpha", 0.3, 0, 1e30);
+      n.attrs = ActAttrs{f};
       break;
     }
     case OpKind::Dense: {
@@ -360,7 +449,9 @@ private:
     }
     case OpKind::Input:
     case OpKind::Flatten:
-    case OpKind::Activation:
+    case OpKind::GlobalAvgPool2D:
+    case OpKind::Add:
+    case OpKind::Concat:
       break;
     }
     r.finish();
@@ -371,7 +462,7 @@ private:
     if (act != Act::Linear) {
       Node a;
       a.op = OpKind::Activation;
-      a.name = n.name + "/" + actName(act);
+      a.name = n.name + "/" + actName(act.kind);
       a.inputs = {id};
       a.attrs = ActAttrs{act};
       a.loc = s.opLoc;
@@ -405,9 +496,13 @@ private:
       }
       n.inputs.push_back(last_);
     }
-    if ((int)n.inputs.size() != opArity(n.op)) {
-      diag_.error(s.opLoc, s.op + " takes " + std::to_string(opArity(n.op)) + " input, got " +
-                               std::to_string(n.inputs.size()));
+    if (!arityOk(n)) {
+      int want = opArity(n.op);
+      diag_.error(s.opLoc,
+                  s.op + " takes " +
+                      (want < 0 ? "two or more inputs"
+                                : std::to_string(want) + (want == 1 ? " input" : " inputs")) +
+                      ", got " + std::to_string(n.inputs.size()));
       return false;
     }
     return true;

@@ -24,10 +24,17 @@ static const char *fillColor(const Node &n) {
     return n.absorbed.empty() ? "#d1e7dd" : "#a3cfbb";
   case OpKind::MaxPool2D:
   case OpKind::AvgPool2D:
+  case OpKind::MinPool2D:
+  case OpKind::GlobalAvgPool2D:
     return "#fff3cd";
   case OpKind::Flatten:
+  case OpKind::ZeroPad2D:
+  case OpKind::Concat:
+  case OpKind::Dropout:
     return "#f8f9fa";
   case OpKind::Activation:
+  case OpKind::BatchNorm:
+  case OpKind::Add:
     return "#f8d7da";
   }
   return "white";

@@ -3,6 +3,7 @@
 #include "ir/IR.h"
 
 #include <cstdint>
+#include <cstdio>
 
 namespace cnnc {
 
@@ -37,15 +38,43 @@ const char *actName(Act act) {
     return "sigmoid";
   case Act::Softmax:
     return "softmax";
+  case Act::Relu6:
+    return "relu6";
+  case Act::Clip:
+    return "clip";
+  case Act::LeakyRelu:
+    return "leaky_relu";
   }
   return "?";
 }
 
 std::optional<Act> parseAct(const std::string &name) {
-  for (Act a : {Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax})
+  for (Act a : {Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax, Act::Relu6,
+                Act::Clip, Act::LeakyRelu})
     if (name == actName(a))
       return a;
   return std::nullopt;
+}
+
+std::string numberString(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+std::string actString(const ActFn &a) {
+  if (a.kind == Act::Clip)
+    return std::string("clip(") + numberString(a.lo) + ", " + numberString(a.hi) + ")";
+  if (a.kind == Act::LeakyRelu)
+    return std::string("leaky_relu(") + numberString(a.lo) + ")";
+  return actName(a.kind);
+}
+
+bool arityOk(const Node &n) {
+  int want = opArity(n.op);
+  if (n.op == OpKind::Conv2D && std::get<ConvAttrs>(n.attrs).residual)
+    ++want;
+  return want < 0 ? n.inputs.size() >= 2 : (int)n.inputs.size() == want;
 }
 
 const char *layoutName(Layout layout) {
@@ -107,7 +136,7 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> weightShapes(const Gra
   switch (n.op) {
   case OpKind::Conv2D: {
     const ConvAttrs &a = attrs<ConvAttrs>(n);
-    out.push_back({n.name + ".weight", {a.filters, in.back(), a.kh, a.kw}});
+    out.push_back({n.name + ".weight", {a.filters, in.back() / a.groups, a.kh, a.kw}});
     if (a.useBias)
       out.push_back({n.name + ".bias", {a.filters}});
     break;
@@ -119,9 +148,19 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> weightShapes(const Gra
       out.push_back({n.name + ".bias", {a.units}});
     break;
   }
+  case OpKind::BatchNorm:
+    for (const char *k : {".weight", ".bias", ".running_mean", ".running_var"})
+      out.push_back({n.name + k, {in.back()}});
+    break;
   case OpKind::Input:
   case OpKind::MaxPool2D:
   case OpKind::AvgPool2D:
+  case OpKind::MinPool2D:
+  case OpKind::GlobalAvgPool2D:
+  case OpKind::ZeroPad2D:
+  case OpKind::Add:
+  case OpKind::Concat:
+  case OpKind::Dropout:
   case OpKind::Flatten:
   case OpKind::Activation:
     break;
@@ -129,9 +168,11 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> weightShapes(const Gra
   return out;
 }
 
-int64_t paramCount(const Graph &g, const Node &n) {
+int64_t paramCount(const Graph &g, const Node &n, bool trainableOnly) {
   int64_t total = 0;
   for (auto &[key, shape] : weightShapes(g, n)) {
+    if (trainableOnly && key.find(".running_") != std::string::npos)
+      continue;
     int64_t p = 1;
     for (int64_t d : shape)
       p *= d;
@@ -147,19 +188,28 @@ int64_t flopCount(const Graph &g, const Node &n) {
   switch (n.op) {
   case OpKind::Conv2D: {
     const ConvAttrs &a = attrs<ConvAttrs>(n);
-    return 2 * out * a.kh * a.kw * g.nodes[n.inputs[0]].type.dims.back();
+    return 2 * out * a.kh * a.kw * g.nodes[n.inputs[0]].type.dims.back() / a.groups;
   }
   case OpKind::Dense:
     return 2 * out * g.nodes[n.inputs[0]].type.dims.back();
   case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D: {
+  case OpKind::AvgPool2D:
+  case OpKind::MinPool2D: {
     const PoolAttrs &a = attrs<PoolAttrs>(n);
     return out * a.kh * a.kw;
   }
+  case OpKind::GlobalAvgPool2D:
+    return g.nodes[n.inputs[0]].type.elements();
+  case OpKind::BatchNorm:
+    return 2 * out;
   case OpKind::Activation:
+  case OpKind::Add:
     return out;
   case OpKind::Input:
   case OpKind::Flatten:
+  case OpKind::ZeroPad2D:
+  case OpKind::Concat:
+  case OpKind::Dropout:
     return 0;
   }
   return 0;

@@ -21,13 +21,27 @@ enum OpTrait : unsigned { HasWeights = 1, Fusable = 2, Pool = 4, Elementwise = 8
 const char *opName(OpKind op);       // "conv2d"
 const char *opKerasType(OpKind op);  // "Conv2D"
 const char *opNamePrefix(OpKind op); // "conv2d", "max_pooling2d"
-int opArity(OpKind op);
+int opArity(OpKind op);              // -1: two or more
 bool hasTrait(OpKind op, OpTrait trait);
 
 /// Activation functions; Linear is the identity.
-enum class Act { Linear, Relu, Tanh, Sigmoid, Softmax };
+enum class Act { Linear, Relu, Tanh, Sigmoid, Softmax, Relu6, Clip, LeakyRelu };
 const char *actName(Act act);
 std::optional<Act> parseAct(const std::string &name);
+
+/// An activation with its parameters: Clip keeps [lo, hi], LeakyRelu uses
+/// `lo` as its slope alpha. Converts from and compares with a plain Act.
+struct ActFn {
+  Act kind = Act::Linear;
+  float lo = 0, hi = 0;
+  ActFn(Act k = Act::Linear, float l = 0, float h = 0) : kind(k), lo(l), hi(h) {}
+  bool operator==(Act k) const { return kind == k; }
+  bool operator==(const ActFn &o) const = default;
+};
+/// A number as the printer shows it ("%g": 1e-05, 0.3, 6).
+std::string numberString(double x);
+/// "relu", "clip(-1, 1)", "leaky_relu(0.3)".
+std::string actString(const ActFn &act);
 
 enum class PadMode { Valid, Same, Explicit };
 
@@ -43,14 +57,27 @@ struct TilePlan {
   int cblocks = 0;
 };
 
+/// A batchnorm folded into the conv/dense before it: the packer scales the
+/// weights and shifts the bias with its statistics when weights are loaded.
+struct FoldedBN {
+  std::string name; // the batchnorm's layer name (its weight key prefix); empty if none
+  double eps = 0;
+};
+
 struct ConvAttrs {
   int filters = 0;
   int kh = 1, kw = 1, sh = 1, sw = 1;
+  int groups = 1; // input and output channels split in `groups` independent convs
   Padding pad;
-  Act act = Act::Linear; // set by the fusion pass
   bool useBias = true;
+  // Set by the fusion passes: bias -> batchnorm -> + inputs[1] (residual) -> act.
+  FoldedBN bn;
+  bool residual = false;
+  ActFn act;
 };
 
+/// Max and min ignore padded cells. Average divides by the real pixels for
+/// `same` (Keras) and by the whole window for explicit padding (PyTorch).
 struct PoolAttrs {
   int kh = 1, kw = 1, sh = 1, sw = 1;
   Padding pad;
@@ -59,15 +86,29 @@ struct PoolAttrs {
 
 struct DenseAttrs {
   int units = 0;
-  Act act = Act::Linear; // set by the fusion pass
   bool useBias = true;
+  FoldedBN bn; // set by the fusion passes
+  ActFn act;
 };
 
 struct ActAttrs {
-  Act act = Act::Linear;
+  ActFn act;
 };
 
-using Attrs = std::variant<std::monostate, ConvAttrs, PoolAttrs, DenseAttrs, ActAttrs>;
+struct BatchNormAttrs {
+  double eps = 1e-3; // Keras's default
+};
+
+struct ZeroPadAttrs {
+  Padding pad; // always explicit
+};
+
+struct DropoutAttrs {
+  double rate = 0.5;
+};
+
+using Attrs = std::variant<std::monostate, ConvAttrs, PoolAttrs, DenseAttrs, ActAttrs,
+                           BatchNormAttrs, ZeroPadAttrs, DropoutAttrs>;
 
 /// The memory layout of a tensor. HWC is channels-last without a batch axis.
 enum class Layout { Unknown, HWC, Vector };
@@ -95,6 +136,7 @@ struct Node {
   std::vector<std::string> absorbed; // what fusion folded into this node
   int64_t offset = -1;               // arena offset in floats, set by memory planning
   int64_t scratch = -1;              // conv: arena offset of its zero-bordered input copy
+  int lastUse = -1;                  // memory planning: the last node that reads this value
 };
 
 struct Graph {
@@ -103,6 +145,7 @@ struct Graph {
   ValueId input = -1;
   ValueId output = -1;
   int64_t arenaFloats = 0; // set by memory planning
+  int64_t naiveFloats = 0; // what it would be with a buffer per value (for comparison)
 
   ValueId add(Node node) {
     nodes.push_back(std::move(node));
@@ -117,14 +160,17 @@ struct Graph {
 template <class T> T &attrs(Node &n) { return std::get<T>(n.attrs); }
 template <class T> const T &attrs(const Node &n) { return std::get<T>(n.attrs); }
 
-/// Learnable parameters of a node (weights + bias), from its attributes and input shape.
-int64_t paramCount(const Graph &g, const Node &n);
+/// Parameters of a node (weights + bias, batchnorm statistics), from its
+/// attributes and input shape; `trainable` leaves out the moving statistics.
+int64_t paramCount(const Graph &g, const Node &n, bool trainableOnly = false);
 /// Floating point operations of a node (a multiply-add counts as two).
 int64_t flopCount(const Graph &g, const Node &n);
 /// Shapes of the node's weights in PyTorch layout: {".weight", [..]}, {".bias", [..]}.
 std::vector<std::pair<std::string, std::vector<int64_t>>> weightShapes(const Graph &g,
                                                                        const Node &n);
 
+/// How many inputs a node must have (a conv with a fused residual has two).
+bool arityOk(const Node &n);
 /// Structural checks (inputs defined before use, arity, types where known).
 /// Returns the first broken invariant, or an empty string.
 std::string verify(const Graph &g);

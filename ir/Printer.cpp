@@ -29,6 +29,9 @@ std::string attrString(const Node &n) {
   switch (n.op) {
   case OpKind::Input:
   case OpKind::Flatten:
+  case OpKind::GlobalAvgPool2D:
+  case OpKind::Add:
+  case OpKind::Concat:
     break;
   case OpKind::Conv2D: {
     const ConvAttrs &a = attrs<ConvAttrs>(n);
@@ -36,14 +39,21 @@ std::string attrString(const Node &n) {
     add("kernel", pair(a.kh, a.kw));
     add("stride", pair(a.sh, a.sw));
     add("padding", padString(a.pad));
+    if (a.groups != 1)
+      add("groups", std::to_string(a.groups));
     if (!a.useBias)
       add("use_bias", "false");
+    if (!a.bn.name.empty())
+      add("bn", a.bn.name);
+    if (a.residual)
+      add("residual", "%" + std::to_string(n.inputs[1]));
     if (a.act != Act::Linear)
-      add("act", actName(a.act));
+      add("act", actString(a.act));
     break;
   }
   case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D: {
+  case OpKind::AvgPool2D:
+  case OpKind::MinPool2D: {
     const PoolAttrs &a = attrs<PoolAttrs>(n);
     add("size", pair(a.kh, a.kw));
     add("stride", pair(a.sh, a.sw));
@@ -58,12 +68,23 @@ std::string attrString(const Node &n) {
     add("units", std::to_string(a.units));
     if (!a.useBias)
       add("use_bias", "false");
+    if (!a.bn.name.empty())
+      add("bn", a.bn.name);
     if (a.act != Act::Linear)
-      add("act", actName(a.act));
+      add("act", actString(a.act));
     break;
   }
   case OpKind::Activation:
-    add("act", actName(attrs<ActAttrs>(n).act));
+    add("act", actString(attrs<ActAttrs>(n).act));
+    break;
+  case OpKind::BatchNorm:
+    add("epsilon", numberString(attrs<BatchNormAttrs>(n).eps));
+    break;
+  case OpKind::ZeroPad2D:
+    add("padding", padString(attrs<ZeroPadAttrs>(n).pad));
+    break;
+  case OpKind::Dropout:
+    add("rate", numberString(attrs<DropoutAttrs>(n).rate));
     break;
   }
   if (n.type.layout != Layout::Unknown)
@@ -110,9 +131,8 @@ std::string verify(const Graph &g) {
     if (n.dead)
       continue;
     std::string where = "%" + std::to_string(i) + " (" + n.name + ")";
-    if ((int)n.inputs.size() != opArity(n.op))
-      return where + " has " + std::to_string(n.inputs.size()) + " inputs, " + opName(n.op) +
-             " takes " + std::to_string(opArity(n.op));
+    if (!arityOk(n))
+      return where + " has the wrong number of inputs (" + std::to_string(n.inputs.size()) + ")";
     for (ValueId in : n.inputs) {
       if (in < 0 || in >= (int)i)
         return where + " uses %" + std::to_string(in) + " before it is defined";

@@ -32,12 +32,17 @@ static void resolveSame(Padding &p, int64_t h, int64_t w, int kh, int kw, int sh
   split(w, kw, sw, p.left, p.right);
 }
 
+static bool image(const Node &n, const TensorType &in, Diag &diag) {
+  if (in.dims.size() == 3)
+    return true;
+  diag.error(n.loc, std::string(opName(n.op)) + " needs an image f32[H, W, C], got " + in.str());
+  return false;
+}
+
 static bool window(Node &n, const TensorType &in, Padding &pad, int kh, int kw, int sh, int sw,
                    const char *what, Diag &diag) {
-  if (in.dims.size() != 3) {
-    diag.error(n.loc, std::string(opName(n.op)) + " needs an image f32[H, W, C], got " + in.str());
+  if (!image(n, in, diag))
     return false;
-  }
   resolveSame(pad, in.dims[0], in.dims[1], kh, kw, sh, sw);
   int64_t oh = windowOutput(in.dims[0], kh, sh, pad.mode, pad.top, pad.bottom);
   int64_t ow = windowOutput(in.dims[1], kw, sw, pad.mode, pad.left, pad.right);
@@ -72,12 +77,27 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
     ConvAttrs &a = attrs<ConvAttrs>(n);
     if (!window(n, in, a.pad, a.kh, a.kw, a.sh, a.sw, "kernel", diag))
       return false;
+    if (in.dims[2] % a.groups) {
+      diag.error(n.loc,
+                 "conv2d '" + n.name + "' has " + std::to_string(in.dims[2]) +
+                     " input channels, not a multiple of groups=" + std::to_string(a.groups));
+      return false;
+    }
     n.type.dims[2] = a.filters;
     return true;
   }
   case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D: {
+  case OpKind::AvgPool2D:
+  case OpKind::MinPool2D: {
     PoolAttrs &a = attrs<PoolAttrs>(n);
+    const Padding &p = a.pad;
+    // PyTorch's rule: a window never lies wholly in the padding.
+    if (p.mode == PadMode::Explicit &&
+        (2 * std::max(p.top, p.bottom) > a.kh || 2 * std::max(p.left, p.right) > a.kw)) {
+      diag.error(n.loc, std::string(opName(n.op)) + " '" + n.name +
+                            "': padding must be at most half the pool size");
+      return false;
+    }
     return window(n, in, a.pad, a.kh, a.kw, a.sh, a.sw, "pool window", diag);
   }
   case OpKind::Flatten:
@@ -92,8 +112,46 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
     n.type.dims = {attrs<DenseAttrs>(n).units};
     return true;
   case OpKind::Activation:
+  case OpKind::Dropout:
+  case OpKind::BatchNorm:
     n.type.dims = in.dims;
     return true;
+  case OpKind::GlobalAvgPool2D:
+    if (!image(n, in, diag))
+      return false;
+    n.type.dims = {in.dims[2]};
+    return true;
+  case OpKind::ZeroPad2D: {
+    if (!image(n, in, diag))
+      return false;
+    const Padding &p = attrs<ZeroPadAttrs>(n).pad;
+    n.type.dims = {in.dims[0] + p.top + p.bottom, in.dims[1] + p.left + p.right, in.dims[2]};
+    return true;
+  }
+  case OpKind::Add:
+    for (ValueId x : n.inputs)
+      if (g.nodes[x].type.dims != in.dims) {
+        diag.error(n.loc, "add needs inputs of one shape, got " + in.str() + " and " +
+                              g.nodes[x].type.str());
+        return false;
+      }
+    n.type.dims = in.dims;
+    return true;
+  case OpKind::Concat: {
+    n.type.dims = in.dims;
+    n.type.dims.back() = 0;
+    for (ValueId x : n.inputs) {
+      const std::vector<int64_t> &d = g.nodes[x].type.dims;
+      if (d.size() != in.dims.size() || !std::equal(d.begin(), d.end() - 1, in.dims.begin())) {
+        diag.error(n.loc, "concat joins channels: every input needs the same " +
+                              std::string(in.dims.size() == 3 ? "height and width" : "rank") +
+                              ", got " + in.str() + " and " + g.nodes[x].type.str());
+        return false;
+      }
+      n.type.dims.back() += d.back();
+    }
+    return true;
+  }
   }
   return false;
 }

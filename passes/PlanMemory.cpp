@@ -1,16 +1,94 @@
 // passes/PlanMemory.cpp - layouts and arena offsets. Every tensor is
-// channels-last (HWC) or a vector; every live value gets its own 64-byte
-// aligned slice of one arena, except flatten, which is a view of its input
-// (HWC flattened in order is already contiguous); a padded conv also gets a
-// scratch slice for its zero-bordered input. Liveness-based reuse is a later
-// step; offsets are in floats.
+// channels-last (HWC) or a vector, in one arena; offsets are in floats,
+// 64-byte aligned. Kernels run in node order, so a value lives from its
+// producer to its last reader, and a buffer is reused once its value is dead
+// (first fit over the free gaps). Flatten is a view of its input. A padded
+// conv reads a zero-bordered scratch copy of its input: the copy is made
+// before the conv writes anything, so the input's buffer may already hold
+// the conv's output (unless the input is read again later, or is the
+// residual the epilogue adds).
 #include "passes/Passes.h"
+
+#include <map>
 
 namespace cnnc {
 
+namespace {
+
+int64_t aligned(int64_t floats) { return (floats + 15) / 16 * 16; }
+
+/// First-fit allocation over free gaps; `top` is the arena's high-water mark.
+class Arena {
+public:
+  int64_t alloc(int64_t size) {
+    for (auto it = free_.begin(); it != free_.end(); ++it)
+      if (it->second >= size) {
+        int64_t at = it->first, left = it->second - size;
+        free_.erase(it);
+        if (left)
+          free_[at + size] = left;
+        return at;
+      }
+    // Grow, merging a free gap at the top.
+    if (!free_.empty() && free_.rbegin()->first + free_.rbegin()->second == top_) {
+      int64_t at = free_.rbegin()->first;
+      free_.erase(at);
+      top_ = at + size;
+      return at;
+    }
+    top_ += size;
+    return top_ - size;
+  }
+  void release(int64_t at, int64_t size) {
+    auto next = free_.lower_bound(at);
+    if (next != free_.end() && at + size == next->first) // merge with the gap after
+      size += next->second, free_.erase(next);
+    auto prev = free_.lower_bound(at);
+    if (prev != free_.begin() && std::prev(prev)->first + std::prev(prev)->second == at) {
+      std::prev(prev)->second += size; // and with the gap before
+      return;
+    }
+    free_[at] = size;
+  }
+  int64_t top() const { return top_; }
+
+private:
+  std::map<int64_t, int64_t> free_; // offset -> size
+  int64_t top_ = 0;
+};
+
+} // namespace
+
 bool planMemory(Graph &g, Diag &) {
-  int64_t top = 0;
-  for (Node &n : g.nodes) {
+  const int N = (int)g.nodes.size();
+  // Storage: a flatten shares its input's buffer; a value's buffer lives until
+  // the last reader of any value stored in it.
+  std::vector<ValueId> root(N);
+  std::vector<int> end(N, -1);
+  for (int i = 0; i < N; ++i) {
+    Node &n = g.nodes[i];
+    root[i] = n.op == OpKind::Flatten && !n.dead ? root[n.inputs[0]] : i;
+    n.lastUse = i == g.output ? N : -1;
+  }
+  for (int i = 0; i < N; ++i)
+    if (!g.nodes[i].dead)
+      for (ValueId in : g.nodes[i].inputs)
+        g.nodes[in].lastUse = std::max(g.nodes[in].lastUse, i);
+  for (int i = 0; i < N; ++i)
+    if (!g.nodes[i].dead)
+      end[root[i]] = std::max(end[root[i]], g.nodes[i].lastUse);
+
+  Arena arena;
+  g.naiveFloats = 0;
+  auto releaseIfLast = [&](ValueId in, int i) {
+    ValueId r = root[in];
+    if (end[r] == i) {
+      arena.release(g.nodes[r].offset, aligned(g.nodes[r].type.elements()));
+      end[r] = -1; // released once, even when read twice
+    }
+  };
+  for (int i = 0; i < N; ++i) {
+    Node &n = g.nodes[i];
     if (n.dead)
       continue;
     n.type.layout = n.type.dims.size() == 3 ? Layout::HWC : Layout::Vector;
@@ -18,20 +96,32 @@ bool planMemory(Graph &g, Diag &) {
       n.offset = g.nodes[n.inputs[0]].offset;
       continue;
     }
-    n.offset = top;
-    top += (n.type.elements() + 15) / 16 * 16;
-    // A padded convolution reads a copy of its input with a physical zero
-    // border, so its inner loops have no edge cases.
+    int64_t size = aligned(n.type.elements());
+    g.naiveFloats += size;
+    n.scratch = -1;
+    int64_t scratchSize = 0;
     if (n.op == OpKind::Conv2D) {
       const Padding &p = attrs<ConvAttrs>(n).pad;
       const std::vector<int64_t> &in = g.nodes[n.inputs[0]].type.dims;
       if (p.top + p.bottom + p.left + p.right > 0) {
-        n.scratch = top;
-        top += ((in[0] + p.top + p.bottom) * (in[1] + p.left + p.right) * in[2] + 15) / 16 * 16;
+        scratchSize = aligned((in[0] + p.top + p.bottom) * (in[1] + p.left + p.right) * in[2]);
+        n.scratch = arena.alloc(scratchSize);
+        g.naiveFloats += scratchSize;
+        // The main input is fully copied before the conv writes: free it now.
+        ValueId residual = n.inputs.size() > 1 ? root[n.inputs[1]] : -1;
+        if (root[n.inputs[0]] != residual)
+          releaseIfLast(n.inputs[0], i);
       }
     }
+    n.offset = arena.alloc(size);
+    if (n.scratch >= 0)
+      arena.release(n.scratch, scratchSize);
+    for (ValueId in : n.inputs)
+      releaseIfLast(in, i);
+    if (end[root[i]] < 0) // never read (a dead-end the user kept): free at once
+      arena.release(n.offset, size);
   }
-  g.arenaFloats = top;
+  g.arenaFloats = arena.top();
   return true;
 }
 

@@ -1,6 +1,7 @@
 // runtime/Pack.cpp - the repacking loops (run once per weight load).
 #include "runtime/Pack.h"
 
+#include <cmath>
 #include <cstring>
 
 namespace cnnc {
@@ -8,44 +9,82 @@ namespace cnnc {
 int64_t packedSize(const PackSpec &s) {
   switch (s.kind) {
   case PackSpec::ConvHWIO:
-    return s.shape[2] * s.shape[3] * s.shape[1] * s.padTo;
+    return s.groups * s.shape[2] * s.shape[3] * s.shape[1] * s.padTo;
   case PackSpec::DenseBlocked:
     return s.outPad * s.shape[1];
   case PackSpec::Bias:
     return s.padTo;
+  case PackSpec::Affine:
+    return 2 * s.padTo;
   }
   return 0;
 }
 
-void pack(const PackSpec &s, const Tensor &src, float *arena) {
+namespace {
+
+/// Per-channel scale and shift of batchnorm `name` (scale 1, shift 0 without one).
+struct Affine {
+  std::vector<double> scale, shift;
+};
+
+Affine batchnorm(const std::string &name, double eps, int64_t n, const WeightMap &w) {
+  Affine a{std::vector<double>(n, 1.0), std::vector<double>(n, 0.0)};
+  if (name.empty())
+    return a;
+  const float *gamma = w.at(name + ".weight").data(), *beta = w.at(name + ".bias").data();
+  const float *mean = w.at(name + ".running_mean").data();
+  const float *var = w.at(name + ".running_var").data();
+  for (int64_t i = 0; i < n; ++i) {
+    a.scale[i] = gamma[i] / std::sqrt((double)var[i] + eps);
+    a.shift[i] = beta[i] - mean[i] * a.scale[i];
+  }
+  return a;
+}
+
+/// The PyTorch index of cnnc's element i of a vector (CHW vs HWC after a flatten).
+int64_t sourceIndex(const PackSpec &s, int64_t i) {
+  if (s.flatH == 0)
+    return i;
+  int64_t c = i % s.flatC, hw = i / s.flatC;
+  return c * s.flatH * s.flatW + hw;
+}
+
+} // namespace
+
+void pack(const PackSpec &s, const WeightMap &weights, float *arena) {
   float *dst = arena + s.offset;
   std::memset(dst, 0, packedSize(s) * sizeof(float));
-  const float *w = src.data();
+  const float *w = s.key.empty() || s.kind == PackSpec::Affine ? nullptr : weights.at(s.key).data();
+  Affine bn = batchnorm(s.bn.empty() && s.kind == PackSpec::Affine ? s.key : s.bn, s.eps,
+                        s.shape[0], weights);
   switch (s.kind) {
   case PackSpec::ConvHWIO: {
     int64_t O = s.shape[0], I = s.shape[1], KH = s.shape[2], KW = s.shape[3];
+    int64_t OG = O / s.groups; // output channels per group
     for (int64_t o = 0; o < O; ++o)
       for (int64_t i = 0; i < I; ++i)
         for (int64_t kh = 0; kh < KH; ++kh)
           for (int64_t kw = 0; kw < KW; ++kw)
-            dst[((kh * KW + kw) * I + i) * s.padTo + o] = w[((o * I + i) * KH + kh) * KW + kw];
+            dst[(((o / OG) * KH + kh) * KW + kw) * I * s.padTo + i * s.padTo + o % OG] =
+                (float)(w[((o * I + i) * KH + kh) * KW + kw] * bn.scale[o]);
     break;
   }
   case PackSpec::DenseBlocked: {
     int64_t O = s.shape[0], I = s.shape[1], G = s.padTo;
     for (int64_t o = 0; o < O; ++o)
-      for (int64_t i = 0; i < I; ++i) {
-        int64_t src = i; // cnnc's input index i is HWC; PyTorch's is CHW
-        if (s.flatH > 0) {
-          int64_t c = i % s.flatC, hw = i / s.flatC;
-          src = c * s.flatH * s.flatW + hw;
-        }
-        dst[((o / G) * I + i) * G + o % G] = w[o * I + src];
-      }
+      for (int64_t i = 0; i < I; ++i)
+        dst[((o / G) * I + i) * G + o % G] = (float)(w[o * I + sourceIndex(s, i)] * bn.scale[o]);
     break;
   }
   case PackSpec::Bias:
-    std::memcpy(dst, w, s.shape[0] * sizeof(float));
+    for (int64_t o = 0; o < s.shape[0]; ++o)
+      dst[o] = (float)((w ? w[o] : 0.0) * bn.scale[o] + bn.shift[o]);
+    break;
+  case PackSpec::Affine:
+    for (int64_t i = 0; i < s.shape[0]; ++i) {
+      dst[i] = (float)bn.scale[sourceIndex(s, i)];
+      dst[s.padTo + i] = (float)bn.shift[sourceIndex(s, i)];
+    }
     break;
   }
 }

@@ -1,6 +1,8 @@
 // runtime/Pack.h - weight repacking, decided by codegen at compile time and
 // done by the runtime when weights are loaded: PyTorch layouts in, the layouts
 // the generated kernels read out. Padded lanes are zero, so results stay exact.
+// A batchnorm folded into a conv or dense is applied here, on the loaded
+// weights: w' = w * s, b' = (b - mean) * s + beta with s = gamma / sqrt(var + eps).
 #pragma once
 
 #include "cnnc/Tensor.h"
@@ -12,26 +14,33 @@ namespace cnnc {
 
 struct PackSpec {
   enum Kind {
-    /// OIHW -> [kh][kw][ic][ocPad]: one contiguous vector row of output channels per tap.
+    /// OIHW -> [group][kh][kw][ic / groups][ocPad]: one contiguous vector row
+    /// of a group's output channels per tap (padTo = ocPad per group).
     ConvHWIO,
     /// [out, in] -> [out / group][in][group]: each group of `group` outputs
     /// streams its weights contiguously. With flatH > 0 the input index is
     /// permuted from PyTorch's CHW flatten order to cnnc's HWC order.
     DenseBlocked,
-    /// [n] -> [nPad], zero-padded.
+    /// [n] -> [nPad], zero-padded; no key: zeros (a bias only a folded batchnorm makes).
     Bias,
+    /// A standalone batchnorm (key = its name): [2][nPad], scale then shift.
+    Affine,
   } kind;
   std::string key;    // "conv2d.weight"
-  Shape shape;        // the PyTorch shape the file must hold
+  Shape shape;        // the PyTorch shape the file holds ([n] for Bias and Affine)
   int64_t offset = 0; // destination, in floats from the start of the weight arena
-  int64_t padTo = 0;  // ConvHWIO: ocPad; DenseBlocked: group; Bias: nPad
+  int64_t padTo = 0;  // ConvHWIO: ocPad; DenseBlocked: group; Bias, Affine: nPad
   int64_t outPad = 0; // DenseBlocked: padded output count (a multiple of group)
-  int64_t flatH = 0, flatW = 0, flatC = 0;
+  int64_t groups = 1; // ConvHWIO
+  int64_t flatH = 0, flatW = 0, flatC = 0; // a vector that is an HWC image flattened
+  std::string bn;                          // a folded batchnorm's name, or empty
+  double eps = 0;
 };
 
 /// Floats the packed form of `spec` occupies.
 int64_t packedSize(const PackSpec &spec);
-/// Writes `src` (of shape spec.shape) into `arena + spec.offset`.
-void pack(const PackSpec &spec, const Tensor &src, float *arena);
+/// Writes the packed form of `spec` into `arena + spec.offset`, reading the
+/// tensors it names from `weights` (their shapes already checked).
+void pack(const PackSpec &spec, const WeightMap &weights, float *arena);
 
 } // namespace cnnc

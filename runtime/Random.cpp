@@ -20,13 +20,14 @@ uint64_t fnv1a64(const std::string &key) {
   return h;
 }
 
-Tensor randomTensor(const Shape &shape, uint64_t seed, const std::string &key, double bound) {
+Tensor randomTensor(const Shape &shape, uint64_t seed, const std::string &key, double bound,
+                    double center) {
   Tensor tensor(shape);
   const uint64_t k = splitmix64(seed ^ fnv1a64(key));
   for (int64_t i = 0; i < tensor.size(); ++i) {
     // The top 24 bits make u exact in double and in float: u in [0, 1), step 2^-24.
     double u = static_cast<double>(splitmix64(k + static_cast<uint64_t>(i)) >> 40) / 16777216.0;
-    tensor[i] = static_cast<float>((2.0 * u - 1.0) * bound);
+    tensor[i] = static_cast<float>(center + (2.0 * u - 1.0) * bound); // no FMA: see CMakeLists
   }
   return tensor;
 }
@@ -40,16 +41,20 @@ bool endsWith(const std::string &text, const std::string &suffix) {
 
 } // namespace
 
-double randomBound(const std::string &key, const Shape &shape) {
+RandomInit randomInit(const std::string &key, const Shape &shape) {
+  if (endsWith(key, ".running_var"))
+    return {0.5, 1.0};
   if (!endsWith(key, ".weight"))
-    return 0.1; // ".bias" and any other key.
+    return {0.1, 0.0}; // ".bias", ".running_mean" and any other key.
+  if (shape.size() == 1)
+    return {0.1, 1.0}; // a normalisation's scale
   // He uniform over the fan-in: every dimension but the first (output) one.
   // A weight with no "rest" dimensions (or an empty one) uses fan_in 1.
   Shape rest = shape.empty() ? Shape{} : Shape(shape.begin() + 1, shape.end());
   int64_t fanIn = numElements(rest);
   if (fanIn <= 0)
     fanIn = 1;
-  return std::sqrt(6.0 / static_cast<double>(fanIn));
+  return {std::sqrt(6.0 / static_cast<double>(fanIn)), 0.0};
 }
 
 } // namespace cnnc

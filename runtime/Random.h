@@ -8,10 +8,13 @@
 //   fnv1a64(key):  h = 0xCBF29CE484222325; for each byte b: h = (h ^ b) * 0x100000001B3
 //   k = splitmix64(seed ^ fnv1a64(key))
 //   element i (C order): u = (splitmix64(k + i) >> 40) / 2^24   in [0, 1)
-//                        value = float((2u - 1) * bound)  computed in double
+//                        value = float(center + (2u - 1) * bound)  computed in double
 //
-// Bounds (Model::randomWeights): a ".weight" of shape [out, rest...] gets
-// sqrt(6 / prod(rest)) (He uniform); a ".bias" gets 0.1.
+// Centre and bound (Model::randomWeights, randomInit below):
+//   ".running_var"                      1 +- 0.5  (a batchnorm's variance stays positive)
+//   ".weight" of rank 1 (a norm's scale) 1 +- 0.1
+//   ".weight" of shape [out, rest...]   0 +- sqrt(6 / prod(rest))  (He uniform)
+//   anything else (".bias", ".running_mean") 0 +- 0.1
 #pragma once
 
 #include "cnnc/Tensor.h"
@@ -23,8 +26,13 @@ namespace cnnc {
 
 uint64_t splitmix64(uint64_t x);
 uint64_t fnv1a64(const std::string &key);
-Tensor randomTensor(const Shape &shape, uint64_t seed, const std::string &key, double bound);
-/// The bound Model::randomWeights uses for a key of this shape.
-double randomBound(const std::string &key, const Shape &shape);
+Tensor randomTensor(const Shape &shape, uint64_t seed, const std::string &key, double bound,
+                    double center = 0);
+
+struct RandomInit {
+  double bound, center;
+};
+/// The bound and centre Model::randomWeights uses for a key of this shape.
+RandomInit randomInit(const std::string &key, const Shape &shape);
 
 } // namespace cnnc

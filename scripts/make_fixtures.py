@@ -3,39 +3,65 @@
 
 Run from anywhere with Debian's interpreter (it has torch and numpy):
 
-    /usr/bin/python3 scripts/make_fixtures.py                  # all examples/seed/*.cnn
-    /usr/bin/python3 scripts/make_fixtures.py --only lenet     # one model
+    /usr/bin/python3 scripts/make_fixtures.py                  # examples/seed/*.cnn and examples/*.cnn
+    /usr/bin/python3 scripts/make_fixtures.py --only resnet18  # one model (repeatable)
     /usr/bin/python3 scripts/make_fixtures.py --out /tmp/fx    # another output dir
 
-For every model it parses the .cnn file (sequential subset of the DSL),
+For every model it parses the .cnn file (the whole DSL: named values, positional
+inputs, add/concat graphs, 'output' statements, Keras-style automatic names),
 generates the weights with the generator of runtime/Random.h (reimplemented
-bit-exactly in numpy), a uniform [0, 1) input from np.random.default_rng(seed),
-runs the model in float64 with PyTorch (NCHW) and writes, under <out>/<model>/:
-input.npy (float32 [H, W, C]), expected.npy (float32, no batch axis; rank-3
-outputs as [H, W, C]) and, for models with weights under 1 MiB,
-weights.safetensors. <out>/fixtures.json indexes them ("weights": null means:
-use the random-weights generator with "seed").
+bit-exactly in numpy), runs the model in float64 with PyTorch (NCHW inside),
+runs it again in float32 to show the error a float32 implementation can expect,
+and writes, under <out>/<model>/:
+  input.npy            float32 [H, W, C]. examples/seed models and inputs up to
+                       64 KiB: uniform [0, 1) from np.random.default_rng(seed).
+                       Larger inputs are not written ("input": null): the input
+                       is randomTensor(shape, seed, "input", input_bound) of
+                       Random.h (bound 1, or INPUT_BOUND below).
+  expected.npy         float32, no batch axis; rank-3 outputs as [H, W, C].
+  weights.safetensors  only for models with weights under 1 MiB ("weights": null:
+                       the test calls randomWeights(seed)).
+<out>/fixtures.json indexes them, with "tolerance" (the max abs error allowed)
+and "softmax" (whether the output is a softmax, so sums to 1).
 """
-import argparse, json, math, os, re, sys, zlib
+import argparse, json, math, os, re, sys, time, zlib
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SEEDS = {"mnist_valid": 1, "mnist_same": 2, "mnist_strided": 3, "mnist_pool": 4, "lenet": 5, "alexnet": 6}
-KNOWN_PARAMS = {"mnist_valid": 2002698, "mnist_same": 3231498, "mnist_strided": 85770,
-                "mnist_pool": 113386, "lenet": 61706, "alexnet": 62378344}
+SEED_DIR = os.path.join(ROOT, "examples", "seed")
+SEEDS = {"mnist_valid": 1, "mnist_same": 2, "mnist_strided": 3, "mnist_pool": 4, "lenet": 5, "alexnet": 6,
+         "resnet18": 7, "vgg16": 8, "mobilenet_v1": 9}
+KNOWN_PARAMS = {"mnist_valid": 2002698, "mnist_same": 3231498, "mnist_strided": 85770,  # trainable
+                "mnist_pool": 113386, "lenet": 61706, "alexnet": 62378344,
+                "resnet18": 11689512, "vgg16": 138357544, "mobilenet_v1": 4231976}
+TOLERANCE = {"resnet18": 1e-4, "vgg16": 1e-4, "mobilenet_v1": 1e-4}  # default 1e-5
+# Random batchnorm statistics do not normalise, so ResNet-18's residual stream
+# grows ~2x in variance per block: at input bound 1 its logits reach 241 and
+# PyTorch's own float32 result is 1.7e-4 off. Bound 0.1 keeps logits near 30.
+INPUT_BOUND = {"resnet18": 0.1}  # default 1.0
 SAFETENSORS_LIMIT = 1 << 20  # bytes of float32 weights
+INPUT_LIMIT = 64 << 10  # bytes of float32 input
 M64 = (1 << 64) - 1
 REQ = object()  # marks a required attribute
+POOL = dict(size=REQ, stride=None, padding="valid")
 OPS = {
-    "conv2d": dict(filters=REQ, kernel=REQ, stride=1, padding="valid", activation="linear", use_bias="true"),
-    "maxpool2d": dict(size=REQ, stride=None, padding="valid"),
-    "avgpool2d": dict(size=REQ, stride=None, padding="valid"),
+    "conv2d": dict(filters=REQ, kernel=REQ, stride=1, padding="valid", activation="linear", use_bias="true",
+                   groups=1),
+    "maxpool2d": POOL, "avgpool2d": POOL, "minpool2d": POOL,
     "flatten": {}, "dense": dict(units=REQ, activation="linear", use_bias="true"),
-    "relu": {}, "tanh": {}, "sigmoid": {}, "softmax": {}, "linear": {},
+    "batchnorm": dict(epsilon=0.001), "add": {}, "concat": {}, "globalavgpool2d": {},
+    "zeropad2d": dict(padding=1), "dropout": dict(rate=0.5),
+    "relu": {}, "tanh": {}, "sigmoid": {}, "softmax": {}, "linear": {}, "relu6": {},
+    "clip": dict(min=REQ, max=REQ), "leaky_relu": dict(alpha=0.3),
 }
-ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid", "softmax")
+ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid", "softmax", "relu6", "leaky_relu")  # also as activation=
+PREFIX = {"maxpool2d": "max_pooling2d", "avgpool2d": "average_pooling2d", "minpool2d": "min_pooling2d",
+          "batchnorm": "batch_normalization", "concat": "concatenate",
+          "globalavgpool2d": "global_average_pooling2d", "zeropad2d": "zero_padding2d",
+          **{op: "activation" for op in ACTIVATIONS + ("clip",)}}  # others: the op name (frontend/Builder.cpp)
+MULTI_INPUT = ("add", "concat")
 
 # ---------------------------------------------------------------- generator
 def splitmix64_int(x):
@@ -58,14 +84,18 @@ def splitmix64_np(x):
     x ^= x >> np.uint64(31)
     return x
 
-def random_bound(key, shape):
-    """runtime/Random.h: He uniform for '.weight', 0.1 for everything else."""
-    if not key.endswith(".weight"):
-        return 0.1
-    fan_in = math.prod(shape[1:])
-    return math.sqrt(6.0 / (fan_in if fan_in > 0 else 1))
+def random_init(key, shape):
+    """(bound, center) that runtime/Random.h uses for a weight key of this shape."""
+    if key.endswith(".running_var"):
+        return 0.5, 1.0
+    if key.endswith(".weight") and len(shape) == 1:
+        return 0.1, 1.0  # a batchnorm scale
+    if key.endswith(".weight"):  # He uniform over the fan-in (every dimension but the first)
+        fan_in = math.prod(shape[1:])
+        return math.sqrt(6.0 / (fan_in if fan_in > 0 else 1)), 0.0
+    return 0.1, 0.0  # ".bias", ".running_mean" and anything else
 
-def random_tensor(shape, seed, key, bound, chunk=1 << 22):
+def random_tensor(shape, seed, key, bound, center=0.0, chunk=1 << 22):
     k = np.uint64(splitmix64_int((seed ^ fnv1a64(key)) & M64))
     n = math.prod(shape)
     out = np.empty(n, dtype=np.float32)
@@ -74,70 +104,82 @@ def random_tensor(shape, seed, key, bound, chunk=1 << 22):
             x = np.arange(start, min(n, start + chunk), dtype=np.uint64)
             x += k
             u = (splitmix64_np(x) >> np.uint64(40)).astype(np.float64) / float(1 << 24)
-            out[start:start + len(u)] = (2.0 * u - 1.0) * bound  # double, then rounded to float
+            out[start:start + len(u)] = center + (2.0 * u - 1.0) * bound  # double, then rounded to float
     return out.reshape(shape)
 
 def self_test():
     assert splitmix64_int(0) == 0xE220A8397B1DCDAF  # the well-known first splitmix64 output
-    seed, key, shape = 5, "conv2d.weight", (6, 1, 5, 5)
-    bound = random_bound(key, shape)
-    k = splitmix64_int((seed ^ fnv1a64(key)) & M64)
-    got = random_tensor(shape, seed, key, bound).ravel()
-    for i in range(8):
-        u = (splitmix64_int((k + i) & M64) >> 40) / 2.0 ** 24
-        want = np.float32((2.0 * u - 1.0) * bound)
-        assert got[i] == want and got[i].tobytes() == want.tobytes(), (i, got[i], want)
+    for seed, key, shape in ((5, "conv2d.weight", (6, 1, 5, 5)), (7, "bn1.running_var", (64,)),
+                             (7, "bn1.weight", (64,)), (9, "input", (4, 4, 3))):
+        bound, center = random_init(key, shape) if key != "input" else (1.0, 0.0)
+        k = splitmix64_int((seed ^ fnv1a64(key)) & M64)
+        got = random_tensor(shape, seed, key, bound, center).ravel()
+        for i in range(8):
+            u = (splitmix64_int((k + i) & M64) >> 40) / 2.0 ** 24
+            want = np.float32(center + (2.0 * u - 1.0) * bound)
+            assert got[i].tobytes() == want.tobytes(), (key, i, got[i], want)
     big = random_tensor((3, 5), 7, "x", 1.0, chunk=4)  # chunk boundaries must not matter
     assert np.array_equal(big, random_tensor((3, 5), 7, "x", 1.0))
 
 # ---------------------------------------------------------------- parser
-TOKEN = re.compile(r"(?P<ws>[ \t\r]+|#[^\n]*)|(?P<nl>\n)|(?P<id>[A-Za-z_]\w*)|(?P<int>\d+)|(?P<p>[{}()\[\],:=])|(?P<bad>.)")
+TOKEN = re.compile(r"(?P<ws>[ \t\r;]+|(?:#|//)[^\n]*)|(?P<nl>\n)|(?P<id>[A-Za-z_]\w*)"
+                   r"|(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<p>[{}()\[\],:=-])|(?P<bad>.)")
 
 def tokenize(text, path):
     toks, line = [], 1
     for m in TOKEN.finditer(text):
-        kind = m.lastgroup
+        kind, v = m.lastgroup, m.group()
         if kind == "nl":
             line += 1
         elif kind == "bad":
-            sys.exit(f"{path}:{line}: unexpected character {m.group()!r}")
+            sys.exit(f"{path}:{line}: unexpected character {v!r}")
+        elif kind == "num":
+            toks.append((kind, float(v) if any(c in v for c in ".eE") else int(v), line))
         elif kind != "ws":
-            toks.append((kind, m.group(), line))
+            toks.append((kind, v, line))
     toks.append(("eof", "<end of file>", line))
     return toks
 
 def parse(path):
-    """Returns dict(name, input=(H, W, C), layers=[dict(op, name, attrs)], output=name)."""
+    """Returns dict(name, input=(H, W, C), input_name, output,
+    layers=[dict(op, name, inputs, attrs, where)]) with every name and input resolved."""
     toks, pos = tokenize(open(path).read(), path), 0
     err = lambda msg: sys.exit(f"{path}:{toks[pos][2]}: {msg} (at {toks[pos][1]!r})")
-    peek = lambda o=0: toks[pos + o][1]
+    peek = lambda o=0: toks[min(pos + o, len(toks) - 1)][1]
     def take(kind=None, value=None):
         nonlocal pos
         k, v, _ = toks[pos]
         if (kind and k != kind) or (value and v != value):
             err(f"expected {value or kind}")
         pos += 1
-        return int(v) if k == "int" else v
+        return v
     def value():
-        if peek() != "(":
-            return take("int") if toks[pos][0] == "int" else take("id")
-        return ints("(", ")")
-    def ints(open_, close):
-        take(value=open_); vals = [take("int")]
-        while peek() == ",":
-            take(value=","); vals.append(take("int"))
-        take(value=close)
-        return tuple(vals)
+        if peek() == "(":
+            take(value="("); vals = [value()]
+            while peek() == ",":
+                take(value=","); vals.append(value())
+            take(value=")")
+            return tuple(vals)
+        if peek() == "-":
+            take(); return -take("num")
+        return take("num") if toks[pos][0] == "num" else take("id")
 
     take(value="model"); model = dict(name=take("id"), input=None, layers=[], output=None); take(value="{")
     while peek() != "}":
         if peek() == "input" and peek(1) != "=":
-            take(); inname = take("id"); take(value=":"); take(value="f32"); dims = ints("[", "]")
-            if model["input"] or model["layers"] or len(dims) != 3:
+            take(); inname = take("id"); take(value=":"); take(value="f32"); take(value="[")
+            dims = [value()]
+            while peek() == ",":
+                take(value=","); dims.append(value())
+            take(value="]")
+            if model["input"] or model["layers"] or len(dims) != 3 or not all(type(d) is int for d in dims):
                 err("expected exactly one rank-3 input [H, W, C] before the layers")
-            model["input"], model["input_name"] = dims, inname
-        elif peek() == "output" and peek(1) != "=":
-            take(); model["output"] = take("id")
+            model["input"], model["input_name"] = tuple(dims), inname
+        elif peek() == "output" and peek(1) not in ("=", "("):
+            take()
+            if model["output"]:
+                err("a second output statement")
+            model["output"] = take("id")
         else:
             name = None
             if peek(1) == "=":
@@ -147,12 +189,15 @@ def parse(path):
                 pos -= 1; err(f"unsupported op '{op}'")
             if model["input"] is None:
                 err("layer before the input declaration")
-            attrs = {}; take(value="(")
+            inputs, attrs = [], {}; take(value="(")
             while peek() != ")":
-                key = take("id"); take(value="=")
-                if key not in OPS[op] or key in attrs:
-                    pos -= 2; err(f"unknown or repeated attribute '{key}' for {op}")
-                attrs[key] = value()
+                if peek(1) != "=":
+                    inputs.append(take("id"))  # a positional argument names an input
+                else:
+                    key = take("id"); take(value="=")
+                    if key not in OPS[op] or key in attrs:
+                        pos -= 2; err(f"unknown or repeated attribute '{key}' for {op}")
+                    attrs[key] = value()
                 if peek() != ")":
                     take(value=",")
             take(value=")")
@@ -161,21 +206,34 @@ def parse(path):
                     if default is REQ:
                         sys.exit(f"{path}:{line}: {op} needs attribute '{key}'")
                     attrs[key] = default
-            model["layers"].append(dict(op=op, name=name, attrs=attrs, where=f"{path}:{line}"))
+            model["layers"].append(dict(op=op, name=name, inputs=inputs, attrs=attrs, where=f"{path}:{line}"))
     take(value="}"); take("eof")
     if not model["layers"]:
         err("model has no layers")
-    counters = {}  # Keras-style automatic names; only unnamed layers consume a number
+    # Names as in frontend/Builder.cpp: unnamed layers count per prefix in statement
+    # order, skipping names already defined; with no positional argument the
+    # input is the previous statement's result.
+    taken, counters, last = {model["input_name"]}, {}, model["input_name"]
     for layer in model["layers"]:
+        for n in layer["inputs"]:
+            if n not in taken:
+                fail(layer, f"unknown name '{n}'")
+        layer["inputs"] = layer["inputs"] or [last]
+        want = 2 if layer["op"] in MULTI_INPUT else 1
+        if len(layer["inputs"]) < want or (want == 1 and len(layer["inputs"]) > 1):
+            fail(layer, f"{layer['op']} takes {'2 or more inputs' if want == 2 else 'one input'}")
         if layer["name"] is None:
-            n = counters.get(layer["op"], 0); counters[layer["op"]] = n + 1
-            layer["name"] = layer["op"] if n == 0 else f"{layer['op']}_{n}"
-    names = [l["name"] for l in model["layers"]]
-    if len(set(names)) != len(names):
-        sys.exit(f"{path}: duplicate layer names {names}")
-    model["output"] = model["output"] or names[-1]
-    if model["output"] not in names + [model["input_name"]]:
-        sys.exit(f"{path}: output '{model['output']}' is not a layer")
+            prefix = PREFIX.get(layer["op"], layer["op"])
+            k = counters.get(prefix, 0)
+            while (prefix if k == 0 else f"{prefix}_{k}") in taken:
+                k += 1
+            layer["name"], counters[prefix] = prefix if k == 0 else f"{prefix}_{k}", k + 1
+        elif layer["name"] in taken:
+            fail(layer, f"'{layer['name']}' is already defined")
+        taken.add(layer["name"]); last = layer["name"]
+    model["output"] = model["output"] or last
+    if model["output"] not in taken:
+        sys.exit(f"{path}: output '{model['output']}' is not defined")
     return model
 
 # ---------------------------------------------------------------- reference
@@ -183,79 +241,126 @@ def fail(layer, msg):
     sys.exit(f"{layer['where']}: {msg}")
 
 def pair(v, what, layer):
-    if isinstance(v, int) or (isinstance(v, tuple) and len(v) == 2):
-        return (v, v) if isinstance(v, int) else v
+    if type(v) is int or (isinstance(v, tuple) and len(v) == 2 and all(type(e) is int for e in v)):
+        return (v, v) if type(v) is int else v
     fail(layer, f"{what} must be an int or (a, b), got {v!r}")
 
 def same_pad(n, k, s):  # TensorFlow: out = ceil(n / s), the extra row/column at the bottom/right
     total = max((-(-n // s) - 1) * s + k - n, 0)
     return total // 2, total - total // 2
 
-def pads(padding, x, k, s, layer, allow_explicit):
+def pads(padding, x, k, s, layer):
     """Returns F.pad order (left, right, top, bottom)."""
     if padding == "valid":
         return (0, 0, 0, 0)
-    if padding == "same":
+    if padding == "same" and k is not None:
         t, b = same_pad(x.shape[2], k[0], s[0]); l, r = same_pad(x.shape[3], k[1], s[1])
         return (l, r, t, b)
-    if allow_explicit and isinstance(padding, int):
-        return (padding,) * 4
-    if allow_explicit and isinstance(padding, tuple) and len(padding) == 4:
+    if isinstance(padding, tuple) and len(padding) == 4 and all(type(e) is int and e >= 0 for e in padding):
         t, b, l, r = padding
         return (l, r, t, b)
+    if not isinstance(padding, str):
+        h, w = pair(padding, "padding", layer)
+        if h >= 0 and w >= 0:
+            return (w, w, h, h)
     fail(layer, f"unsupported padding {padding!r} for {layer['op']}")
 
-def activate(x, act, layer):
+def activate(x, act, layer, alpha=0.3):
     if act not in ACTIVATIONS:
         fail(layer, f"unknown activation {act!r}")
     fns = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda t: t,
+           "relu6": lambda t: torch.clamp(t, 0.0, 6.0), "leaky_relu": lambda t: F.leaky_relu(t, alpha),
            "softmax": lambda t: torch.softmax(t, dim=1)}  # dim 1: channels (NCHW) or features
     return fns[act](x)
 
-def run(model, seed, image):
-    """Runs the model in float64; returns (output without batch axis, {key: float32 weights})."""
-    params = {}
+def apply(layer, xs, weight):
+    """One statement on NCHW (or [1, N]) tensors; returns (result, whether it is a softmax)."""
+    op, a, name, x = layer["op"], layer["attrs"], layer["name"], xs[0]
+    bias = a.get("use_bias", "true")
+    if bias not in ("true", "false"):
+        fail(layer, "use_bias must be true or false")
+    rank = {"dense": 2, "conv2d": 4, "maxpool2d": 4, "avgpool2d": 4, "minpool2d": 4, "globalavgpool2d": 4,
+            "zeropad2d": 4}.get(op)
+    if rank and x.dim() != rank:
+        fail(layer, f"{op} applied to a rank-{x.dim() - 1} tensor")
+    if op == "conv2d":
+        k, s, g = pair(a["kernel"], "kernel", layer), pair(a["stride"], "stride", layer), a["groups"]
+        if type(g) is not int or g < 1 or x.shape[1] % g or a["filters"] % g:
+            fail(layer, f"groups={g!r} must divide the {x.shape[1]} input channels and the filters")
+        w = weight(name + ".weight", (a["filters"], x.shape[1] // g, k[0], k[1]))
+        b = weight(name + ".bias", (a["filters"],)) if bias == "true" else None
+        x = F.conv2d(F.pad(x, pads(a["padding"], x, k, s, layer)), w, b, stride=s, groups=g)
+        return activate(x, a["activation"], layer), a["activation"] == "softmax"
+    if op == "dense":
+        w = weight(name + ".weight", (a["units"], x.shape[1]))
+        b = weight(name + ".bias", (a["units"],)) if bias == "true" else None
+        return activate(F.linear(x, w, b), a["activation"], layer), a["activation"] == "softmax"
+    if op in ("maxpool2d", "avgpool2d", "minpool2d"):
+        k = pair(a["size"], "size", layer)
+        s = k if a["stride"] is None else pair(a["stride"], "stride", layer)
+        p = pads(a["padding"], x, k, s, layer)
+        if op == "maxpool2d":  # padded cells never win
+            return F.max_pool2d(F.pad(x, p, value=-math.inf), k, s), False
+        if op == "minpool2d":
+            return -F.max_pool2d(F.pad(-x, p, value=-math.inf), k, s), False
+        if a["padding"] != "same":  # valid or explicit: PyTorch's count_include_pad=True
+            return F.avg_pool2d(F.pad(x, p), k, s), False
+        ones = torch.ones_like(x[:, :1])  # same (Keras): average over real pixels only
+        return F.avg_pool2d(F.pad(x, p), k, s) / F.avg_pool2d(F.pad(ones, p), k, s), False
+    if op == "batchnorm":
+        c, eps = x.shape[1], a["epsilon"]
+        if not isinstance(eps, (int, float)) or eps <= 0:
+            fail(layer, f"epsilon must be a positive number, got {eps!r}")
+        w, b, m, v = (weight(f"{name}.{k}", (c,)).reshape((1, c) + (1,) * (x.dim() - 2))
+                      for k in ("weight", "bias", "running_mean", "running_var"))
+        return (x - m) / torch.sqrt(v + eps) * w + b, False
+    if op == "add":
+        if any(t.shape != x.shape for t in xs):
+            fail(layer, f"add of different shapes {[list(t.shape[1:]) for t in xs]}")
+        return sum(xs[1:], x), False
+    if op == "concat":
+        if any(t.dim() != x.dim() or t.shape[2:] != x.shape[2:] for t in xs):
+            fail(layer, f"concat of incompatible shapes {[list(t.shape[1:]) for t in xs]}")
+        return torch.cat(xs, dim=1), False  # the channel axis
+    if op == "globalavgpool2d":
+        return x.mean(dim=(2, 3)), False
+    if op == "zeropad2d":
+        if isinstance(a["padding"], str):
+            fail(layer, "zeropad2d takes padding=N, (h, w) or (top, bottom, left, right)")
+        return F.pad(x, pads(a["padding"], x, None, None, layer)), False
+    if op == "flatten":
+        return torch.flatten(x, 1), False  # C, H, W order: the natural PyTorch model
+    if op == "dropout":
+        return x, False  # identity at inference
+    if op == "clip":
+        lo, hi = a["min"], a["max"]
+        if not all(isinstance(v, (int, float)) for v in (lo, hi)) or lo > hi:
+            fail(layer, f"clip needs numbers min <= max, got {lo!r}, {hi!r}")
+        return torch.clamp(x, float(lo), float(hi)), False
+    return activate(x, op, layer, a.get("alpha", 0.3)), op == "softmax"
+
+def run(model, seed, image, params, dtype=torch.float64):
+    """Runs the model in `dtype`; returns (output without batch axis as float32, ends in softmax).
+    Weights come from `params` ({key: float32 array}), generated there on first use."""
     def weight(key, shape):
-        params[key] = random_tensor(shape, seed, key, random_bound(key, shape))
-        return torch.from_numpy(params[key]).double()
-    x = torch.from_numpy(image).double().permute(2, 0, 1).unsqueeze(0)  # NCHW
-    result = x if model["output"] == model["input_name"] else None
-    for layer in model["layers"]:
-        op, a, name = layer["op"], layer["attrs"], layer["name"]
-        bias = a.get("use_bias", "true")
-        if bias not in ("true", "false"):
-            fail(layer, "use_bias must be true or false")
-        if op in ("conv2d", "maxpool2d", "avgpool2d", "dense") and x.dim() != (2 if op == "dense" else 4):
-            fail(layer, f"{op} applied to a rank-{x.dim() - 1} tensor")
-        if op == "conv2d":
-            k, s = pair(a["kernel"], "kernel", layer), pair(a["stride"], "stride", layer)
-            w = weight(name + ".weight", (a["filters"], x.shape[1], k[0], k[1]))
-            b = weight(name + ".bias", (a["filters"],)) if bias == "true" else None
-            x = F.conv2d(F.pad(x, pads(a["padding"], x, k, s, layer, True)), w, b, stride=s)
-            x = activate(x, a["activation"], layer)
-        elif op in ("maxpool2d", "avgpool2d"):
-            k = pair(a["size"], "size", layer)
-            s = k if a["stride"] is None else pair(a["stride"], "stride", layer)
-            p = pads(a["padding"], x, k, s, layer, False)
-            if op == "maxpool2d":
-                x = F.max_pool2d(F.pad(x, p, value=-math.inf), k, s)
-            else:  # average over real pixels only
-                ones = torch.ones_like(x[:, :1])
-                x = F.avg_pool2d(F.pad(x, p), k, s) / F.avg_pool2d(F.pad(ones, p), k, s)
-        elif op == "flatten":
-            x = torch.flatten(x, 1)  # C, H, W order: the natural PyTorch model
-        elif op == "dense":
-            w = weight(name + ".weight", (a["units"], x.shape[1]))
-            b = weight(name + ".bias", (a["units"],)) if bias == "true" else None
-            x = activate(F.linear(x, w, b), a["activation"], layer)
-        else:
-            x = activate(x, op, layer)
-        if name == model["output"]:
-            result = x
-    out = result[0]
+        if key not in params:
+            params[key] = random_tensor(shape, seed, key, *random_init(key, shape))
+        if params[key].shape != tuple(shape):
+            sys.exit(f"{model['name']}: weight '{key}' used with shapes {params[key].shape} and {shape}")
+        return torch.from_numpy(params[key]).to(dtype)
+    layers, out_name = model["layers"], model["output"]
+    last_use = {n: i for i, l in enumerate(layers) for n in l["inputs"]}
+    values = {model["input_name"]: (torch.from_numpy(image).to(dtype).permute(2, 0, 1).unsqueeze(0), False)}
+    for i, layer in enumerate(layers):
+        values[layer["name"]] = apply(layer, [values[n][0] for n in layer["inputs"]], weight)
+        for n in layer["inputs"]:  # free what no later statement reads
+            if last_use[n] == i and n != out_name:
+                values.pop(n, None)
+    out, softmax = values[out_name]
+    out = out[0]
     if out.dim() == 3:
         out = out.permute(1, 2, 0)  # back to channels last [H, W, C]
-    return out.numpy().astype(np.float32), params
+    return out.numpy().astype(np.float32), softmax
 
 # ---------------------------------------------------------------- output
 def write_safetensors(path, tensors):
@@ -276,47 +381,75 @@ def rel(path):
     path = os.path.abspath(path)
     return os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
 
+def write_or_remove(path, keep, write):
+    if keep:
+        write(path)
+    elif os.path.exists(path):
+        os.remove(path)
+    return rel(path) if keep else None
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", action="append", help="model name (repeatable); default: all")
     ap.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures"))
-    ap.add_argument("--models", default=os.path.join(ROOT, "examples", "seed"), help="directory of .cnn files")
+    ap.add_argument("--models", action="append",
+                    help="directory of .cnn files (repeatable); default: examples/seed and examples")
     args = ap.parse_args()
     self_test()
-    available = sorted(f[:-4] for f in os.listdir(args.models) if f.endswith(".cnn"))
-    names = args.only or available
+    available = {}
+    for d in args.models or [SEED_DIR, os.path.join(ROOT, "examples")]:
+        for f in sorted(os.listdir(d)):
+            if f.endswith(".cnn"):
+                if f[:-4] in available:
+                    sys.exit(f"model name {f[:-4]} is not unique: {available[f[:-4]]} and {os.path.join(d, f)}")
+                available[f[:-4]] = os.path.join(d, f)
+    names = args.only or sorted(available)
     for n in names:
         if n not in available:
-            sys.exit(f"no model {n}.cnn in {args.models}")
+            sys.exit(f"no model {n}.cnn in {args.models or 'examples/seed or examples'}")
     index_path = os.path.join(args.out, "fixtures.json")
     index = json.load(open(index_path)) if os.path.exists(index_path) else {}
+    start_all = time.time()
     for name in names:
-        cnn = os.path.join(args.models, name + ".cnn")
+        start, cnn = time.time(), available[name]
         model = parse(cnn)
         seed = SEEDS.get(name, zlib.crc32(name.encode()) & 0x7FFFFFFF)
-        image = np.random.default_rng(seed).random(model["input"], dtype=np.float32)
-        expected, params = run(model, seed, image)
+        rng_input = (os.path.realpath(os.path.dirname(cnn)) == os.path.realpath(SEED_DIR)
+                     or math.prod(model["input"]) * 4 <= INPUT_LIMIT)
+        if rng_input:
+            image = np.random.default_rng(seed).random(model["input"], dtype=np.float32)
+        else:
+            image = random_tensor(model["input"], seed, "input", INPUT_BOUND.get(name, 1.0))
+        params = {}
+        expected, softmax = run(model, seed, image, params)
+        f32, _ = run(model, seed, image, params, torch.float32)
+        err32 = float(np.abs(f32.astype(np.float64) - expected).max())
+        frozen = sum(p.size for k, p in params.items() if k.endswith((".running_mean", ".running_var")))
         count = sum(p.size for p in params.values())
-        print(f"{name}: seed {seed}, {count:,} parameters, output shape {list(expected.shape)}")
+        tol = TOLERANCE.get(name, 1e-5)
+        print(f"{name}: seed {seed}, {count - frozen:,} trainable + {frozen:,} non-trainable parameters, "
+              f"output shape {list(expected.shape)}{' (softmax)' if softmax else ''}")
         if name in KNOWN_PARAMS:
-            assert count == KNOWN_PARAMS[name], f"{name}: {count} parameters, expected {KNOWN_PARAMS[name]}"
+            assert count - frozen == KNOWN_PARAMS[name], f"{name}: {count - frozen} trainable, expected {KNOWN_PARAMS[name]}"
         d = os.path.join(args.out, name); os.makedirs(d, exist_ok=True)
-        np.save(os.path.join(d, "input.npy"), image)
+        in_rel = write_or_remove(os.path.join(d, "input.npy"), rng_input, lambda p: np.save(p, image))
         np.save(os.path.join(d, "expected.npy"), expected)
-        wpath = os.path.join(d, "weights.safetensors")
-        small = count * 4 < SAFETENSORS_LIMIT
-        if small:
-            write_safetensors(wpath, params)
-        elif os.path.exists(wpath):
-            os.remove(wpath)
+        w_rel = write_or_remove(os.path.join(d, "weights.safetensors"), count * 4 < SAFETENSORS_LIMIT,
+                                lambda p: write_safetensors(p, params))
         flat = expected.ravel()
-        print(f"  first {flat[:5].tolist()}\n  min {flat.min():.6g} max {flat.max():.6g} sum {flat.sum(dtype=np.float64):.6g}")
-        index[name] = {"model": rel(cnn), "seed": seed,
-                       "weights": rel(wpath) if small else None,
-                       "input": rel(os.path.join(d, "input.npy")),
-                       "expected": rel(os.path.join(d, "expected.npy"))}
+        print(f"  first {flat[:5].tolist()}\n  min {flat.min():.6g} max {flat.max():.6g} max|out| "
+              f"{np.abs(flat).max():.6g} sum {flat.sum(dtype=np.float64):.6g}\n"
+              f"  float32 vs float64 max abs error {err32:.3g} (tolerance {tol:g}); {time.time() - start:.1f} s")
+        if err32 > tol / 3:
+            print(f"  WARNING: {name}: PyTorch's own float32 error {err32:.3g} is "
+                  f"{'over' if err32 > tol else 'over a third of'} the tolerance {tol:g}")
+        index[name] = {"model": rel(cnn), "seed": seed, "weights": w_rel, "input": in_rel,
+                       "expected": rel(os.path.join(d, "expected.npy")), "tolerance": tol, "softmax": softmax}
+        if in_rel is None:
+            index[name]["input_bound"] = INPUT_BOUND.get(name, 1.0)
     with open(index_path, "w") as f:
         f.write(json.dumps(dict(sorted(index.items())), indent=2) + "\n")
+    print(f"total {time.time() - start_all:.1f} s")
 
 if __name__ == "__main__":
     main()

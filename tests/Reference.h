@@ -161,10 +161,22 @@ using cnnc::actName;
 
 /// Element-wise relu/tanh/sigmoid, or softmax over the last axis (channels of
 /// an image, the whole of a vector), computed stably in double.
-inline Array activate(const Array &x, Act a) {
+inline Array activate(const Array &x, cnnc::ActFn a) {
   Array y = x;
-  switch (a) {
+  switch (a.kind) {
   case Act::Linear:
+    break;
+  case Act::Relu6:
+    for (double &v : y.v)
+      v = v > 6 ? 6.0 : v > 0 ? v : 0.0;
+    break;
+  case Act::Clip:
+    for (double &v : y.v)
+      v = v > a.hi ? (double)a.hi : v > a.lo ? v : (double)a.lo;
+    break;
+  case Act::LeakyRelu:
+    for (double &v : y.v)
+      v = v > 0 ? v : v * (double)a.lo;
     break;
   case Act::Relu:
     for (double &v : y.v)

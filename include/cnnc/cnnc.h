@@ -56,10 +56,21 @@ struct KernelProfile {
 
 /// One row of the Keras-style summary table.
 struct LayerInfo {
-  std::string name;  // "conv2d_1"
-  std::string type;  // "Conv2D"
-  Shape outputShape; // without the batch axis
-  int64_t params = 0;
+  std::string name;                // "conv2d_1"
+  std::string type;                // "Conv2D"
+  Shape outputShape;               // without the batch axis
+  int64_t params = 0;              // all of them, as Keras's "Param #"
+  int64_t trainable = 0;           // without batchnorm's moving statistics
+  std::vector<std::string> inputs; // the layers it reads ("Connected to")
+};
+
+/// The activation arena, from the memory-planning pass (bytes).
+struct MemoryInfo {
+  int64_t arenaBytes = 0;   // one arena, buffers reused by liveness
+  int64_t naiveBytes = 0;   // every activation (and conv padding copy) in its own buffer
+  int64_t largestBytes = 0; // the largest single activation
+  /// One line per buffer: "name  offset  bytes  live %first..%last".
+  std::string table;
 };
 
 class Model {
@@ -96,13 +107,15 @@ public:
   Shape outputShape() const;
   std::vector<LayerInfo> layers() const;
   int64_t totalParams() const;
+  int64_t trainableParams() const;
+  MemoryInfo memory() const;
   /// Floating point operations of one run (a multiply-add counts as two).
   int64_t flops() const;
   /// What the code was generated for: "avx512 (znver4, 16 floats per vector)".
   std::string targetDescription() const;
   /// Wall time spent in parsing, passes and JIT compilation.
   double compileSeconds() const;
-  /// Keras's model.summary() table.
+  /// Keras's model.summary() table (with "Connected to" for graph models).
   std::string summary() const;
   /// The final textual IR.
   std::string ir() const;

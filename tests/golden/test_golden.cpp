@@ -1,6 +1,6 @@
 // tests/golden/test_golden.cpp - the printed IR (printGraph) after the full
 // pass pipeline, diffed against tests/golden/ir/<model>.expected, for every
-// seed model (read from examples/seed/) and every tests/golden/ir/*.cnn.
+// example model (examples/, examples/seed/) and every tests/golden/ir/*.cnn.
 //
 // To regenerate after an intended change:
 //   CNNC_UPDATE_GOLDEN=1 ./cnnc_tests "[golden]"
@@ -71,10 +71,11 @@ struct Case {
 
 std::vector<Case> goldenCases() {
   std::vector<Case> cases;
-  for (const auto &e : fs::directory_iterator(SourceDir / "examples" / "seed"))
-    if (e.path().extension() == ".cnn")
-      cases.push_back({"seed/" + e.path().stem().string(), e.path(),
-                       GoldenDir / (e.path().stem().string() + ".expected")});
+  for (const char *dir : {"examples/seed", "examples"})
+    for (const auto &e : fs::directory_iterator(SourceDir / dir))
+      if (e.path().extension() == ".cnn")
+        cases.push_back({std::string(dir) + "/" + e.path().stem().string(), e.path(),
+                         GoldenDir / (e.path().stem().string() + ".expected")});
   for (const auto &e : fs::directory_iterator(GoldenDir))
     if (e.path().extension() == ".cnn")
       cases.push_back({e.path().stem().string(), e.path(),

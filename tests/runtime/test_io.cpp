@@ -515,11 +515,20 @@ TEST_CASE("randomTensor golden values", "[runtime]") {
   REQUIRE(randomTensor({4}, 42, "dense.bias", 1.0)[0] != dense[0]);
 }
 
-TEST_CASE("randomBound", "[runtime]") {
-  REQUIRE(randomBound("conv2d.weight", {6, 1, 5, 5}) == std::sqrt(6.0 / 25.0));
-  REQUIRE(randomBound("dense.weight", {10, 84}) == std::sqrt(6.0 / 84.0));
-  REQUIRE(randomBound("dense.weight", {10}) == std::sqrt(6.0));
-  REQUIRE(randomBound("dense.weight", {}) == std::sqrt(6.0));
-  REQUIRE(randomBound("dense.bias", {10}) == 0.1);
-  REQUIRE(randomBound("running_mean", {10}) == 0.1);
+TEST_CASE("randomInit", "[runtime]") {
+  auto bound = [](const std::string &k, const Shape &s) { return randomInit(k, s).bound; };
+  REQUIRE(bound("conv2d.weight", {6, 1, 5, 5}) == std::sqrt(6.0 / 25.0));
+  REQUIRE(bound("dense.weight", {10, 84}) == std::sqrt(6.0 / 84.0));
+  REQUIRE(bound("dense.weight", {}) == std::sqrt(6.0));
+  REQUIRE(bound("dense.bias", {10}) == 0.1);
+  REQUIRE(bound("bn.running_mean", {10}) == 0.1);
+  REQUIRE(randomInit("conv2d.weight", {6, 1, 5, 5}).center == 0);
+  // A batchnorm: scale 1 +- 0.1, variance 1 +- 0.5 (always positive).
+  REQUIRE(randomInit("bn.weight", {10}).center == 1.0);
+  REQUIRE(bound("bn.weight", {10}) == 0.1);
+  REQUIRE(randomInit("bn.running_var", {10}).center == 1.0);
+  REQUIRE(bound("bn.running_var", {10}) == 0.5);
+  Tensor var = randomTensor({1000}, 3, "bn.running_var", 0.5, 1.0);
+  for (int64_t i = 0; i < var.size(); ++i)
+    REQUIRE((var[i] >= 0.5f && var[i] < 1.5f));
 }

@@ -101,8 +101,9 @@ int main(int argc, char **argv) {
   app.add_option("--target", c.target, "Instruction set: host (default), avx512, avx2, sse4")
       ->type_name("ISA");
   app.add_option("--print-after", c.printAfter,
-                 "Print the IR after this pass: parsed, infer-shapes, fuse-activation, "
-                 "tile-pooling, plan-memory")
+                 "Print the IR after these passes (comma-separated): parsed, infer-shapes, "
+                 "remove-identity, eliminate-dead, merge-common, fold-zeropad, "
+                 "fold-batchnorm, fuse, tile-pooling, plan-memory")
       ->type_name("PASS")
       ->delimiter(',')
       ->allow_extra_args(false);

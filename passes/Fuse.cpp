@@ -1,0 +1,90 @@
+// passes/Fuse.cpp - fusion groups, by TVM's rule: a conv2d or dense absorbs
+// the element-wise chain after it when nothing else needs the intermediate
+// tensor. The epilogue applies, before the single store:
+//   bias (and a folded batchnorm) -> + residual (a following `add`, conv only)
+//   -> activation (softmax only into dense: it needs the whole vector).
+// The residual's other operand must already be computed when the conv runs,
+// so only an add whose other input comes earlier is absorbed.
+#include "passes/Passes.h"
+
+namespace cnnc {
+
+/// The fused activation slot of a conv or dense that can still take one.
+static ActFn *actSlot(Node &n) {
+  switch (n.op) {
+  case OpKind::Conv2D:
+    return &attrs<ConvAttrs>(n).act;
+  case OpKind::Dense:
+    return &attrs<DenseAttrs>(n).act;
+  case OpKind::Input:
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+  case OpKind::MinPool2D:
+  case OpKind::GlobalAvgPool2D:
+  case OpKind::ZeroPad2D:
+  case OpKind::BatchNorm:
+  case OpKind::Add:
+  case OpKind::Concat:
+  case OpKind::Dropout:
+  case OpKind::Flatten:
+  case OpKind::Activation:
+    return nullptr;
+  }
+  return nullptr;
+}
+
+/// Whether `pid`'s result is needed only by node `user`.
+static bool onlyFeeds(const Graph &g, ValueId pid, ValueId user) {
+  std::vector<ValueId> users = g.users(pid);
+  return g.output != pid && users.size() == 1 && users[0] == user;
+}
+
+static bool fuseResidual(Graph &g, ValueId id) {
+  Node &add = g.nodes[id];
+  // The later operand is the producer; the earlier one is ready by then.
+  ValueId a = add.inputs[0], b = add.inputs[1];
+  ValueId pid = std::max(a, b), other = std::min(a, b);
+  Node &p = g.nodes[pid];
+  if (a == b || p.op != OpKind::Conv2D || !onlyFeeds(g, pid, id))
+    return false;
+  ConvAttrs &c = attrs<ConvAttrs>(p);
+  if (c.residual || c.act != Act::Linear)
+    return false;
+  c.residual = true;
+  p.inputs.push_back(other);
+  p.absorbed.push_back(add.name + " (add)");
+  g.replaceUses(id, pid);
+  add.dead = true;
+  return true;
+}
+
+static bool fuseActivation(Graph &g, ValueId id) {
+  Node &a = g.nodes[id];
+  ValueId pid = a.inputs[0];
+  Node &p = g.nodes[pid];
+  ActFn act = attrs<ActAttrs>(a).act;
+  ActFn *slot = actSlot(p);
+  if (!slot || *slot != Act::Linear || !onlyFeeds(g, pid, id))
+    return false;
+  if (act == Act::Softmax && p.op != OpKind::Dense)
+    return false;
+  *slot = act;
+  p.absorbed.push_back(a.implicit ? actString(act) : a.name + " (" + actString(act) + ")");
+  g.replaceUses(id, pid);
+  a.dead = true;
+  return true;
+}
+
+bool fuseElementwise(Graph &g, Diag &) {
+  bool changed = false;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node &n = g.nodes[i];
+    if (!n.dead && n.op == OpKind::Add)
+      changed |= fuseResidual(g, (ValueId)i);
+    else if (!n.dead && n.op == OpKind::Activation)
+      changed |= fuseActivation(g, (ValueId)i);
+  }
+  return changed;
+}
+
+} // namespace cnnc
