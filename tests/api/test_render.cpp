@@ -1,7 +1,8 @@
-// tests/api/test_render.cpp - in-process Graphviz rendering (api/Render.cpp):
-// SVG and PNG files, errors as cnnc::Error.
+// tests/api/test_render.cpp - in-process Graphviz rendering (api/Render.cpp)
+// and Options::dumpFormat: SVG and PNG files, errors as cnnc::Error.
 #include "api/Render.h"
 #include "cnnc/cnnc.h"
+#include "ir/IR.h"
 
 #include <catch2/catch.hpp>
 
@@ -28,6 +29,8 @@ std::string readBytes(const fs::path &p) {
   return ss.str();
 }
 
+const char *lenetPath() { return CNNC_SOURCE_DIR "/examples/seed/lenet.cnn"; }
+
 } // namespace
 
 TEST_CASE("renderDot writes SVG and PNG", "[api][render]") {
@@ -41,6 +44,30 @@ TEST_CASE("renderDot writes SVG and PNG", "[api][render]") {
   std::string png = readBytes(dir.path / "g.png");
   REQUIRE(png.size() > 8);
   CHECK(png.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+}
+
+TEST_CASE("renderDot renders the graph dump of every stage", "[api][render]") {
+  TempDir dir;
+  cnnc::Options opts;
+  opts.generateCode = false;
+  opts.dumpGraphDir = dir.path.string();
+  opts.dumpFormat = "svg";
+  cnnc::Model::compileFile(lenetPath(), opts);
+  int svgs = 0, dots = 0;
+  for (const auto &e : fs::directory_iterator(dir.path)) {
+    svgs += e.path().extension() == ".svg";
+    dots += e.path().extension() == ".dot";
+    if (e.path().extension() == ".svg") {
+      INFO(e.path().string());
+      CHECK(readBytes(e.path()).find("<svg") != std::string::npos);
+    }
+  }
+  CHECK(svgs == 5);
+  CHECK(dots == svgs); // the .dot stays beside each rendering
+  // The fused clusters and the memory plan reach the picture.
+  std::string last = readBytes(dir.path / "04-plan-memory.svg");
+  CHECK(last.find("fused: conv2d + tanh") != std::string::npos);
+  CHECK(last.find("offset 1024") != std::string::npos);
 }
 
 TEST_CASE("renderDot turns bad input into cnnc::Error", "[api][render]") {
@@ -58,4 +85,9 @@ TEST_CASE("renderDot turns bad input into cnnc::Error", "[api][render]") {
   // Graphviz still works after the errors.
   cnnc::renderDot("digraph { a -> b }", "svg", out);
   CHECK(fs::file_size(out) > 0);
+  // An unknown dump format is rejected before anything is compiled.
+  cnnc::Options opts;
+  opts.dumpFormat = "jpeg";
+  CHECK_THROWS_WITH(cnnc::Model::compileFile(lenetPath(), opts),
+                    Catch::Contains("unknown graph dump format 'jpeg'"));
 }
