@@ -1,4 +1,5 @@
 // api/Model.cpp - the public API: front end -> passes -> codegen, weights, run.
+#include "api/Render.h"
 #include "cnnc/cnnc.h"
 #include "codegen/Codegen.h"
 #include "frontend/Frontend.h"
@@ -91,6 +92,8 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
                            const Options &opts) {
   auto start = std::chrono::steady_clock::now();
   auto impl = std::make_unique<Impl>();
+  if (opts.dumpFormat != "dot" && opts.dumpFormat != "svg" && opts.dumpFormat != "png")
+    throw Error("unknown graph dump format '" + opts.dumpFormat + "' (formats: dot, svg, png)");
   Diag diag(fileName, source);
   if (!buildGraph(diag, impl->graph))
     throw Error(diag.text());
@@ -112,7 +115,11 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
     if (!opts.dumpGraphDir.empty()) {
       char prefix[8];
       std::snprintf(prefix, sizeof prefix, "%02d-", index);
-      writeFile(opts.dumpGraphDir + "/" + prefix + stage + ".dot", graphToDot(g, stage));
+      std::string base = opts.dumpGraphDir + "/" + prefix + stage;
+      std::string dot = graphToDot(g, stage);
+      writeFile(base + ".dot", dot);
+      if (opts.dumpFormat != "dot")
+        renderDot(dot, opts.dumpFormat, base + "." + opts.dumpFormat);
     }
     bool print = opts.printAfterAll;
     for (const std::string &p : opts.printAfter)

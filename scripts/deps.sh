@@ -2,8 +2,10 @@
 # Installs the Debian 12 packages cnnc builds with (as root); a no-op when they are there.
 set -e
 # graphviz gives `dot`, which renders the stage dumps (demo) and checks them (tests).
+# libgraphviz-dev (libgvc; its libgvc6 brings the core and cairo plugins) renders
+# --dump-format svg|png in-process; pkg-config finds it.
 # zlib1g-dev and libzstd-dev: LLVM's CMake package looks for them.
-PKGS="cmake make g++ llvm-16-dev zlib1g-dev libzstd-dev catch2 graphviz libcli11-dev nlohmann-json3-dev"
+PKGS="cmake make g++ pkg-config llvm-16-dev zlib1g-dev libzstd-dev catch2 graphviz libgraphviz-dev libcli11-dev nlohmann-json3-dev"
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

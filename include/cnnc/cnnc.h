@@ -32,6 +32,9 @@ struct Options {
   bool generateCode = true;
   /// When set, writes one Graphviz file per compiler stage: DIR/NN-<stage>.dot.
   std::string dumpGraphDir;
+  /// The format of those files: "dot" (the text), "svg" or "png" (rendered
+  /// in-process with Graphviz; DIR/NN-<stage>.svg|png, the .dot stays beside it).
+  std::string dumpFormat = "dot";
   /// Print the textual IR after these passes (names as in passes/Passes.def).
   std::vector<std::string> printAfter;
   bool printAfterAll = false;

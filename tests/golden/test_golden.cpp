@@ -1,6 +1,8 @@
 // tests/golden/test_golden.cpp - the printed IR (printGraph) after the full
 // pass pipeline, diffed against tests/golden/ir/<model>.expected, for every
-// example model (examples/, examples/seed/) and every tests/golden/ir/*.cnn.
+// example model (examples/, examples/seed/) and every tests/golden/ir/*.cnn;
+// and the Graphviz text (graphToDot) of a few models at the parsed and the
+// final stage, against tests/golden/dot/<model>-{parsed,final}.dot.expected.
 //
 // To regenerate after an intended change:
 //   CNNC_UPDATE_GOLDEN=1 ./cnnc_tests "[golden]"
@@ -22,6 +24,7 @@ namespace fs = std::filesystem;
 
 const fs::path SourceDir = CNNC_SOURCE_DIR;
 const fs::path GoldenDir = SourceDir / "tests" / "golden" / "ir";
+const fs::path DotGoldenDir = SourceDir / "tests" / "golden" / "dot";
 
 std::string readFile(const fs::path &p) {
   std::ifstream f(p, std::ios::binary);
@@ -64,6 +67,20 @@ std::string firstDifference(const std::string &want, const std::string &got) {
   return "only in trailing whitespace";
 }
 
+/// Compares `got` with the file `expected`, or rewrites it when updating.
+void checkGolden(const fs::path &expected, const std::string &got, const std::string &what) {
+  if (updating()) {
+    std::ofstream(expected, std::ios::binary) << got;
+    WARN("rewrote " << expected.string());
+    return;
+  }
+  INFO(what << "\nexpected " << expected.string() << " (regenerate with CNNC_UPDATE_GOLDEN=1)");
+  REQUIRE(fs::exists(expected));
+  std::string want = readFile(expected);
+  INFO("first difference at " << firstDifference(want, got) << "\nactual:\n" << got);
+  CHECK(got == want);
+}
+
 struct Case {
   std::string name;
   fs::path model, expected;
@@ -92,18 +109,7 @@ TEST_CASE("golden IR after the full pipeline", "[passes][golden]") {
   REQUIRE(cases.size() >= 9); // six seed models and at least three of our own
   for (const Case &c : cases) {
     DYNAMIC_SECTION(c.name) {
-      std::string got = finalIR(c.model);
-      if (updating()) {
-        std::ofstream(c.expected, std::ios::binary) << got;
-        WARN("rewrote " << c.expected.string());
-        continue;
-      }
-      INFO("model " << c.model.string() << "\nexpected " << c.expected.string()
-                    << " (regenerate with CNNC_UPDATE_GOLDEN=1)");
-      REQUIRE(fs::exists(c.expected));
-      std::string want = readFile(c.expected);
-      INFO("first difference at " << firstDifference(want, got) << "\nactual IR:\n" << got);
-      CHECK(got == want);
+      checkGolden(c.expected, finalIR(c.model), "model " + c.model.string());
     }
   }
 }
@@ -131,4 +137,62 @@ TEST_CASE("printing the IR is deterministic and the pipeline is idempotent", "[p
   REQUIRE(cnnc::runPipeline(g, diag));
   REQUIRE(cnnc::runPipeline(g, diag));
   CHECK(cnnc::printGraph(g) == first);
+}
+
+namespace {
+
+/// The DOT text of a model at one stage: "parsed", a pass name, or "final"
+/// (the last pass, whatever it is called).
+std::string dotAt(const fs::path &model, std::string stage) {
+  if (stage == "final")
+    stage = cnnc::defaultPipeline().back().name;
+  cnnc::Diag diag(model.filename().string(), readFile(model));
+  cnnc::Graph g;
+  REQUIRE(cnnc::buildGraph(diag, g));
+  std::string dot;
+  cnnc::PipelineHooks hooks;
+  hooks.afterStage = [&](const std::string &s, int, const cnnc::Graph &at) {
+    if (s == stage)
+      dot = cnnc::graphToDot(at, s);
+  };
+  REQUIRE(cnnc::runPipeline(g, diag, hooks));
+  REQUIRE(!dot.empty());
+  return dot;
+}
+
+// LeNet: implicit activations fused, pooling tile plans. fusion.cnn: explicit
+// activation layers absorbed (named in the cluster title) and some left alone.
+const std::pair<fs::path, const char *> DotCases[] = {
+    {SourceDir / "examples" / "seed" / "lenet.cnn", "parsed"},
+    {SourceDir / "examples" / "seed" / "lenet.cnn", "final"},
+    {GoldenDir / "fusion.cnn", "parsed"},
+    {GoldenDir / "fusion.cnn", "final"},
+    {SourceDir / "examples" / "resnet18.cnn", "final"},
+    {GoldenDir / "graph_ops.cnn", "final"},
+};
+
+fs::path dotExpected(const fs::path &model, const std::string &stage) {
+  return DotGoldenDir / (model.stem().string() + "-" + stage + ".dot.expected");
+}
+
+} // namespace
+
+TEST_CASE("golden Graphviz text at the parsed and the final stage", "[passes][golden]") {
+  for (const auto &[model, stage] : DotCases) {
+    DYNAMIC_SECTION(model.stem().string() << " " << stage) {
+      std::string got = dotAt(model, stage);
+      CHECK(got == dotAt(model, stage)); // deterministic
+      checkGolden(dotExpected(model, stage), got, "model " + model.string() + " at " + stage);
+    }
+  }
+}
+
+TEST_CASE("every golden .dot.expected file belongs to a case", "[passes][golden]") {
+  std::vector<std::string> names;
+  for (const auto &[model, stage] : DotCases)
+    names.push_back(dotExpected(model, stage).filename().string());
+  for (const auto &e : fs::directory_iterator(DotGoldenDir)) {
+    INFO(e.path().string());
+    CHECK(std::find(names.begin(), names.end(), e.path().filename().string()) != names.end());
+  }
 }

@@ -17,7 +17,7 @@
 namespace {
 
 struct Common {
-  std::string model, dumpGraph, target = "host", dumpLLVM, dumpAsm;
+  std::string model, dumpGraph, dumpFormat = "dot", target = "host", dumpLLVM, dumpAsm;
   std::vector<std::string> printAfter;
   bool printAfterAll = false;
 };
@@ -27,6 +27,7 @@ cnnc::Model compile(const Common &c, bool generateCode = true) {
   o.generateCode = generateCode || !c.dumpLLVM.empty() || !c.dumpAsm.empty();
   o.target = cnnc::parseTarget(c.target);
   o.dumpGraphDir = c.dumpGraph;
+  o.dumpFormat = c.dumpFormat;
   o.dumpLLVMPath = c.dumpLLVM;
   o.dumpAsmPath = c.dumpAsm;
   o.printAfter = c.printAfter;
@@ -92,12 +93,20 @@ int main(int argc, char **argv) {
       "  cnnc summary MODEL                      Keras-style layer table\n"
       "  cnnc run MODEL --random-weights 1 --input x.npy [--output y.npy]\n"
       "  cnnc bench MODEL [--runs N]              compile time, median latency, GFLOP/s\n"
-      "  cnnc --dump-graph DIR MODEL              one Graphviz file per compiler stage\n",
+      "  cnnc --dump-graph DIR MODEL              one Graphviz file per compiler stage\n"
+      "  cnnc --dump-graph DIR --dump-format svg MODEL   the same, rendered to SVG (or png)\n",
       "cnnc"};
   app.set_help_all_flag("--help-all", "Print help for every subcommand");
   Common c;
-  app.add_option("--dump-graph", c.dumpGraph, "Write DIR/NN-<stage>.dot for every compiler stage")
-      ->type_name("DIR");
+  auto *dumpGraph = app.add_option("--dump-graph", c.dumpGraph,
+                                   "Write DIR/NN-<stage>.dot for every compiler stage")
+                        ->type_name("DIR");
+  app.add_option("--dump-format", c.dumpFormat,
+                 "Format of the --dump-graph files: dot (default); svg or png are rendered "
+                 "in-process by Graphviz, beside the .dot")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"dot", "svg", "png"}))
+      ->needs(dumpGraph);
   app.add_option("--target", c.target, "Instruction set: host (default), avx512, avx2, sse4")
       ->type_name("ISA");
   app.add_option("--print-after", c.printAfter,

@@ -1,0 +1,32 @@
+# `cnnc --dump-graph DIR --dump-format svg summary MODEL` renders one .svg per
+# stage in-process; --dump-format without --dump-graph is a usage error (exit 2).
+file(REMOVE_RECURSE ${OUT}/dump_svg)
+execute_process(COMMAND ${CNNC} --dump-graph ${OUT}/dump_svg --dump-format svg summary ${SRC}/examples/seed/lenet.cnn
+                OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cnnc --dump-format svg failed (${rc}): ${err}")
+endif()
+file(GLOB dots ${OUT}/dump_svg/*.dot)
+file(GLOB svgs ${OUT}/dump_svg/*.svg)
+list(LENGTH dots ndot)
+list(LENGTH svgs nsvg)
+if(nsvg LESS 5 OR NOT nsvg EQUAL ndot)
+  message(FATAL_ERROR "expected one .svg per stage (${ndot} stages), got ${nsvg}: ${svgs}")
+endif()
+foreach(f ${svgs})
+  file(READ ${f} head LIMIT 400)
+  string(FIND "${head}" "<svg" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "${f} is not an SVG:\n${head}")
+  endif()
+endforeach()
+execute_process(COMMAND ${CNNC} --dump-format svg summary ${SRC}/examples/seed/lenet.cnn
+                OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "--dump-format requires --dump-graph")
+  message(FATAL_ERROR "--dump-format without --dump-graph: expected exit 2 and a clear message, got ${rc}:\n${err}")
+endif()
+execute_process(COMMAND ${CNNC} --dump-graph ${OUT}/dump_svg --dump-format jpg ${SRC}/examples/seed/lenet.cnn
+                OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "dump-format")
+  message(FATAL_ERROR "--dump-format jpg: expected exit 2 naming the option, got ${rc}:\n${err}")
+endif()
