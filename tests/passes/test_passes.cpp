@@ -327,6 +327,39 @@ TEST_CASE("the summary table of lenet", "[passes]") {
   CHECK(s.find("Non-trainable params: 0") != std::string::npos);
 }
 
+TEST_CASE("the summary of a graph model: Connected to, non-trainable statistics", "[passes]") {
+  cnnc::Options opts;
+  opts.generateCode = false;
+  cnnc::Model m =
+      cnnc::Model::compileFile(std::string(CNNC_SOURCE_DIR) + "/examples/resnet18.cnn", opts);
+  std::string s = m.summary();
+  CHECK(s.find("Connected to") != std::string::npos);
+  CHECK(s.find(" image (InputLayer)") != std::string::npos);
+  CHECK(s.find("[(None, 224, 224, 3)]") != std::string::npos);
+  // A residual add lists both inputs, one per line.
+  CHECK(s.find("['layer1_0_bn2[0][0]',\n") != std::string::npos);
+  CHECK(s.find(" 'maxpool[0][0]']") != std::string::npos);
+  // Keras counts batchnorm's moving mean and variance as non-trainable.
+  CHECK(s.find("Total params: 11,699,112") != std::string::npos);
+  CHECK(s.find("Trainable params: 11,689,512") != std::string::npos);
+  CHECK(s.find("Non-trainable params: 9,600") != std::string::npos);
+  CHECK(m.trainableParams() == 11689512);
+  // A chain keeps the Sequential layout (no input row, no fourth column).
+  CHECK(seed("lenet").summary().find("Connected to") == std::string::npos);
+}
+
+TEST_CASE("memory(): arena vs a buffer per value", "[passes]") {
+  cnnc::Options opts;
+  opts.generateCode = false;
+  cnnc::Model m =
+      cnnc::Model::compileFile(std::string(CNNC_SOURCE_DIR) + "/examples/vgg16.cnn", opts);
+  cnnc::MemoryInfo mem = m.memory();
+  CHECK(mem.largestBytes == 224 * 224 * 64 * 4);
+  CHECK(mem.arenaBytes <= mem.largestBytes * 5 / 2);
+  CHECK(mem.naiveBytes > 3 * mem.arenaBytes);
+  CHECK(mem.table.find("features_0") != std::string::npos);
+}
+
 TEST_CASE("dump-graph writes one Graphviz file per stage", "[passes]") {
   fs::path dir =
       fs::temp_directory_path() / ("cnnc-dump-" + std::to_string(std::random_device{}()));

@@ -84,13 +84,26 @@ cnnc::Tensor randomInput(const cnnc::Shape &shape, uint64_t seed) {
   return x;
 }
 
+void printMemory(const cnnc::Model &m) {
+  cnnc::MemoryInfo mem = m.memory();
+  auto mib = [](int64_t bytes) { return std::to_string(bytes / 1024.0 / 1024.0).substr(0, 6); };
+  std::cout << "\nMemory plan (one arena, buffers reused once their value is dead):\n"
+            << mem.table << "Arena: " << mem.arenaBytes << " bytes (" << mib(mem.arenaBytes)
+            << " MiB)\nNaive (a buffer per activation): " << mem.naiveBytes << " bytes ("
+            << mib(mem.naiveBytes) << " MiB)\nLargest activation: " << mem.largestBytes
+            << " bytes; arena / largest = "
+            << std::to_string((double)mem.arenaBytes / std::max<int64_t>(mem.largestBytes, 1))
+                   .substr(0, 4)
+            << "\n";
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   CLI::App app{
       "cnnc - compiles convolutional networks written in the .cnn DSL to native SIMD code\n"
       "(LLVM ORC JIT, specialised to every layer's shapes).\n\n"
-      "  cnnc summary MODEL                      Keras-style layer table\n"
+      "  cnnc summary MODEL [--memory]           Keras-style layer table (and the memory plan)\n"
       "  cnnc run MODEL --random-weights 1 --input x.npy [--output y.npy]\n"
       "  cnnc bench MODEL [--runs N]              compile time, median latency, GFLOP/s\n"
       "  cnnc --dump-graph DIR MODEL              one Graphviz file per compiler stage\n"
@@ -127,6 +140,10 @@ int main(int argc, char **argv) {
   CLI::App *summary = app.add_subcommand(
       "summary", "Print the Keras-style summary: layers, output shapes, parameters");
   summary->add_option("model", c.model, "The .cnn model")->required();
+  bool memory = false;
+  summary->add_flag("--memory", memory,
+                    "Also print the memory plan: arena bytes (buffers reused by liveness) vs one "
+                    "buffer per activation, and every buffer's offset, size and live range");
 
   CLI::App *run = app.add_subcommand(
       "run", "Compile the model, load weights, run it on an input and print the output");
@@ -172,7 +189,10 @@ int main(int argc, char **argv) {
 
   try {
     if (app.got_subcommand(summary)) {
-      std::cout << compile(c, false).summary();
+      cnnc::Model m = compile(c, false);
+      std::cout << m.summary();
+      if (memory)
+        printMemory(m);
     } else if (app.got_subcommand(run)) {
       if (weights.empty() && !sOpt->count())
         throw cnnc::Error("run needs --weights FILE or --random-weights SEED");

@@ -1,0 +1,16 @@
+# `cnnc summary --memory examples/vgg16.cnn` prints the plan: the arena within
+# 2.5x of the largest activation (12,845,056 bytes), and the naive size.
+execute_process(COMMAND ${CNNC} summary --memory ${SRC}/examples/vgg16.cnn OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cnnc summary --memory failed (${rc}):\n${out}")
+endif()
+foreach(want "Memory plan" "features_0" "Naive (a buffer per activation): " "Largest activation: 12845056 bytes")
+  string(FIND "${out}" "${want}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "missing '${want}' in:\n${out}")
+  endif()
+endforeach()
+string(REGEX MATCH "Arena: ([0-9]+) bytes" _ "${out}")
+if(NOT CMAKE_MATCH_1 OR CMAKE_MATCH_1 GREATER 32112640)
+  message(FATAL_ERROR "arena '${CMAKE_MATCH_1}' is missing or over 2.5x the largest activation:\n${out}")
+endif()
