@@ -70,6 +70,33 @@ std::string actString(const ActFn &a) {
   return actName(a.kind);
 }
 
+Epilogue epilogue(Node &n) {
+  switch (n.op) {
+  case OpKind::Conv2D: {
+    ConvAttrs &a = std::get<ConvAttrs>(n.attrs);
+    return {&a.bn, &a.act, &a.residual};
+  }
+  case OpKind::Dense: {
+    DenseAttrs &a = std::get<DenseAttrs>(n.attrs);
+    return {&a.bn, &a.act, nullptr};
+  }
+  case OpKind::Input:
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+  case OpKind::MinPool2D:
+  case OpKind::GlobalAvgPool2D:
+  case OpKind::ZeroPad2D:
+  case OpKind::BatchNorm:
+  case OpKind::Add:
+  case OpKind::Concat:
+  case OpKind::Dropout:
+  case OpKind::Flatten:
+  case OpKind::Activation:
+    break;
+  }
+  return {};
+}
+
 bool arityOk(const Node &n) {
   int want = opArity(n.op);
   if (n.op == OpKind::Conv2D && std::get<ConvAttrs>(n.attrs).residual)

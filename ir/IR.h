@@ -169,6 +169,15 @@ int64_t flopCount(const Graph &g, const Node &n);
 std::vector<std::pair<std::string, std::vector<int64_t>>> weightShapes(const Graph &g,
                                                                        const Node &n);
 
+/// What fusion can put into a conv2d's or dense's epilogue (pointers into its
+/// attributes); all null for every other op, and `residual` for dense.
+struct Epilogue {
+  FoldedBN *bn = nullptr;
+  ActFn *act = nullptr;
+  bool *residual = nullptr;
+};
+Epilogue epilogue(Node &n);
+
 /// How many inputs a node must have (a conv with a fused residual has two).
 bool arityOk(const Node &n);
 /// Structural checks (inputs defined before use, arity, types where known).

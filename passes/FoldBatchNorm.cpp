@@ -6,31 +6,6 @@
 
 namespace cnnc {
 
-static FoldedBN *foldSlot(Node &n) {
-  switch (n.op) {
-  case OpKind::Conv2D: {
-    ConvAttrs &a = attrs<ConvAttrs>(n);
-    return a.act == Act::Linear && !a.residual ? &a.bn : nullptr;
-  }
-  case OpKind::Dense:
-    return attrs<DenseAttrs>(n).act == Act::Linear ? &attrs<DenseAttrs>(n).bn : nullptr;
-  case OpKind::Input:
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-  case OpKind::MinPool2D:
-  case OpKind::GlobalAvgPool2D:
-  case OpKind::ZeroPad2D:
-  case OpKind::BatchNorm:
-  case OpKind::Add:
-  case OpKind::Concat:
-  case OpKind::Dropout:
-  case OpKind::Flatten:
-  case OpKind::Activation:
-    return nullptr;
-  }
-  return nullptr;
-}
-
 bool foldBatchNorm(Graph &g, Diag &) {
   bool changed = false;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -38,10 +13,12 @@ bool foldBatchNorm(Graph &g, Diag &) {
     if (bn.dead || bn.op != OpKind::BatchNorm)
       continue;
     ValueId pid = bn.inputs[0];
-    FoldedBN *slot = foldSlot(g.nodes[pid]);
-    if (!slot || !slot->name.empty() || g.output == pid || g.users(pid).size() != 1)
+    // Only straight after the conv/dense: its epilogue applies bn before the rest.
+    Epilogue e = epilogue(g.nodes[pid]);
+    if (!e.bn || !e.bn->name.empty() || *e.act != Act::Linear || (e.residual && *e.residual) ||
+        g.output == pid || g.users(pid).size() != 1)
       continue;
-    *slot = {bn.name, attrs<BatchNormAttrs>(bn).eps};
+    *e.bn = {bn.name, attrs<BatchNormAttrs>(bn).eps};
     g.nodes[pid].absorbed.push_back(bn.name + " (batchnorm)");
     g.replaceUses((ValueId)i, pid);
     bn.dead = changed = true;

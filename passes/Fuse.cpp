@@ -9,30 +9,6 @@
 
 namespace cnnc {
 
-/// The fused activation slot of a conv or dense that can still take one.
-static ActFn *actSlot(Node &n) {
-  switch (n.op) {
-  case OpKind::Conv2D:
-    return &attrs<ConvAttrs>(n).act;
-  case OpKind::Dense:
-    return &attrs<DenseAttrs>(n).act;
-  case OpKind::Input:
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-  case OpKind::MinPool2D:
-  case OpKind::GlobalAvgPool2D:
-  case OpKind::ZeroPad2D:
-  case OpKind::BatchNorm:
-  case OpKind::Add:
-  case OpKind::Concat:
-  case OpKind::Dropout:
-  case OpKind::Flatten:
-  case OpKind::Activation:
-    return nullptr;
-  }
-  return nullptr;
-}
-
 /// Whether `pid`'s result is needed only by node `user`.
 static bool onlyFeeds(const Graph &g, ValueId pid, ValueId user) {
   std::vector<ValueId> users = g.users(pid);
@@ -47,10 +23,10 @@ static bool fuseResidual(Graph &g, ValueId id) {
   Node &p = g.nodes[pid];
   if (a == b || p.op != OpKind::Conv2D || !onlyFeeds(g, pid, id))
     return false;
-  ConvAttrs &c = attrs<ConvAttrs>(p);
-  if (c.residual || c.act != Act::Linear)
+  Epilogue e = epilogue(p);
+  if (*e.residual || *e.act != Act::Linear)
     return false;
-  c.residual = true;
+  *e.residual = true;
   p.inputs.push_back(other);
   p.absorbed.push_back(add.name + " (add)");
   g.replaceUses(id, pid);
@@ -63,7 +39,7 @@ static bool fuseActivation(Graph &g, ValueId id) {
   ValueId pid = a.inputs[0];
   Node &p = g.nodes[pid];
   ActFn act = attrs<ActAttrs>(a).act;
-  ActFn *slot = actSlot(p);
+  ActFn *slot = epilogue(p).act;
   if (!slot || *slot != Act::Linear || !onlyFeeds(g, pid, id))
     return false;
   if (act == Act::Softmax && p.op != OpKind::Dense)
