@@ -153,7 +153,7 @@ public:
   }
 
   /// padding=valid|same|N|(h, w)|(top, bottom, left, right)
-  Padding padding(bool allowExplicit) {
+  Padding padding() {
     Padding p;
     const AstValue *v = find("padding");
     if (!v || v->kind == AstValue::Invalid)
@@ -163,11 +163,10 @@ public:
         return p;
       if (v->s == "same")
         return p.mode = PadMode::Same, p;
-      diag_.error(v->loc, "unknown padding '" + v->s + "' (expected valid or same" +
-                              (allowExplicit ? ", or numbers)" : ")") +
+      diag_.error(v->loc, "unknown padding '" + v->s + "' (expected valid or same, or numbers)" +
                               suggest(v->s, {"valid", "same"}));
       return p;
-    } else if (allowExplicit && (v->kind == AstValue::Int || v->kind == AstValue::Tuple)) {
+    } else if (v->kind == AstValue::Int || v->kind == AstValue::Tuple) {
       std::vector<int> n;
       if (v->kind == AstValue::Int)
         n.push_back(checkInt(*v, "padding", 0, 0));
@@ -184,9 +183,8 @@ public:
         diag_.error(v->loc, "padding takes 1, 2 or 4 numbers, got " + std::to_string(n.size()));
       return p;
     }
-    diag_.error(v->loc,
-                std::string("padding must be valid or same") +
-                    (allowExplicit ? ", a number, (h, w) or (top, bottom, left, right)" : ""));
+    diag_.error(v->loc, "padding must be valid or same, a number, (h, w) or (top, bottom, left, "
+                        "right)");
     return p;
   }
 
@@ -390,7 +388,7 @@ private:
         diag_.error(r.find("groups")->loc, "filters (" + std::to_string(a.filters) +
                                                ") must be a multiple of groups (" +
                                                std::to_string(a.groups) + ")");
-      a.pad = r.padding(true);
+      a.pad = r.padding();
       a.useBias = r.boolean("use_bias", true);
       act = r.activation();
       n.attrs = a;
@@ -403,7 +401,7 @@ private:
       std::tie(a.kh, a.kw) = r.pair("size", {2, 2}, 1);
       // Keras: strides default to the pool size.
       std::tie(a.sh, a.sw) = r.pair("stride", {a.kh, a.kw}, 1);
-      a.pad = r.padding(true);
+      a.pad = r.padding();
       n.attrs = a;
       break;
     }
@@ -411,7 +409,7 @@ private:
       n.attrs = BatchNormAttrs{r.real("epsilon", 1e-3, 1e-30, 1)};
       break;
     case OpKind::ZeroPad2D: {
-      Padding p = r.padding(true);
+      Padding p = r.padding();
       if (!r.has("padding"))
         p.mode = PadMode::Explicit, p.top = p.bottom = p.left = p.right = 1; // Keras: 1
       if (p.mode != PadMode::Explicit)

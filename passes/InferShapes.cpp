@@ -143,9 +143,10 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
     for (ValueId x : n.inputs) {
       const std::vector<int64_t> &d = g.nodes[x].type.dims;
       if (d.size() != in.dims.size() || !std::equal(d.begin(), d.end() - 1, in.dims.begin())) {
-        diag.error(n.loc, "concat joins channels: every input needs the same " +
-                              std::string(in.dims.size() == 3 ? "height and width" : "rank") +
-                              ", got " + in.str() + " and " + g.nodes[x].type.str());
+        diag.error(n.loc,
+                   "concat joins channels: every input needs the same " +
+                       std::string(d.size() == in.dims.size() ? "height and width" : "rank") +
+                       ", got " + in.str() + " and " + g.nodes[x].type.str());
         return false;
       }
       n.type.dims.back() += d.back();
