@@ -3,9 +3,16 @@
 
     /usr/bin/python3 bench/compare.py [--runs 50] [--rounds 3] [--threads 1] [MODEL.cnn ...]
 
-For each model: `cnnc bench MODEL` (median latency of --runs runs) and the same
-network in PyTorch (torch.jit.script + optimize_for_inference, batch 1,
---threads threads, the same number of runs), alternating for --rounds rounds.
+For each model (default: examples/seed/*.cnn and examples/*.cnn): `cnnc bench MODEL`
+(median latency of --runs runs) and the same network in PyTorch, the same number
+of runs, alternating for --rounds rounds. The PyTorch side is an nn.Module that
+runs the model's layer graph with nn modules (nn.Conv2d with groups, nn.BatchNorm
+in eval mode, nn.Linear, nn.MaxPool2d/AvgPool2d with PyTorch's own padding where
+it matches the DSL's), traced, frozen and passed through
+torch.jit.optimize_for_inference (oneDNN: batchnorm folded into convolutions,
+fusions), batch 1. Both sides run the same random weights and input (those of
+`cnnc bench`). cnnc has no threads option and always runs on one thread:
+--threads sets PyTorch's only.
 Prints the median over rounds of each side's median and the ratio cnnc/PyTorch
 (< 1 means cnnc is faster). Needs Debian's python3-torch and a built cnnc
 (build/tools/cnnc/cnnc).
@@ -13,50 +20,134 @@ Prints the median over rounds of each side's median and the ratio cnnc/PyTorch
 import argparse, glob, os, re, statistics, subprocess, sys, time
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import make_fixtures as mf  # the .cnn parser shared with the fixture generator
+import make_fixtures as mf  # the .cnn parser (and float64 reference) shared with the fixture generator
 
 CNNC = os.path.join(ROOT, "build", "tools", "cnnc", "cnnc")
 ACTS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity,
         "softmax": lambda: nn.Softmax(dim=1)}
 
-def torch_model(model):
-    """nn.Sequential equivalent of a sequential .cnn model (random weights suffice for timing)."""
-    layers, c, h, w = [], model["input"][2], model["input"][0], model["input"][1]
-    x = torch.zeros(1, c, h, w)
+class Fn(nn.Module):
+    """A parameterless step of the graph (traced like any other code)."""
+    def __init__(self, f):
+        super().__init__()
+        self.f = f
+    def forward(self, *xs):
+        return self.f(*xs)
+
+def clip(lo, hi, channels):
+    """nn.Hardtanh; but torch 1.13's oneDNN hardtanh/clamp (optimize_for_inference) is wrong on a blocked
+    layout with padded channels (not a multiple of 16): there clamp_min/max, which oneDNN leaves alone."""
+    return Fn(lambda x: x.clamp_min(lo).clamp_max(hi)) if channels % 16 else nn.Hardtanh(lo, hi)
+
+def act(name, layer, channels, alpha=0.3):
+    """The activation after a rank-4 result with `channels` channels (0: a rank-2 result)."""
+    if name in ("leaky_relu", "relu6"):
+        return nn.LeakyReLU(alpha) if name == "leaky_relu" else clip(0.0, 6.0, channels)
+    if name not in ACTS:
+        mf.fail(layer, f"unknown activation {name!r}")
+    return ACTS[name]()
+
+class Graph(nn.Module):
+    """Runs mods[i] on the values plan[i] indexes (0: the input, i + 1: mods[i]'s result)."""
+    def __init__(self, mods, plan, out, weights):
+        super().__init__()
+        self.mods, self.plan, self.out = nn.ModuleList(mods), plan, out
+        self.weights = weights  # {DSL layer name: its module with parameters} (not registered twice)
+    def forward(self, x):
+        vals = [x]
+        for m, ins in zip(self.mods, self.plan):
+            vals.append(m(*[vals[i] for i in ins]))
+        return vals[self.out]
+
+def split_pad(p, k=None):
+    """DSL padding in F.pad order (l, r, t, b) -> (PyTorch's symmetric padding, explicit pad or None).
+    Pooling takes at most half the window as padding."""
+    l, r, t, b = p
+    if l == r and t == b and (k is None or (t <= k[0] // 2 and l <= k[1] // 2)):
+        return (t, l), None
+    return (0, 0), p
+
+def pad(extra, value=0.0):
+    return [nn.ConstantPad2d(extra, value)] if extra else []
+
+def build(model):
+    """(Graph module of the model in eval mode, example input), with PyTorch's initial weights."""
+    h, w, c = model["input"]
+    x0 = torch.zeros(1, c, h, w)
+    vals, index, mods, plan, weights = {model["input_name"]: x0}, {model["input_name"]: 0}, [], [], {}
     for layer in model["layers"]:
-        op, a = layer["op"], layer["attrs"]
+        op, a, name = layer["op"], layer["attrs"], layer["name"]
+        xs = [vals[n] for n in layer["inputs"]]
+        x, bias = xs[0], a.get("use_bias", "true") == "true"
+        channels = x.shape[1] if x.dim() == 4 else 0
         if op == "conv2d":
             k, s = mf.pair(a["kernel"], "kernel", layer), mf.pair(a["stride"], "stride", layer)
-            seq = [nn.ZeroPad2d(mf.pads(a["padding"], x, k, s, layer, True)),
-                   nn.Conv2d(x.shape[1], a["filters"], k, s, bias=a.get("use_bias", "true") == "true"),
-                   ACTS[a["activation"]]()]
-        elif op in ("maxpool2d", "avgpool2d"):
+            native, extra = split_pad(mf.pads(a["padding"], x, k, s, layer))
+            weights[name] = nn.Conv2d(x.shape[1], a["filters"], k, s, native, groups=a["groups"], bias=bias)
+            seq = pad(extra) + [weights[name], act(a["activation"], layer, a["filters"])]
+        elif op in ("maxpool2d", "avgpool2d", "minpool2d"):
             k = mf.pair(a["size"], "size", layer)
             s = k if a["stride"] is None else mf.pair(a["stride"], "stride", layer)
-            if a["padding"] not in (None, "valid"):
-                raise SystemExit(f"bench: {op} with padding {a['padding']} is not modelled here")
-            seq = [nn.MaxPool2d(k, s) if op == "maxpool2d" else nn.AvgPool2d(k, s)]
-        elif op == "flatten":
-            seq = [nn.Flatten()]
+            native, extra = split_pad(mf.pads(a["padding"], x, k, s, layer), k)
+            if op == "avgpool2d":
+                same = a["padding"] == "same"
+                seq = pad(extra) + [nn.AvgPool2d(k, s, native, count_include_pad=not same)]
+                if same and extra:  # average over the real pixels only
+                    scale = 1 / F.avg_pool2d(F.pad(torch.ones_like(x[:, :1]), extra), k, s)
+                    seq.append(Fn(lambda y, scale=scale: y * scale))
+            else:  # padded cells never win
+                seq = pad(extra, -float("inf")) + [nn.MaxPool2d(k, s, native)]
+                if op == "minpool2d":
+                    seq = [Fn(lambda y, pool=nn.Sequential(*seq): -pool(-y))]
         elif op == "dense":
-            seq = [nn.Linear(x.shape[1], a["units"], bias=a.get("use_bias", "true") == "true"),
-                   ACTS[a["activation"]]()]
+            weights[name] = nn.Linear(x.shape[1], a["units"], bias=bias)
+            seq = [weights[name], act(a["activation"], layer, 0)]
+        elif op == "batchnorm":
+            weights[name] = (nn.BatchNorm2d if x.dim() == 4 else nn.BatchNorm1d)(x.shape[1], eps=float(a["epsilon"]))
+            seq = [weights[name]]
+        elif op == "zeropad2d":
+            if isinstance(a["padding"], str):
+                mf.fail(layer, "zeropad2d takes padding=N, (h, w) or (top, bottom, left, right)")
+            seq = [nn.ZeroPad2d(mf.pads(a["padding"], x, None, None, layer))]
+        elif op == "clip":
+            seq = [clip(float(a["min"]), float(a["max"]), channels)]
+        elif op in ("add", "concat"):  # concat: on the channel axis
+            seq = [Fn(lambda *ys: sum(ys[1:], ys[0])) if op == "add" else Fn(lambda *ys: torch.cat(ys, 1))]
         else:
-            seq = [ACTS[op]()]
-        for m in seq:
-            x = m(x)
-            layers.append(m)
-    return nn.Sequential(*layers).eval()
+            seq = [{"flatten": nn.Flatten, "dropout": nn.Identity,  # flatten: C, H, W (PyTorch's order)
+                    "globalavgpool2d": lambda: nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())}
+                   .get(op, lambda: act(op, layer, channels, a.get("alpha", 0.3)))()]
+        mod = (seq[0] if len(seq) == 1 else nn.Sequential(*seq)).eval()
+        with torch.no_grad():
+            vals[name] = mod(*xs)  # shapes for the next layers
+        mods.append(mod)
+        plan.append([index[n] for n in layer["inputs"]])
+        index[name] = len(mods)
+    return Graph(mods, plan, index[model["output"]], weights).eval(), x0
 
-def time_torch(model, runs):
-    shape = model["input"]
-    net = torch_model(model)
-    x = torch.rand(1, shape[2], shape[0], shape[1])
+def torch_net(model, seed=1):
+    """The model traced, frozen and optimised for inference, and its input: the weights and input
+    of `cnnc bench` (Random.h, seed 1; make_fixtures has its generator), so the same values flow."""
+    net, x = build(model)
     with torch.no_grad():
-        net = torch.jit.optimize_for_inference(torch.jit.script(net))
+        for name, m in net.weights.items():
+            for k, v in m.state_dict().items():
+                if k != "num_batches_tracked":
+                    key, shape = f"{name}.{k}", tuple(v.shape)
+                    v.copy_(torch.from_numpy(mf.random_tensor(shape, seed, key, *mf.random_init(key, shape))))
+        net = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(net, x)))
+        x = torch.from_numpy(0.5 * (mf.random_tensor(model["input"], seed, "input", 1.0) + 1))  # [0, 1)
+        x = x.permute(2, 0, 1).unsqueeze(0).contiguous()
+        for _ in range(3):  # the profiling executor optimises on the first runs
+            net(x)
+    return net, x
+
+def time_torch(net, x, runs):
+    with torch.no_grad():
         for _ in range(3):
             net(x)
         times = []
@@ -66,7 +157,7 @@ def time_torch(model, runs):
             times.append((time.perf_counter() - t0) * 1e3)
     return statistics.median(times)
 
-def time_cnnc(path, runs, threads):
+def time_cnnc(path, runs):
     out = subprocess.run([CNNC, "bench", path, "--runs", str(runs)], capture_output=True, text=True, check=True).stdout
     return float(re.search(r"median ([0-9.]+) ms", out).group(1)), float(re.search(r"compile ([0-9.]+) s", out).group(1))
 
@@ -75,23 +166,23 @@ def main():
     ap.add_argument("models", nargs="*")
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1, help="PyTorch's threads (cnnc always runs on one)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    paths = args.models or sorted(glob.glob(os.path.join(ROOT, "examples", "seed", "*.cnn")))
-    print(f"# {time.strftime('%Y-%m-%d')}, {args.threads} thread(s), batch 1, torch {torch.__version__}, "
-          f"median of {args.rounds} rounds x {args.runs} runs")
+    paths = args.models or sorted(glob.glob(os.path.join(ROOT, "examples", "seed", "*.cnn"))) + \
+        sorted(glob.glob(os.path.join(ROOT, "examples", "*.cnn")))
+    print(f"# {time.strftime('%Y-%m-%d')}, cnnc 1 thread (it has no threads option), torch {args.threads} "
+          f"thread(s), batch 1, torch {torch.__version__}, median of {args.rounds} rounds x {args.runs} runs")
     print(f"{'model':<16}{'cnnc ms':>10}{'torch ms':>10}{'cnnc/torch':>12}{'compile s':>11}")
     for path in paths:
         model = mf.parse(path)
-        if args.threads != 1:
-            print(f"{os.path.basename(path)}: cnnc runs on one thread for now", file=sys.stderr)
+        net, x = torch_net(model)
         c, t, comp = [], [], []
         for _ in range(args.rounds):
-            ms, cs = time_cnnc(path, args.runs, args.threads)
+            ms, cs = time_cnnc(path, args.runs)
             c.append(ms)
             comp.append(cs)
-            t.append(time_torch(model, args.runs))
+            t.append(time_torch(net, x, args.runs))
         cm, tm = statistics.median(c), statistics.median(t)
         print(f"{model['name']:<16}{cm:>10.3f}{tm:>10.3f}{cm / tm:>12.2f}{statistics.median(comp):>11.3f}", flush=True)
 
