@@ -427,7 +427,7 @@ MemoryInfo Model::memory() const {
     if (n.dead || n.offset < 0)
       continue;
     m.largestBytes = std::max(m.largestBytes, n.type.elements() * 4);
-    if (n.op == OpKind::Flatten)
+    if (isView(g, n))
       continue; // a view
     char line[160];
     std::snprintf(line, sizeof line, "  %-28s %10lld %12lld  %%%zu..%%%d\n", n.name.c_str(),

@@ -47,26 +47,6 @@ struct WeightSlots {
   int64_t weight = -1, bias = -1;
 };
 
-/// The image a vector is the flattening of (through order-preserving ops), or null:
-/// weights indexed by such a vector's elements come in PyTorch's CHW order.
-const Node *flattenedImage(const Graph &g, ValueId v) {
-  auto orderPreserving = [&](const Node &x) {
-    return hasTrait(x.op, Elementwise) ||
-           (x.op == OpKind::Flatten && g.nodes[x.inputs[0]].type.dims.size() == 1);
-  };
-  while (orderPreserving(g.nodes[v]))
-    v = g.nodes[v].inputs[0];
-  const Node &f = g.nodes[v];
-  if (f.op == OpKind::Flatten && g.nodes[f.inputs[0]].type.dims.size() == 3)
-    return &g.nodes[f.inputs[0]];
-  return nullptr;
-}
-
-void setFlatten(PackSpec &p, const Node *image) {
-  if (image)
-    p.flatH = image->type.dims[0], p.flatW = image->type.dims[1], p.flatC = image->type.dims[2];
-}
-
 WeightSlots planWeights(const Graph &g, const Node &n, int VL, JitModel &out) {
   WeightSlots s;
   auto add = [&](PackSpec p) {
@@ -102,7 +82,6 @@ WeightSlots planWeights(const Graph &g, const Node &n, int VL, JitModel &out) {
     w.padTo = group;
     w.outPad = biasPad = roundUp(a.units, group);
     w.bn = a.bn.name, w.eps = a.bn.eps;
-    setFlatten(w, flattenedImage(g, n.inputs[0]));
     s.weight = add(w);
     bn = a.bn, useBias = a.useBias;
     break;
@@ -111,8 +90,6 @@ WeightSlots planWeights(const Graph &g, const Node &n, int VL, JitModel &out) {
     int64_t c = n.type.dims.back();
     PackSpec p{PackSpec::Affine, n.name, {c}, 0, roundUp(c, VL)};
     p.eps = attrs<BatchNormAttrs>(n).eps;
-    if (n.type.dims.size() == 1)
-      setFlatten(p, flattenedImage(g, n.inputs[0]));
     s.weight = add(p);
     return s;
   }
@@ -205,7 +182,7 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
   std::vector<ValueId> kernelNodes;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node &n = g.nodes[i];
-    if (n.dead || n.op == OpKind::Input || n.op == OpKind::Flatten)
+    if (n.dead || n.op == OpKind::Input || isView(g, n))
       continue;
     WeightSlots slots = planWeights(g, n, t.vectorWidth, *jm);
     Function *f = Function::Create(fty, Function::ExternalLinkage, kernelName((ValueId)i, n), *mod);

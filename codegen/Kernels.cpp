@@ -172,6 +172,20 @@ void emitGlobalAvgPool(Emitter &e, const Graph &g, const Node &n) {
   });
 }
 
+// Flatten of an [H, W, C] image into PyTorch's order: out[c][h][w] = in[h][w][c],
+// so weights (dense, batchnorm) and outputs after it are PyTorch's as they are.
+void emitFlatten(Emitter &e, const Graph &g, const Node &n) {
+  const std::vector<int64_t> &d = g.nodes[n.inputs[0]].type.dims;
+  const int64_t HW = d[0] * d[1], C = d[2];
+  Value *in = e.at(e.arena(), g.nodes[n.inputs[0]].offset), *out = e.at(e.arena(), n.offset);
+  e.loop(0, HW, [&](Value *p) {
+    e.loop(0, C, [&](Value *c) {
+      Value *x = e.b.CreateLoad(e.f32, e.at(in, e.b.CreateAdd(e.b.CreateMul(p, e.c(C)), c)));
+      e.b.CreateStore(x, e.at(out, e.b.CreateAdd(e.b.CreateMul(c, e.c(HW)), p)));
+    });
+  });
+}
+
 // Channel concatenation: each input's channels of a pixel go to their slice.
 void emitConcat(Emitter &e, const Graph &g, const Node &n) {
   const int64_t C = n.type.dims.back(), P = n.type.elements() / C;
@@ -230,9 +244,11 @@ void emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t
   case OpKind::Concat:
     emitConcat(e, g, n);
     break;
-  case OpKind::Input:
   case OpKind::Flatten:
-    break; // the runtime copies the input in; flatten is a view
+    emitFlatten(e, g, n);
+    break;
+  case OpKind::Input:
+    break; // the runtime copies the input in
   }
   e.b.CreateRetVoid();
 }

@@ -97,6 +97,10 @@ Epilogue epilogue(Node &n) {
   return {};
 }
 
+bool isView(const Graph &g, const Node &n) {
+  return n.op == OpKind::Flatten && g.nodes[n.inputs[0]].type.dims.size() == 1;
+}
+
 bool arityOk(const Node &n) {
   int want = opArity(n.op);
   if (n.op == OpKind::Conv2D && std::get<ConvAttrs>(n.attrs).residual)

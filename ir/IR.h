@@ -178,6 +178,10 @@ struct Epilogue {
 };
 Epilogue epilogue(Node &n);
 
+/// Whether a node is a view of its input (a flatten of a vector: no kernel, no
+/// buffer). A flatten of an image is a real copy into PyTorch's CHW order.
+bool isView(const Graph &g, const Node &n);
+
 /// How many inputs a node must have (a conv with a fused residual has two).
 bool arityOk(const Node &n);
 /// Structural checks (inputs defined before use, arity, types where known).

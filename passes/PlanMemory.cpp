@@ -2,7 +2,8 @@
 // channels-last (HWC) or a vector, in one arena; offsets are in floats,
 // 64-byte aligned. Kernels run in node order, so a value lives from its
 // producer to its last reader, and a buffer is reused once its value is dead
-// (first fit over the free gaps). Flatten is a view of its input. A padded
+// (first fit over the free gaps). A flatten of a vector is a view of its
+// input (a flatten of an image copies it into CHW order). A padded
 // conv reads a zero-bordered scratch copy of its input: the copy is made
 // before the conv writes anything, so the input's buffer may already hold
 // the conv's output (unless the input is read again later, or is the
@@ -67,7 +68,7 @@ bool planMemory(Graph &g, Diag &) {
   std::vector<int> end(N, -1);
   for (int i = 0; i < N; ++i) {
     Node &n = g.nodes[i];
-    root[i] = n.op == OpKind::Flatten && !n.dead ? root[n.inputs[0]] : i;
+    root[i] = !n.dead && isView(g, n) ? root[n.inputs[0]] : i;
     n.lastUse = i == g.output ? N : -1;
   }
   for (int i = 0; i < N; ++i)
@@ -92,7 +93,7 @@ bool planMemory(Graph &g, Diag &) {
     if (n.dead)
       continue;
     n.type.layout = n.type.dims.size() == 3 ? Layout::HWC : Layout::Vector;
-    if (n.op == OpKind::Flatten) {
+    if (isView(g, n)) {
       n.offset = g.nodes[n.inputs[0]].offset;
       continue;
     }

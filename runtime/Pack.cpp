@@ -41,14 +41,6 @@ Affine batchnorm(const std::string &name, double eps, int64_t n, const WeightMap
   return a;
 }
 
-/// The PyTorch index of cnnc's element i of a vector (CHW vs HWC after a flatten).
-int64_t sourceIndex(const PackSpec &s, int64_t i) {
-  if (s.flatH == 0)
-    return i;
-  int64_t c = i % s.flatC, hw = i / s.flatC;
-  return c * s.flatH * s.flatW + hw;
-}
-
 } // namespace
 
 void pack(const PackSpec &s, const WeightMap &weights, float *arena) {
@@ -73,7 +65,7 @@ void pack(const PackSpec &s, const WeightMap &weights, float *arena) {
     int64_t O = s.shape[0], I = s.shape[1], G = s.padTo;
     for (int64_t o = 0; o < O; ++o)
       for (int64_t i = 0; i < I; ++i)
-        dst[((o / G) * I + i) * G + o % G] = (float)(w[o * I + sourceIndex(s, i)] * bn.scale[o]);
+        dst[((o / G) * I + i) * G + o % G] = (float)(w[o * I + i] * bn.scale[o]);
     break;
   }
   case PackSpec::Bias:
@@ -82,8 +74,8 @@ void pack(const PackSpec &s, const WeightMap &weights, float *arena) {
     break;
   case PackSpec::Affine:
     for (int64_t i = 0; i < s.shape[0]; ++i) {
-      dst[i] = (float)bn.scale[sourceIndex(s, i)];
-      dst[s.padTo + i] = (float)bn.shift[sourceIndex(s, i)];
+      dst[i] = (float)bn.scale[i];
+      dst[s.padTo + i] = (float)bn.shift[i];
     }
     break;
   }

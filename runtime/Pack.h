@@ -18,8 +18,7 @@ struct PackSpec {
     /// of a group's output channels per tap (padTo = ocPad per group).
     ConvHWIO,
     /// [out, in] -> [out / group][in][group]: each group of `group` outputs
-    /// streams its weights contiguously. With flatH > 0 the input index is
-    /// permuted from PyTorch's CHW flatten order to cnnc's HWC order.
+    /// streams its weights contiguously.
     DenseBlocked,
     /// [n] -> [nPad], zero-padded; no key: zeros (a bias only a folded batchnorm makes).
     Bias,
@@ -32,8 +31,7 @@ struct PackSpec {
   int64_t padTo = 0;  // ConvHWIO: ocPad; DenseBlocked: group; Bias, Affine: nPad
   int64_t outPad = 0; // DenseBlocked: padded output count (a multiple of group)
   int64_t groups = 1; // ConvHWIO
-  int64_t flatH = 0, flatW = 0, flatC = 0; // a vector that is an HWC image flattened
-  std::string bn;                          // a folded batchnorm's name, or empty
+  std::string bn;     // a folded batchnorm's name, or empty
   double eps = 0;
 };
 

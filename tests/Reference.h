@@ -77,42 +77,53 @@ inline int64_t windowOut(int64_t n, int k, int s, int padBefore, int padAfter) {
   return span < 0 ? 0 : span / s + 1;
 }
 
-/// out[oh][ow][f] = bias[f] + sum_{c,i,j} x[oh*sh + i - top][ow*sw + j - left][c] * w[f][c][i][j],
-/// where pixels outside the input are zero. `w` is OIHW; `bias` may be null.
-inline Array conv2d(const Array &x, const Tensor &w, const Tensor *bias, int sh, int sw, Pads p) {
-  const int64_t H = x.shape[0], W = x.shape[1], C = x.shape[2];
-  const int64_t F = w.shape()[0], KH = w.shape()[2], KW = w.shape()[3];
+/// out[oh][ow][f] = bias[f] + sum_{c,i,j} x[oh*sh + i - top][ow*sw + j - left][g*Cg + c] *
+/// w[f][c][i][j], where g = f / (F / groups) is the filter's group, Cg = C / groups its input
+/// channels, and pixels outside the input are zero. `w` is OIHW [F, C / groups, kh, kw];
+/// `bias` may be null. groups == 1 is an ordinary conv, groups == C == F a depthwise one.
+inline Array conv2d(const Array &x, const Tensor &w, const Tensor *bias, int sh, int sw, Pads p,
+                    int groups = 1) {
+  const int64_t H = x.shape[0], W = x.shape[1];
+  const int64_t F = w.shape()[0], Cg = w.shape()[1], KH = w.shape()[2], KW = w.shape()[3];
+  const int64_t Fg = F / groups;
   const int64_t OH = windowOut(H, (int)KH, sh, p.top, p.bottom),
                 OW = windowOut(W, (int)KW, sw, p.left, p.right);
   Array y({OH, OW, F});
   for (int64_t oh = 0; oh < OH; ++oh)
     for (int64_t ow = 0; ow < OW; ++ow)
       for (int64_t f = 0; f < F; ++f) {
+        const int64_t c0 = f / Fg * Cg; // the group's first input channel
         double s = bias ? (double)(*bias)[f] : 0.0;
         for (int64_t i = 0; i < KH; ++i)
           for (int64_t j = 0; j < KW; ++j) {
             int64_t ih = oh * sh + i - p.top, iw = ow * sw + j - p.left;
             if (ih < 0 || ih >= H || iw < 0 || iw >= W)
               continue;
-            for (int64_t c = 0; c < C; ++c)
-              s += x.at(ih, iw, c) * (double)w[((f * C + c) * KH + i) * KW + j];
+            for (int64_t c = 0; c < Cg; ++c)
+              s += x.at(ih, iw, c0 + c) * (double)w[((f * Cg + c) * KH + i) * KW + j];
           }
         y.at(oh, ow, f) = s;
       }
   return y;
 }
 
-/// Max or average pooling with Keras semantics: window cells outside the input
-/// are ignored (max over real pixels; average divides by the real pixel count).
-inline Array pool2d(const Array &x, bool isMax, int kh, int kw, int sh, int sw, Pads p) {
+enum class PoolKind { Max, Min, Avg };
+
+/// Max, min or average pooling. Window cells outside the input are ignored by
+/// max and min; the average divides by the real pixel count (Keras, `same` and
+/// valid) or, with `avgDividesByWindow`, by kh * kw (PyTorch's explicit padding,
+/// count_include_pad=True).
+inline Array pool2d(const Array &x, PoolKind kind, int kh, int kw, int sh, int sw, Pads p,
+                    bool avgDividesByWindow = false) {
   const int64_t H = x.shape[0], W = x.shape[1], C = x.shape[2];
   const int64_t OH = windowOut(H, kh, sh, p.top, p.bottom),
                 OW = windowOut(W, kw, sw, p.left, p.right);
+  const double inf = std::numeric_limits<double>::infinity();
   Array y({OH, OW, C});
   for (int64_t oh = 0; oh < OH; ++oh)
     for (int64_t ow = 0; ow < OW; ++ow)
       for (int64_t c = 0; c < C; ++c) {
-        double acc = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
+        double acc = kind == PoolKind::Max ? -inf : kind == PoolKind::Min ? inf : 0.0;
         int64_t count = 0;
         for (int i = 0; i < kh; ++i)
           for (int j = 0; j < kw; ++j) {
@@ -120,12 +131,21 @@ inline Array pool2d(const Array &x, bool isMax, int kh, int kw, int sh, int sw, 
             if (ih < 0 || ih >= H || iw < 0 || iw >= W)
               continue;
             double v = x.at(ih, iw, c);
-            acc = isMax ? std::max(acc, v) : acc + v;
+            acc = kind == PoolKind::Max   ? std::max(acc, v)
+                  : kind == PoolKind::Min ? std::min(acc, v)
+                                          : acc + v;
             ++count;
           }
-        y.at(oh, ow, c) = isMax ? acc : acc / (double)count;
+        if (kind == PoolKind::Avg)
+          acc /= avgDividesByWindow ? double(kh * kw) : (double)count;
+        y.at(oh, ow, c) = acc;
       }
   return y;
+}
+
+/// Max or average pooling with Keras semantics (padding ignored / not counted).
+inline Array pool2d(const Array &x, bool isMax, int kh, int kw, int sh, int sw, Pads p) {
+  return pool2d(x, isMax ? PoolKind::Max : PoolKind::Avg, kh, kw, sh, sw, p);
 }
 
 /// y[o] = bias[o] + sum_i x[i] * w[o][i]; `w` is [units, in], `bias` may be null.
@@ -152,6 +172,74 @@ inline Array flattenCHW(const Array &x) {
     for (int64_t h = 0; h < H; ++h)
       for (int64_t w = 0; w < W; ++w)
         y.v[(size_t)(c * H * W + h * W + w)] = x.at(h, w, c);
+  return y;
+}
+
+// --- graph ops ---------------------------------------------------------------
+
+/// Inference batchnorm over the last axis (channels of an image, every element
+/// of a vector): y = (x - mean) / sqrt(var + eps) * gamma + beta.
+inline Array batchnorm(const Array &x, const Tensor &gamma, const Tensor &beta, const Tensor &mean,
+                       const Tensor &var, double eps) {
+  const int64_t C = x.shape.back();
+  Array y = x;
+  for (int64_t i = 0; i < x.size(); ++i) {
+    const int64_t c = i % C;
+    y.v[(size_t)i] =
+        (x.v[(size_t)i] - mean[c]) / std::sqrt((double)var[c] + eps) * gamma[c] + (double)beta[c];
+  }
+  return y;
+}
+
+/// Element-wise a + b (one shape).
+inline Array add(const Array &a, const Array &b) {
+  Array y = a;
+  for (size_t i = 0; i < y.v.size(); ++i)
+    y.v[i] += b.v[i];
+  return y;
+}
+
+/// Joins the inputs on the last (channel) axis, in order.
+inline Array concat(const std::vector<Array> &xs) {
+  Shape s = xs[0].shape;
+  s.back() = 0;
+  for (const Array &x : xs)
+    s.back() += x.shape.back();
+  Array y(s);
+  const int64_t C = s.back(), P = y.size() / C;
+  int64_t c0 = 0;
+  for (const Array &x : xs) {
+    const int64_t Ci = x.shape.back();
+    for (int64_t p = 0; p < P; ++p)
+      for (int64_t c = 0; c < Ci; ++c)
+        y.v[(size_t)(p * C + c0 + c)] = x.v[(size_t)(p * Ci + c)];
+    c0 += Ci;
+  }
+  return y;
+}
+
+/// [H, W, C] -> [C]: the mean of each channel over all pixels.
+inline Array globalAvgPool(const Array &x) {
+  const int64_t H = x.shape[0], W = x.shape[1], C = x.shape[2];
+  Array y({C});
+  for (int64_t c = 0; c < C; ++c) {
+    double s = 0;
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t w = 0; w < W; ++w)
+        s += x.at(h, w, c);
+    y.v[(size_t)c] = s / double(H * W);
+  }
+  return y;
+}
+
+/// A zero border: [H, W, C] -> [top + H + bottom, left + W + right, C].
+inline Array zeroPad(const Array &x, Pads p) {
+  const int64_t H = x.shape[0], W = x.shape[1], C = x.shape[2];
+  Array y({H + p.top + p.bottom, W + p.left + p.right, C});
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t w = 0; w < W; ++w)
+      for (int64_t c = 0; c < C; ++c)
+        y.at(h + p.top, w + p.left, c) = x.at(h, w, c);
   return y;
 }
 

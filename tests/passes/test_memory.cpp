@@ -38,7 +38,7 @@ std::vector<Buffer> buffers(const cnnc::Graph &g) {
   std::vector<int> root(N), lastRead(N, -1);
   for (int i = 0; i < N; ++i) {
     const cnnc::Node &n = g.nodes[i];
-    root[i] = !n.dead && n.op == cnnc::OpKind::Flatten ? root[n.inputs[0]] : i;
+    root[i] = !n.dead && cnnc::isView(g, n) ? root[n.inputs[0]] : i;
   }
   for (int i = 0; i < N; ++i) {
     const cnnc::Node &n = g.nodes[i];
@@ -54,7 +54,7 @@ std::vector<Buffer> buffers(const cnnc::Graph &g) {
   std::vector<Buffer> out;
   for (int i = 0; i < N; ++i) {
     const cnnc::Node &n = g.nodes[i];
-    if (n.dead || n.op == cnnc::OpKind::Flatten)
+    if (n.dead || cnnc::isView(g, n))
       continue;
     out.push_back({n.name, n.offset, n.offset + n.type.elements(), 2 * i + 1,
                    std::max(lastRead[i], 2 * i + 1)});
@@ -97,7 +97,7 @@ TEST_CASE("memory plan: buffers alive together never overlap", "[passes][memory]
         CHECK_FALSE((space && time));
       }
     for (const cnnc::Node &n : g.nodes)
-      if (!n.dead && n.op == cnnc::OpKind::Flatten)
+      if (!n.dead && cnnc::isView(g, n))
         CHECK(n.offset == g.nodes[n.inputs[0]].offset);
   }
 }
