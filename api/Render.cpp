@@ -51,7 +51,10 @@ void renderDot(const std::string &dot, const std::string &format, const std::str
     }
   } restore{previous};
 
-  std::unique_ptr<GVC_t, int (*)(GVC_t *)> gvc(gvContext(), gvFreeContext);
+  // One context for the process: Graphviz 2.42's text-size cache outlives a
+  // freed context (a use-after-free under ASan on the second render).
+  static GVC_t *context = gvContext();
+  std::unique_ptr<GVC_t, int (*)(GVC_t *)> gvc(context, [](GVC_t *) { return 0; });
   if (!gvc)
     throw Error("cannot start Graphviz (gvContext failed)");
   std::unique_ptr<Agraph_t, int (*)(Agraph_t *)> g(agmemread(dot.c_str()), agclose);
