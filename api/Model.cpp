@@ -6,6 +6,7 @@
 #include "passes/Passes.h"
 #include "runtime/Io.h"
 #include "runtime/Random.h"
+#include "runtime/ThreadPool.h"
 
 #include <array>
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <iostream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 namespace cnnc {
 
@@ -53,6 +55,16 @@ struct Model::Impl {
   Tensor weightArena; // allocated by the first loadWeights
   bool weightsLoaded = false;
   ArenaPool arenas;
+  std::unique_ptr<ThreadPool> pool; // the kernels' parallel loops (1 thread: inline)
+
+  /// Runs kernel k over all its work items, split across the pool if it is parallel.
+  void runKernel(const JitModel::Kernel &k, float *arena) const {
+    const float *w = weightArena.data();
+    if (k.parallel)
+      pool->parallelFor(k.items, [&](int64_t lo, int64_t hi) { k.fn(w, arena, lo, hi); });
+    else
+      k.fn(w, arena, 0, k.items);
+  }
 };
 
 namespace {
@@ -164,7 +176,12 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
     cg.llvmIR = &llvmIR;
   if (!opts.dumpAsmPath.empty())
     cg.assembly = &assembly;
+  if (opts.threads < 0 || opts.threads > 1024)
+    throw Error("Options::threads must be between 0 (one per CPU) and 1024, got " +
+                std::to_string(opts.threads));
   impl->jit = compileGraph(impl->graph, cg);
+  impl->pool = std::make_unique<ThreadPool>(
+      opts.threads ? opts.threads : std::max(1, (int)std::thread::hardware_concurrency()));
   // Packing pads output channels to whole vectors: check what will really be allocated.
   cap(impl->jit->weightFloats * 4, opts.maxWeightBytes, "packed weights", "maxWeightBytes");
   if (!opts.dumpLLVMPath.empty())
@@ -258,7 +275,8 @@ Tensor Model::run(const Tensor &input) const {
   const Graph &g = impl_->graph;
   ArenaLease arena(impl_->arenas, g.arenaFloats + 16);
   prepareArena(*this, *impl_, input, arena.data());
-  impl_->jit->entry(impl_->weightArena.data(), arena.data());
+  for (const JitModel::Kernel &k : impl_->jit->kernels)
+    impl_->runKernel(k, arena.data());
   const Node &out = g.nodes[g.output];
   Shape shape = out.type.dims;
   if (input.shape().size() == inputShape().size() + 1) // a batch of one in, a batch of one out
@@ -272,17 +290,24 @@ std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs) 
   const Graph &g = impl_->graph;
   ArenaLease arena(impl_->arenas, g.arenaFloats + 16);
   prepareArena(*this, *impl_, input, arena.data());
-  std::vector<std::vector<double>> times(impl_->jit->kernels.size());
+  // One row per node: a padded conv's padding copy counts with the conv.
+  const std::vector<JitModel::Kernel> &ks = impl_->jit->kernels;
+  std::vector<ValueId> nodes;
+  for (const JitModel::Kernel &k : ks)
+    if (nodes.empty() || nodes.back() != k.node)
+      nodes.push_back(k.node);
+  std::vector<std::vector<double>> times(nodes.size(), std::vector<double>(runs, 0.0));
   for (int r = 0; r < runs; ++r)
-    for (size_t k = 0; k < times.size(); ++k) {
+    for (size_t k = 0, row = 0; k < ks.size(); ++k) {
+      row += k > 0 && ks[k].node != ks[k - 1].node;
       auto t0 = std::chrono::steady_clock::now();
-      impl_->jit->kernels[k].fn(impl_->weightArena.data(), arena.data());
-      times[k].push_back(
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      impl_->runKernel(ks[k], arena.data());
+      times[row][r] +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     }
   std::vector<KernelProfile> out;
   for (size_t k = 0; k < times.size(); ++k) {
-    const Node &n = g.nodes[impl_->jit->kernels[k].node];
+    const Node &n = g.nodes[nodes[k]];
     std::sort(times[k].begin(), times[k].end());
     std::string op = opName(n.op);
     for (const std::string &a : n.absorbed)
@@ -407,6 +432,8 @@ std::string Model::summary() const {
      << std::string(width, '_') << "\n";
   return os.str();
 }
+
+int Model::threads() const { return impl_->pool ? impl_->pool->threads() : 1; }
 
 int64_t Model::trainableParams() const {
   int64_t total = 0;

@@ -21,18 +21,22 @@ struct TargetInfo {
 };
 TargetInfo selectTarget(Target target);
 
-/// The model's entry point: runs every kernel in order on one arena.
-using EntryFn = void (*)(const float *weights, float *arena);
+/// A kernel: does work items [lo, hi) of one node (or of a conv's padding copy).
+using KernelFn = void (*)(const float *weights, float *arena, int64_t lo, int64_t hi);
 
 /// Machine code for one model; owns the JIT that holds it.
 class JitModel {
 public:
   virtual ~JitModel() = default;
-  EntryFn entry = nullptr;
-  /// The kernels entry calls, in order, each callable alone (for per-layer timing).
+  /// The kernels, in execution order. A model runs them one after another,
+  /// each over [0, items): in one call, or split into chunks across threads
+  /// when `parallel` (worth it: enough work, and items independent).
   struct Kernel {
     ValueId node;
-    EntryFn fn;
+    KernelFn fn;
+    int64_t items = 1;
+    bool parallel = false;
+    bool padding = false; // a padded conv's zero-bordered input copy (runs before the conv)
   };
   std::vector<Kernel> kernels;
   std::vector<PackSpec> packs; // how to lay out the weights the kernels read

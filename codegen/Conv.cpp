@@ -3,8 +3,9 @@
 //   out[oh][ow][oc] = act(bias[oc] + residual[oh][ow][oc]
 //                         + sum_{kh,kw,ic} in[oh*sh+kh][ow*sw+kw][ic] * w[kh][kw][ic][oc])
 // (a folded batchnorm is already in the packed weights and bias). A padded
-// conv first copies its input into a scratch slice with a zero border, so the
-// inner loops have no edge cases.
+// conv reads a zero-bordered copy of its input that a kernel of its own made
+// first (emitPadScratch), so the inner loops have no edge cases. Each kernel
+// covers the work items [lo, hi) of its outer loop, so threads can share it.
 #include "codegen/Emitter.h"
 
 namespace cnnc {
@@ -35,12 +36,7 @@ struct ConvFrame {
     OH = n.type.dims[0], OW = n.type.dims[1], OC = n.type.dims[2];
     Wp = W + a.pad.left + a.pad.right;
     Value *arena = e.arena();
-    in = e.at(arena, inNode.offset);
-    if (n.scratch >= 0) {
-      Value *dst = e.at(arena, n.scratch);
-      e.padCopy(dst, in, H, W, IC, a.pad);
-      in = dst;
-    }
+    in = e.at(arena, n.scratch >= 0 ? n.scratch : inNode.offset);
     out = e.at(arena, n.offset);
     w = e.at(e.weights(), wOff);
     if (a.residual)
@@ -58,7 +54,7 @@ struct ConvFrame {
 // A tile of `ur` output pixels x G output-channel vectors is held in
 // accumulators across the whole reduction; a tail tile covers OW % ur. Groups
 // (groups > 1) run one after another, each over its own channel slices.
-void emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
+int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   ConvFrame f(e, g, n, wOff);
   const ConvAttrs &a = f.a;
   const int64_t ICg = f.IC / a.groups, OCg = f.OC / a.groups;
@@ -118,20 +114,23 @@ void emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t
       }
   };
 
-  e.loop(0, a.groups, [&](Value *grp) {
-    e.loop(0, nv / G, [&](Value *ocg) {
-      e.loop(0, f.OH, [&](Value *oh) {
-        e.loop(0, f.OW / ur, [&](Value *t) { tile(grp, oh, ocg, e.b.CreateMul(t, e.c(ur)), ur); });
-        if (f.OW % ur)
-          tile(grp, oh, ocg, e.c(f.OW / ur * ur), (int)(f.OW % ur));
-      });
-    });
+  // Work items: (group, channel block, output row), rows innermost so one
+  // thread's rows reuse the same weights.
+  const int64_t blocks = nv / G;
+  e.loop(e.lo(), e.hi(), [&](Value *item) {
+    Value *grp = e.b.CreateUDiv(item, e.c(blocks * f.OH));
+    Value *rest = e.b.CreateURem(item, e.c(blocks * f.OH));
+    Value *ocg = e.b.CreateUDiv(rest, e.c(f.OH)), *oh = e.b.CreateURem(rest, e.c(f.OH));
+    e.loop(0, f.OW / ur, [&](Value *t) { tile(grp, oh, ocg, e.b.CreateMul(t, e.c(ur)), ur); });
+    if (f.OW % ur)
+      tile(grp, oh, ocg, e.c(f.OW / ur * ur), (int)(f.OW % ur));
   });
+  return a.groups * blocks * f.OH;
 }
 
 // Depthwise (groups == in == out channels): vectorised over channels, a tile
 // of `ur` output pixels per channel vector; weights packed [kh][kw][Cpad].
-void emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
+int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   ConvFrame f(e, g, n, wOff);
   const ConvAttrs &a = f.a;
   const int64_t C = f.OC, Cp = roundUp(C, e.VL);
@@ -164,7 +163,7 @@ void emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
                mask);
     }
   };
-  e.loop(0, f.OH, [&](Value *oh) {
+  e.loop(e.lo(), e.hi(), [&](Value *oh) {
     e.loop(0, Cp / e.VL, [&](Value *cv) {
       Value *c0 = e.b.CreateMul(cv, e.c(e.VL));
       Value *mask = C % e.VL ? e.tailMask(c0, C) : nullptr;
@@ -173,6 +172,7 @@ void emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
         tile(oh, c0, mask, e.c(f.OW / ur * ur), (int)(f.OW % ur));
     });
   });
+  return f.OH;
 }
 
 } // namespace
@@ -182,11 +182,17 @@ bool isDepthwise(const Graph &g, const Node &n) {
   return a.groups > 1 && a.groups == a.filters && a.groups == g.nodes[n.inputs[0]].type.dims.back();
 }
 
-void emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
-  if (isDepthwise(g, n))
-    emitDepthwise(e, g, n, wOff, bOff);
-  else
-    emitDirect(e, g, n, wOff, bOff);
+int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
+  return isDepthwise(g, n) ? emitDepthwise(e, g, n, wOff, bOff) : emitDirect(e, g, n, wOff, bOff);
+}
+
+int64_t emitPadScratch(Emitter &e, const Graph &g, const Node &n) {
+  const Node &in = g.nodes[n.inputs[0]];
+  const Padding &p = attrs<ConvAttrs>(n).pad;
+  e.padRows(e.at(e.arena(), n.scratch), e.at(e.arena(), in.offset), in.type.dims[0],
+            in.type.dims[1], in.type.dims[2], p);
+  e.b.CreateRetVoid();
+  return in.type.dims[0] + p.top + p.bottom;
 }
 
 } // namespace cnnc

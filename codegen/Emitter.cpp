@@ -43,13 +43,28 @@ void Emitter::vectors(int64_t n, const std::function<void(Value *, Value *)> &bo
     body(c(n / VL * VL), tailMask(c(n / VL * VL), n));
 }
 
-void Emitter::padCopy(Value *dst, Value *src, int64_t H, int64_t W, int64_t C, const Padding &p) {
-  int64_t Wp = W + p.left + p.right, Hp = H + p.top + p.bottom;
-  b.CreateMemSet(dst, b.getInt8(0), Hp * Wp * C * 4, MaybeAlign(4));
-  loop(0, H, [&](Value *h) {
-    Value *row = b.CreateAdd(b.CreateMul(b.CreateAdd(h, c(p.top)), c(Wp)), c(p.left));
-    b.CreateMemCpy(at(dst, b.CreateMul(row, c(C))), MaybeAlign(4),
-                   at(src, b.CreateMul(h, c(W * C))), MaybeAlign(4), W * C * 4);
+void Emitter::padRows(Value *dst, Value *src, int64_t H, int64_t W, int64_t C, const Padding &p) {
+  const int64_t Wp = W + p.left + p.right;
+  loop(lo(), hi(), [&](Value *r) {
+    Value *row = at(dst, b.CreateMul(r, c(Wp * C)));
+    Value *h = b.CreateSub(r, c(p.top));
+    Value *inside = b.CreateAnd(b.CreateICmpSGE(h, c(0)), b.CreateICmpSLT(h, c(H)));
+    BasicBlock *copy = BasicBlock::Create(b.getContext(), "pad.copy", fn);
+    BasicBlock *zero = BasicBlock::Create(b.getContext(), "pad.zero", fn);
+    BasicBlock *next = BasicBlock::Create(b.getContext(), "pad.next", fn);
+    b.CreateCondBr(inside, copy, zero);
+    b.SetInsertPoint(copy);
+    if (p.left)
+      b.CreateMemSet(row, b.getInt8(0), p.left * C * 4, MaybeAlign(4));
+    b.CreateMemCpy(at(row, p.left * C), MaybeAlign(4), at(src, b.CreateMul(h, c(W * C))),
+                   MaybeAlign(4), W * C * 4);
+    if (p.right)
+      b.CreateMemSet(at(row, (p.left + W) * C), b.getInt8(0), p.right * C * 4, MaybeAlign(4));
+    b.CreateBr(next);
+    b.SetInsertPoint(zero);
+    b.CreateMemSet(row, b.getInt8(0), Wp * C * 4, MaybeAlign(4));
+    b.CreateBr(next);
+    b.SetInsertPoint(next);
   });
 }
 

@@ -26,6 +26,9 @@ public:
   /// The kernel's arguments: the packed weights and the activation arena.
   llvm::Value *weights() { return fn->getArg(0); }
   llvm::Value *arena() { return fn->getArg(1); }
+  /// The range of work items [lo, hi) this call covers (see JitModel::Kernel).
+  llvm::Value *lo() { return fn->getArg(2); }
+  llvm::Value *hi() { return fn->getArg(3); }
   /// &base[index] for a float pointer and an i64 (or constant) element index.
   llvm::Value *at(llvm::Value *base, llvm::Value *index);
   llvm::Value *at(llvm::Value *base, int64_t index) { return at(base, c(index)); }
@@ -37,8 +40,9 @@ public:
   }
   /// for (i = 0; i < n; i += VL) body(i, mask): the mask is null but on the tail.
   void vectors(int64_t n, const std::function<void(llvm::Value *, llvm::Value *)> &body);
-  /// Copies an H x W x C image into dst with a zero border of `pad`.
-  void padCopy(llvm::Value *dst, llvm::Value *src, int64_t H, int64_t W, int64_t C,
+  /// Rows [lo(), hi()) of an H x W x C image copied into dst with a zero border
+  /// of `pad` (rows of the padded image, H + top + bottom in all).
+  void padRows(llvm::Value *dst, llvm::Value *src, int64_t H, int64_t W, int64_t C,
                const Padding &pad);
   llvm::Value *min(llvm::Value *a, llvm::Value *b);
   llvm::Value *max(llvm::Value *a, llvm::Value *b);
@@ -71,12 +75,16 @@ private:
   llvm::Value *call(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Value *> args);
 };
 
-/// Convolutions (codegen/Conv.cpp); depthwise ones have their own kernel and weight layout.
-void emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
+/// Convolutions (codegen/Conv.cpp); depthwise ones have their own kernel and
+/// weight layout. A padded conv's zero-bordered input copy is a kernel of its own.
+int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
+int64_t emitPadScratch(Emitter &e, const Graph &g, const Node &n);
 bool isDepthwise(const Graph &g, const Node &n);
 
-/// Emits the kernel for one node as the body of `fn(const float *weights, float *arena)`.
-/// `wOff`/`bOff` are the node's packed weight and bias offsets (-1 if none).
-void emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
+/// Emits the kernel for one node; returns how many work items its [lo, hi)
+/// range spans (1: it does all its work in one call, whatever the range). as the body of `fn(const
+/// float *weights, float *arena)`. `wOff`/`bOff` are the node's packed weight and bias offsets (-1
+/// if none).
+int64_t emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
 
 } // namespace cnnc

@@ -1,4 +1,4 @@
-// codegen/Jit.cpp - builds the LLVM module (a kernel per node, an entry that
+// codegen/Jit.cpp - builds the LLVM module (a kernel per node, the runtime
 // calls them in order), plans the packed weights, optimises at O3 for the
 // target CPU and JIT-compiles with ORC's LLJIT.
 #include "codegen/Emitter.h"
@@ -173,32 +173,39 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
   mod->setDataLayout(tm->createDataLayout());
   mod->setTargetTriple(tm->getTargetTriple().str());
   Type *ptr = PointerType::get(*ctx, 0);
-  FunctionType *fty = FunctionType::get(Type::getVoidTy(*ctx), {ptr, ptr}, false);
+  Type *i64 = Type::getInt64Ty(*ctx);
+  FunctionType *fty = FunctionType::get(Type::getVoidTy(*ctx), {ptr, ptr, i64, i64}, false);
 
   auto jm = std::make_unique<Jit>();
-  Function *entry = Function::Create(fty, Function::ExternalLinkage, "cnnc_entry", *mod);
-  setAttributes(entry, t);
-  std::vector<Function *> kernels;
-  std::vector<ValueId> kernelNodes;
+  std::vector<std::string> names;
+  auto kernel = [&](const std::string &name, ValueId id, bool padding,
+                    const std::function<int64_t(Emitter &)> &emit) {
+    Function *f = Function::Create(fty, Function::ExternalLinkage, name, *mod);
+    setAttributes(f, t);
+    for (unsigned a = 0; a < 2; ++a)
+      f->addParamAttr(a, Attribute::NoAlias);
+    Emitter e(*mod, f, t.vectorWidth);
+    JitModel::Kernel k{id, nullptr, emit(e)};
+    k.padding = padding;
+    // Split only what is worth a thread's wake-up: about a million flops or
+    // 256 KiB copied, in at least two work items.
+    const Node &n = g.nodes[id];
+    int64_t work = padding ? n.type.elements() : std::max(flopCount(g, n), n.type.elements());
+    k.parallel = k.items > 1 && work >= (1 << 20) / (padding ? 16 : 1);
+    jm->kernels.push_back(k);
+    names.push_back(name);
+  };
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node &n = g.nodes[i];
     if (n.dead || n.op == OpKind::Input || isView(g, n))
       continue;
     WeightSlots slots = planWeights(g, n, t.vectorWidth, *jm);
-    Function *f = Function::Create(fty, Function::ExternalLinkage, kernelName((ValueId)i, n), *mod);
-    setAttributes(f, t);
-    f->addFnAttr(Attribute::NoInline);
-    for (unsigned a = 0; a < 2; ++a)
-      f->addParamAttr(a, Attribute::NoAlias);
-    Emitter e(*mod, f, t.vectorWidth);
-    emitKernel(e, g, n, slots.weight, slots.bias);
-    kernels.push_back(f);
-    kernelNodes.push_back((ValueId)i);
+    if (n.scratch >= 0)
+      kernel(kernelName((ValueId)i, n) + "_pad", (ValueId)i, true,
+             [&](Emitter &e) { return emitPadScratch(e, g, n); });
+    kernel(kernelName((ValueId)i, n), (ValueId)i, false,
+           [&](Emitter &e) { return emitKernel(e, g, n, slots.weight, slots.bias); });
   }
-  IRBuilder<> b(BasicBlock::Create(*ctx, "entry", entry));
-  for (Function *k : kernels)
-    b.CreateCall(k, {entry->getArg(0), entry->getArg(1)});
-  b.CreateRetVoid();
 
   std::string err;
   raw_string_ostream es(err);
@@ -222,11 +229,8 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
             "looking up the C library"));
   if (llvm::Error e = jm->lljit->addIRModule(orc::ThreadSafeModule(std::move(mod), std::move(ctx))))
     throw cnnc::Error("internal compiler error: adding the module: " + toString(std::move(e)));
-  jm->entry = check(jm->lljit->lookup("cnnc_entry"), "looking up the entry").toPtr<EntryFn>();
-  for (ValueId id : kernelNodes)
-    jm->kernels.push_back(
-        {id, check(jm->lljit->lookup(kernelName(id, g.nodes[id])), "looking up a kernel")
-                 .toPtr<EntryFn>()});
+  for (size_t k = 0; k < names.size(); ++k)
+    jm->kernels[k].fn = check(jm->lljit->lookup(names[k]), "looking up a kernel").toPtr<KernelFn>();
   return jm;
 }
 

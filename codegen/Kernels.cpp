@@ -19,7 +19,7 @@ namespace {
 // the tile-pooling pass planned. Window rows and columns outside the input are
 // skipped: max and min ignore padding; average divides by the real pixel count
 // for `same` (Keras) and by the whole window for explicit padding (PyTorch).
-void emitPool(Emitter &e, const Graph &g, const Node &n) {
+int64_t emitPool(Emitter &e, const Graph &g, const Node &n) {
   const PoolAttrs &a = attrs<PoolAttrs>(n);
   const bool isMax = n.op == OpKind::MaxPool2D, isMin = n.op == OpKind::MinPool2D;
   const Node &inNode = g.nodes[n.inputs[0]];
@@ -37,7 +37,7 @@ void emitPool(Emitter &e, const Graph &g, const Node &n) {
     lo = e.max(e.c(0), e.b.CreateNeg(start));
     hi = e.min(e.c(k), e.b.CreateSub(e.c(extent), start));
   };
-  e.loop(0, (OH + rows - 1) / rows, [&](Value *tr) {
+  e.loop(e.lo(), e.hi(), [&](Value *tr) { // work items: row tiles
     e.loop(0, (nvc + vpt - 1) / vpt, [&](Value *tc) {
       Value *ohLo = e.b.CreateMul(tr, e.c(rows)), *vLo = e.b.CreateMul(tc, e.c(vpt));
       e.loop(ohLo, e.min(e.b.CreateAdd(ohLo, e.c(rows)), e.c(OH)), [&](Value *oh) {
@@ -77,12 +77,13 @@ void emitPool(Emitter &e, const Graph &g, const Node &n) {
       });
     });
   });
+  return (OH + rows - 1) / rows;
 }
 
 // out[o] = act(bias[o] + sum_i in[i] * w[o][i]) over weights packed in groups
 // of G vectors of outputs ([group][in][G*VL]), so each group streams its
 // weights once, contiguously. Softmax runs over the finished vector.
-void emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
+int64_t emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   const DenseAttrs &a = attrs<DenseAttrs>(n);
   const Node &inNode = g.nodes[n.inputs[0]];
   const int64_t IN = inNode.type.dims[0], OUT = n.type.dims[0];
@@ -92,7 +93,9 @@ void emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t 
   std::vector<Value *> acc;
   for (int i = 0; i < G; ++i)
     acc.push_back(e.slot());
-  e.loop(0, groups, [&](Value *grp) {
+  // Work items: output groups, but softmax needs the whole vector in one call.
+  const bool whole = a.act == Act::Softmax;
+  e.loop(whole ? e.c(0) : e.lo(), whole ? e.c(groups) : e.hi(), [&](Value *grp) {
     Value *o0 = e.b.CreateMul(grp, e.c(group));
     for (int gi = 0; gi < G; ++gi)
       e.b.CreateStore(e.splat(0.f), acc[gi]);
@@ -112,8 +115,9 @@ void emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t 
       e.storeV(e.activate(a.act, v), e.at(out, o), OUT % group ? e.tailMask(o, OUT) : nullptr);
     }
   });
-  if (a.act == Act::Softmax)
+  if (whole)
     e.softmaxRow(out, OUT);
+  return whole ? 1 : groups;
 }
 
 // A standalone activation: element-wise over the whole tensor, or softmax
@@ -207,18 +211,19 @@ void emitConcat(Emitter &e, const Graph &g, const Node &n) {
 
 } // namespace
 
-void emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
+int64_t emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
+  int64_t items = 1;
   switch (n.op) {
   case OpKind::Conv2D:
-    emitConv(e, g, n, wOff, bOff);
+    items = emitConv(e, g, n, wOff, bOff);
     break;
   case OpKind::MaxPool2D:
   case OpKind::AvgPool2D:
   case OpKind::MinPool2D:
-    emitPool(e, g, n);
+    items = emitPool(e, g, n);
     break;
   case OpKind::Dense:
-    emitDense(e, g, n, wOff, bOff);
+    items = emitDense(e, g, n, wOff, bOff);
     break;
   case OpKind::Activation:
     emitActivation(e, g, n, attrs<ActAttrs>(n).act);
@@ -237,8 +242,9 @@ void emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t
     break;
   case OpKind::ZeroPad2D: {
     const std::vector<int64_t> &d = g.nodes[n.inputs[0]].type.dims;
-    e.padCopy(e.at(e.arena(), n.offset), e.at(e.arena(), g.nodes[n.inputs[0]].offset), d[0], d[1],
+    e.padRows(e.at(e.arena(), n.offset), e.at(e.arena(), g.nodes[n.inputs[0]].offset), d[0], d[1],
               d[2], attrs<ZeroPadAttrs>(n).pad);
+    items = n.type.dims[0];
     break;
   }
   case OpKind::Concat:
@@ -251,6 +257,7 @@ void emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t
     break; // the runtime copies the input in
   }
   e.b.CreateRetVoid();
+  return items;
 }
 
 } // namespace cnnc

@@ -45,6 +45,9 @@ struct Options {
   /// weights need more bytes than these is rejected at compile time.
   int64_t maxArenaBytes = int64_t(4) << 30;
   int64_t maxWeightBytes = int64_t(4) << 30;
+  /// Threads each run() uses for its larger kernels (the calling thread is one
+  /// of them). Results are bit-identical for any count. 0 means one per CPU.
+  int threads = 1;
   /// Where --print-after output goes (std::cerr when null).
   std::ostream *printStream = nullptr;
 };
@@ -111,6 +114,8 @@ public:
   std::vector<LayerInfo> layers() const;
   int64_t totalParams() const;
   int64_t trainableParams() const;
+  /// Threads run() uses (Options::threads, with 0 resolved to the CPU count).
+  int threads() const;
   MemoryInfo memory() const;
   /// Floating point operations of one run (a multiply-add counts as two).
   int64_t flops() const;

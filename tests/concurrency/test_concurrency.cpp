@@ -97,3 +97,34 @@ TEST_CASE("models compile on several threads at once", "[api][concurrency]") {
   for (int t = 1; t < 4; ++t)
     CHECK(std::memcmp(outs[t].data(), outs[0].data(), outs[0].size() * sizeof(float)) == 0);
 }
+
+TEST_CASE("a model on 1, 2 and 3 threads gives bit-identical outputs", "[api][concurrency]") {
+  // Each model has kernels big enough to be split (convs, pools, dense, padding copies).
+  for (const char *path : {"/examples/seed/alexnet.cnn", "/examples/mobilenet_v1.cnn",
+                           "/tests/golden/ir/graph_ops.cnn"}) {
+    INFO(path);
+    std::vector<cnnc::Tensor> outs;
+    for (int threads : {1, 2, 3}) {
+      cnnc::Options opts;
+      opts.threads = threads;
+      cnnc::Model m = cnnc::Model::compileFile(std::string(CNNC_SOURCE_DIR) + path, opts);
+      REQUIRE(m.threads() == threads);
+      m.randomWeights(21);
+      outs.push_back(m.run(cnnc::randomTensor(m.inputShape(), 22, "input", 1.0)));
+    }
+    for (size_t i = 1; i < outs.size(); ++i) {
+      REQUIRE(outs[i].shape() == outs[0].shape());
+      CHECK(std::memcmp(outs[i].data(), outs[0].data(), outs[0].size() * sizeof(float)) == 0);
+    }
+  }
+}
+
+TEST_CASE("threads: 0 means one per CPU, out of range is an error", "[api][concurrency]") {
+  cnnc::Options opts;
+  opts.threads = 0;
+  cnnc::Model m = cnnc::Model::compileFile(seedModel("lenet"), opts);
+  CHECK(m.threads() == std::max(1, (int)std::thread::hardware_concurrency()));
+  opts.threads = -1;
+  CHECK_THROWS_WITH(cnnc::Model::compileFile(seedModel("lenet"), opts),
+                    Catch::Contains("Options::threads must be between 0"));
+}

@@ -20,6 +20,7 @@ struct Common {
   std::string model, dumpGraph, dumpFormat = "dot", target = "host", dumpLLVM, dumpAsm;
   std::vector<std::string> printAfter;
   bool printAfterAll = false;
+  int threads = 1;
 };
 
 cnnc::Model compile(const Common &c, bool generateCode = true) {
@@ -33,6 +34,7 @@ cnnc::Model compile(const Common &c, bool generateCode = true) {
   o.printAfter = c.printAfter;
   o.printAfterAll = c.printAfterAll;
   o.printStream = &std::cout;
+  o.threads = c.threads;
   return cnnc::Model::compileFile(c.model, o);
 }
 
@@ -105,7 +107,7 @@ int main(int argc, char **argv) {
       "(LLVM ORC JIT, specialised to every layer's shapes).\n\n"
       "  cnnc summary MODEL [--memory]           Keras-style layer table (and the memory plan)\n"
       "  cnnc run MODEL --random-weights 1 --input x.npy [--output y.npy]\n"
-      "  cnnc bench MODEL [--runs N]              compile time, median latency, GFLOP/s\n"
+      "  cnnc bench MODEL [--runs N] [--threads N]  compile time, median latency, GFLOP/s\n"
       "  cnnc --dump-graph DIR MODEL              one Graphviz file per compiler stage\n"
       "  cnnc --dump-graph DIR --dump-format svg MODEL   the same, rendered to SVG (or png)\n",
       "cnnc"};
@@ -178,6 +180,11 @@ int main(int argc, char **argv) {
   bench->add_option("--runs", runs, "Timed runs (after 3 warm-up runs); the median is reported")
       ->check(CLI::Range(1, 1000000));
 
+  for (CLI::App *sub : {run, bench})
+    sub->add_option("--threads", c.threads,
+                    "Threads for the larger kernels, the calling one included (default 1; 0: one "
+                    "per CPU). Outputs are bit-identical for any count")
+        ->check(CLI::Range(0, 1024));
   for (CLI::App *sub : {summary, run, bench})
     sub->fallthrough();
   app.require_subcommand(0, 1);
@@ -218,7 +225,8 @@ int main(int argc, char **argv) {
         cnnc::writeNpy(output, y);
     } else if (app.got_subcommand(bench)) {
       cnnc::Model m = compile(c);
-      std::printf("compile %.3f s  target %s\n", m.compileSeconds(), m.targetDescription().c_str());
+      std::printf("compile %.3f s  target %s  threads %d\n", m.compileSeconds(),
+                  m.targetDescription().c_str(), m.threads());
       m.randomWeights(1);
       cnnc::Tensor x = randomInput(m.inputShape(), 1);
       for (int i = 0; i < 3; ++i)

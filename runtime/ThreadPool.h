@@ -1,0 +1,43 @@
+// runtime/ThreadPool.h - a small fixed pool for the kernels' parallel loops
+// (no OpenMP). parallelFor splits [0, n) into one contiguous chunk per thread;
+// the calling thread takes the first chunk, so a pool of 1 runs inline. Every
+// item is computed by exactly one thread with the same arithmetic as on one
+// thread, so results are bit-identical whatever the thread count.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace cnnc {
+
+class ThreadPool {
+public:
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool &) = delete;
+  ThreadPool &operator=(const ThreadPool &) = delete;
+
+  int threads() const { return (int)workers_.size() + 1; }
+  /// Calls body(lo, hi) on disjoint chunks covering [0, n) and waits for all.
+  /// One parallelFor runs at a time (concurrent callers take turns).
+  void parallelFor(int64_t n, const std::function<void(int64_t, int64_t)> &body);
+
+private:
+  void work(int index);
+
+  std::vector<std::thread> workers_;
+  std::mutex callMu_; // one parallelFor at a time
+  std::mutex mu_;
+  std::condition_variable start_, done_;
+  const std::function<void(int64_t, int64_t)> *body_ = nullptr;
+  int64_t n_ = 0;
+  uint64_t generation_ = 0;
+  int pending_ = 0;
+  bool stop_ = false;
+};
+
+} // namespace cnnc
