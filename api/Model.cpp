@@ -4,6 +4,7 @@
 #include "codegen/Codegen.h"
 #include "frontend/Frontend.h"
 #include "passes/Passes.h"
+#include "runtime/Guard.h"
 #include "runtime/Io.h"
 #include "runtime/Random.h"
 #include "runtime/ThreadPool.h"
@@ -56,6 +57,59 @@ struct Model::Impl {
   bool weightsLoaded = false;
   ArenaPool arenas;
   std::unique_ptr<ThreadPool> pool; // the kernels' parallel loops (1 thread: inline)
+  bool checkArena = false;
+
+  /// The guard zones around a buffer of `floats` at `offset`: [first, count).
+  static std::vector<std::pair<int64_t, int64_t>> guards(int64_t offset, int64_t floats) {
+    int64_t end = offset + (floats + 15) / 16 * 16 + GuardFloats;
+    return {{offset - GuardFloats, GuardFloats}, {offset + floats, end - offset - floats}};
+  }
+
+  /// run() in the arena-check mode: fills a buffer's guards just before it is
+  /// first written, checks the guards of every live buffer after each kernel.
+  void runChecked(float *arena) const {
+    auto output = [&](ValueId v) {
+      return guards(graph.nodes[v].offset, graph.nodes[v].type.elements());
+    };
+    auto scratch = [&](ValueId v) {
+      return guards(graph.nodes[v].scratch, scratchFloats(graph, graph.nodes[v]));
+    };
+    auto fill = [&](const std::vector<std::pair<int64_t, int64_t>> &zones) {
+      for (auto [at, count] : zones)
+        fillGuard(arena + at, count);
+    };
+    std::vector<ValueId> live = {graph.input};
+    fill(output(graph.input));
+    for (const JitModel::Kernel &k : jit->kernels) {
+      const Node &n = graph.nodes[k.node];
+      // A padded conv's padding copy runs first; its output may then reuse
+      // the block of the input it copied (see plan-memory), so the output's
+      // guards are filled only before the conv itself.
+      if (k.padding)
+        fill(scratch(k.node));
+      else
+        fill(output(k.node)), live.push_back(k.node);
+      runKernel(k, arena);
+      auto check = [&](ValueId v, const std::vector<std::pair<int64_t, int64_t>> &zones) {
+        for (auto [at, count] : zones) {
+          int64_t bad = firstClobbered(arena + at, count);
+          if (bad >= 0)
+            throw Error("internal error: the kernel of '" + n.name +
+                        "' wrote outside its buffer (arena float " + std::to_string(at + bad) +
+                        ", in a guard zone of '" + graph.nodes[v].name + "')");
+        }
+      };
+      bool copied = n.scratch >= 0 && !k.padding; // the input's block may be the output's now
+      for (ValueId v : live) {
+        bool released = copied && v == n.inputs[0] && graph.nodes[v].lastUse == k.node &&
+                        !(n.inputs.size() > 1 && n.inputs[1] == v);
+        if (graph.nodes[v].lastUse >= k.node && !released)
+          check(v, output(v));
+      }
+      if (n.scratch >= 0)
+        check(k.node, scratch(k.node));
+    }
+  }
 
   /// Runs kernel k over all its work items, split across the pool if it is parallel.
   void runKernel(const JitModel::Kernel &k, float *arena) const {
@@ -151,6 +205,8 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
       throw Error("unknown pass '" + p + "' in --print-after (passes: " + all + ")");
     }
   }
+  impl->checkArena = opts.checkArena;
+  impl->graph.guardFloats = opts.checkArena ? GuardFloats : 0;
   if (!runPipeline(impl->graph, diag, hooks))
     throw Error(diag.text());
   auto cap = [&](int64_t bytes, int64_t limit, const char *what, const char *option) {
@@ -275,8 +331,11 @@ Tensor Model::run(const Tensor &input) const {
   const Graph &g = impl_->graph;
   ArenaLease arena(impl_->arenas, g.arenaFloats + 16);
   prepareArena(*this, *impl_, input, arena.data());
-  for (const JitModel::Kernel &k : impl_->jit->kernels)
-    impl_->runKernel(k, arena.data());
+  if (impl_->checkArena)
+    impl_->runChecked(arena.data());
+  else
+    for (const JitModel::Kernel &k : impl_->jit->kernels)
+      impl_->runKernel(k, arena.data());
   const Node &out = g.nodes[g.output];
   Shape shape = out.type.dims;
   if (input.shape().size() == inputShape().size() + 1) // a batch of one in, a batch of one out

@@ -97,6 +97,16 @@ Epilogue epilogue(Node &n) {
   return {};
 }
 
+int64_t scratchFloats(const Graph &g, const Node &n) {
+  if (n.op != OpKind::Conv2D)
+    return 0;
+  const Padding &p = std::get<ConvAttrs>(n.attrs).pad;
+  const std::vector<int64_t> &in = g.nodes[n.inputs[0]].type.dims;
+  if (p.top + p.bottom + p.left + p.right == 0)
+    return 0;
+  return (in[0] + p.top + p.bottom) * (in[1] + p.left + p.right) * in[2];
+}
+
 bool isView(const Graph &g, const Node &n) {
   return n.op == OpKind::Flatten && g.nodes[n.inputs[0]].type.dims.size() == 1;
 }

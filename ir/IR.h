@@ -146,6 +146,7 @@ struct Graph {
   ValueId output = -1;
   int64_t arenaFloats = 0; // set by memory planning
   int64_t naiveFloats = 0; // what it would be with a buffer per value (for comparison)
+  int64_t guardFloats = 0; // set before planning: a guard zone before and after every buffer
 
   ValueId add(Node node) {
     nodes.push_back(std::move(node));
@@ -181,6 +182,9 @@ Epilogue epilogue(Node &n);
 /// Whether a node is a view of its input (a flatten of a vector: no kernel, no
 /// buffer). A flatten of an image is a real copy into PyTorch's CHW order.
 bool isView(const Graph &g, const Node &n);
+
+/// Floats of a padded conv's zero-bordered input copy (0 without padding).
+int64_t scratchFloats(const Graph &g, const Node &n);
 
 /// How many inputs a node must have (a conv with a fused residual has two).
 bool arityOk(const Node &n);

@@ -81,10 +81,13 @@ bool planMemory(Graph &g, Diag &) {
 
   Arena arena;
   g.naiveFloats = 0;
+  // A block is [guard][buffer, 16-float aligned][guard]; offsets point at the buffer.
+  const int64_t guard = g.guardFloats;
+  auto block = [&](int64_t floats) { return aligned(floats) + 2 * guard; };
   auto releaseIfLast = [&](ValueId in, int i) {
     ValueId r = root[in];
     if (end[r] == i) {
-      arena.release(g.nodes[r].offset, aligned(g.nodes[r].type.elements()));
+      arena.release(g.nodes[r].offset - guard, block(g.nodes[r].type.elements()));
       end[r] = -1; // released once, even when read twice
     }
   };
@@ -97,30 +100,26 @@ bool planMemory(Graph &g, Diag &) {
       n.offset = g.nodes[n.inputs[0]].offset;
       continue;
     }
-    int64_t size = aligned(n.type.elements());
+    int64_t size = block(n.type.elements());
     g.naiveFloats += size;
     n.scratch = -1;
     int64_t scratchSize = 0;
-    if (n.op == OpKind::Conv2D) {
-      const Padding &p = attrs<ConvAttrs>(n).pad;
-      const std::vector<int64_t> &in = g.nodes[n.inputs[0]].type.dims;
-      if (p.top + p.bottom + p.left + p.right > 0) {
-        scratchSize = aligned((in[0] + p.top + p.bottom) * (in[1] + p.left + p.right) * in[2]);
-        n.scratch = arena.alloc(scratchSize);
-        g.naiveFloats += scratchSize;
-        // The main input is fully copied before the conv writes: free it now.
-        ValueId residual = n.inputs.size() > 1 ? root[n.inputs[1]] : -1;
-        if (root[n.inputs[0]] != residual)
-          releaseIfLast(n.inputs[0], i);
-      }
+    if (scratchFloats(g, n) > 0) {
+      scratchSize = block(scratchFloats(g, n));
+      n.scratch = arena.alloc(scratchSize) + guard;
+      g.naiveFloats += scratchSize;
+      // The main input is fully copied before the conv writes: free it now.
+      ValueId residual = n.inputs.size() > 1 ? root[n.inputs[1]] : -1;
+      if (root[n.inputs[0]] != residual)
+        releaseIfLast(n.inputs[0], i);
     }
-    n.offset = arena.alloc(size);
+    n.offset = arena.alloc(size) + guard;
     if (n.scratch >= 0)
-      arena.release(n.scratch, scratchSize);
+      arena.release(n.scratch - guard, scratchSize);
     for (ValueId in : n.inputs)
       releaseIfLast(in, i);
     if (end[root[i]] < 0) // never read (a dead-end the user kept): free at once
-      arena.release(n.offset, size);
+      arena.release(n.offset - guard, size);
   }
   g.arenaFloats = arena.top();
   return true;

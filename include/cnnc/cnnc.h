@@ -48,6 +48,11 @@ struct Options {
   /// Threads each run() uses for its larger kernels (the calling thread is one
   /// of them). Results are bit-identical for any count. 0 means one per CPU.
   int threads = 1;
+  /// Debug mode: a guard zone before and after every activation buffer, filled
+  /// with a canary and checked after every kernel; run() throws naming the
+  /// kernel that wrote outside its buffer. (The sanitizers cannot see into
+  /// generated code; the tests run with this on.)
+  bool checkArena = false;
   /// Where --print-after output goes (std::cerr when null).
   std::ostream *printStream = nullptr;
 };

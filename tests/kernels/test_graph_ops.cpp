@@ -67,6 +67,7 @@ void checkScaled(double inputScale, const std::string &what, const cnnc::Shape &
     try {
       cnnc::Options opts;
       opts.target = target;
+      opts.checkArena = true; // guard zones around every buffer, checked after each kernel
       cnnc::Model m = cnnc::Model::compileString(source, "test.cnn", opts);
       const Weights w = m.randomWeights(seed);
       const Array expected = want(ref::fromTensor(input), w);

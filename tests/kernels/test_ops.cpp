@@ -256,6 +256,7 @@ void check(const Case &c) {
                    << c.source);
     cnnc::Options opts;
     opts.target = t.target;
+    opts.checkArena = true; // guard zones around every buffer, checked after each kernel
     try {
       cnnc::Model m = cnnc::Model::compileString(c.source, "test.cnn", opts);
       m.loadWeights(c.weights);

@@ -24,6 +24,7 @@ void checkFixture(const std::string &name, cnnc::Target target) {
   const nlohmann::json &fx = all[name];
   cnnc::Options opts;
   opts.target = target;
+  opts.checkArena = true; // guard zones around every buffer, checked after each kernel
   cnnc::Model m = cnnc::Model::compileFile(src(fx["model"]), opts);
   if (fx["weights"].is_null())
     m.randomWeights(fx["seed"].get<uint64_t>());

@@ -58,13 +58,9 @@ std::vector<Buffer> buffers(const cnnc::Graph &g) {
       continue;
     out.push_back({n.name, n.offset, n.offset + n.type.elements(), 2 * i + 1,
                    std::max(lastRead[i], 2 * i + 1)});
-    if (n.scratch >= 0) {
-      const cnnc::ConvAttrs &a = cnnc::attrs<cnnc::ConvAttrs>(n);
-      const std::vector<int64_t> &in = g.nodes[n.inputs[0]].type.dims;
-      int64_t size =
-          (in[0] + a.pad.top + a.pad.bottom) * (in[1] + a.pad.left + a.pad.right) * in[2];
-      out.push_back({n.name + " (scratch)", n.scratch, n.scratch + size, 2 * i, 2 * i + 1});
-    }
+    if (n.scratch >= 0)
+      out.push_back({n.name + " (scratch)", n.scratch, n.scratch + cnnc::scratchFloats(g, n), 2 * i,
+                     2 * i + 1});
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // tests/runtime/test_io.cpp - Tensor, safetensors and .npy I/O (round trips and one case per
 // kind of malformed input), and golden values of the deterministic weight generator.
+#include "runtime/Guard.h"
 #include "runtime/Io.h"
 #include "runtime/Random.h"
 
@@ -531,4 +532,15 @@ TEST_CASE("randomInit", "[runtime]") {
   Tensor var = randomTensor({1000}, 3, "bn.running_var", 0.5, 1.0);
   for (int64_t i = 0; i < var.size(); ++i)
     REQUIRE((var[i] >= 0.5f && var[i] < 1.5f));
+}
+
+TEST_CASE("arena guard zones: the canary is checked bit for bit", "[runtime]") {
+  std::vector<float> zone(100);
+  cnnc::fillGuard(zone.data(), 100);
+  CHECK(cnnc::firstClobbered(zone.data(), 100) == -1);
+  zone[37] = 0.f;
+  CHECK(cnnc::firstClobbered(zone.data(), 100) == 37);
+  cnnc::fillGuard(zone.data(), 100);
+  zone[99] = std::numeric_limits<float>::quiet_NaN(); // another NaN is still a write
+  CHECK(cnnc::firstClobbered(zone.data(), 100) == 99);
 }

@@ -21,6 +21,7 @@ struct Common {
   std::vector<std::string> printAfter;
   bool printAfterAll = false;
   int threads = 1;
+  bool checkArena = false;
 };
 
 cnnc::Model compile(const Common &c, bool generateCode = true) {
@@ -35,6 +36,7 @@ cnnc::Model compile(const Common &c, bool generateCode = true) {
   o.printAfterAll = c.printAfterAll;
   o.printStream = &std::cout;
   o.threads = c.threads;
+  o.checkArena = c.checkArena;
   return cnnc::Model::compileFile(c.model, o);
 }
 
@@ -167,6 +169,8 @@ int main(int argc, char **argv) {
           ->type_name("SEED");
   iOpt->excludes(riOpt);
   run->add_option("--output", output, "Write the output to this .npy file")->type_name("FILE");
+  run->add_flag("--check-arena", c.checkArena,
+                "Debug: guard zones around every buffer, checked after each kernel");
   run->add_option("--save-weights", saveWeights, "Write the weights used to this .safetensors file")
       ->type_name("FILE");
 
