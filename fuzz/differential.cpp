@@ -1,0 +1,286 @@
+// fuzz/differential.cpp - differential fuzzing of the whole compiler: the input bytes
+// are decoded into a small *valid* graph model (input [H, W, C] with H, W in 1..12 and
+// C in 1..20, or a vector; up to 8 layers chosen from conv2d with random kernel, stride,
+// padding, groups and activation, pools, batchnorm, activations, zeropad2d, dropout,
+// add/concat of earlier values, flatten, globalavgpool2d, dense), which is compiled with
+// Model::compileString for the host target and 1 to 3 threads, given randomWeights and
+// run on a random input. The output must match tests/Reference.h's double-precision
+// kernels within the kernel tests' tolerance: max |got - want| <= 1e-4 * max(1, max |want|).
+//
+// A flatten of an image is in PyTorch's (C, H, W) order, in cnnc and in the reference.
+// A mismatch, a compile error (the decoder builds only valid models) or a crash is a
+// finding. CNNC_FUZZ_PRINT=1 prints each decoded model (replay: fuzz_differential FILE).
+#include "Reference.h"
+#include "cnnc/cnnc.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <random>
+
+namespace {
+
+namespace ref = cnnc::ref;
+using cnnc::Act;
+using cnnc::ActFn;
+using cnnc::Shape;
+using ref::Array;
+using ref::Pads;
+using Weights = cnnc::WeightMap;
+
+/// The fuzz input as a stream of choices; past its end every choice is the smallest.
+struct Bytes {
+  const uint8_t *p;
+  size_t n;
+  int pick(int lo, int hi) { // inclusive
+    int b = n ? (--n, *p++) : 0;
+    return lo + b % (hi - lo + 1);
+  }
+  bool coin() { return pick(0, 1); }
+  template <class T> T of(std::initializer_list<T> list) {
+    return list.begin()[pick(0, (int)list.size() - 1)];
+  }
+};
+
+/// A value of the model: its name and shape, and for a layer its inputs (indices of
+/// values) and reference function.
+struct Value {
+  std::string name;
+  Shape shape;
+  std::vector<int> inputs = {};
+  std::function<Array(const std::vector<Array> &, const Weights &)> ref = {};
+};
+
+/// A random activation's function and attributes ("alpha=0.3", "min=0, max=6" or "").
+ActFn randomAct(Bytes &in, std::string &attrs) {
+  ActFn a(in.of({Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax, Act::Relu6,
+                 Act::Clip, Act::LeakyRelu}));
+  if (a.kind == Act::LeakyRelu)
+    a.lo = in.of({0.01f, 0.3f, 2.0f}), attrs = "alpha=" + cnnc::numberString(a.lo);
+  if (a.kind == Act::Clip) {
+    a.lo = in.of({-1.0f, -0.5f, 0.0f, 0.25f}), a.hi = std::max(a.lo, in.of({0.25f, 1.0f, 6.0f}));
+    attrs = "min=" + cnnc::numberString(a.lo) + ", max=" + cnnc::numberString(a.hi);
+  }
+  return a;
+}
+
+std::string str(int a, int b) { return "(" + std::to_string(a) + ", " + std::to_string(b) + ")"; }
+
+/// Decodes one layer reading vals[src] (and maybe other values) into its statement and
+/// reference; every choice is constrained so that the model stays valid.
+Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::string &dsl) {
+  const Value &x = vals[src];
+  Value y{"l" + std::to_string(vals.size()), x.shape, {src}};
+  const std::string name = y.name;
+  const bool image = x.shape.size() == 3;
+  const int H = (int)x.shape[0], W = image ? (int)x.shape[1] : 1, C = (int)x.shape.back();
+  // The previous statement's result may be left implicit (the sequential form).
+  std::string args = src + 1 == (int)vals.size() && in.coin() ? "" : x.name;
+  auto call = [&](const std::string &op, const std::string &attrs) {
+    dsl =
+        name + " = " + op + "(" + args + (args.empty() || attrs.empty() ? "" : ", ") + attrs + ")";
+  };
+  int op = in.pick(0, 9);
+  if (!image && (op <= 1 || op == 4 || op == 8))
+    op = 9; // image-only ops become dense on a vector
+  if ((image && op == 9) || (op == 4 && (H > 20 || W > 20)))
+    op = 8;
+  if ((op == 8 && H * W * C > 4096) || (op == 6 && C > (image ? 32 : 2048)))
+    op = 3; // keeps tensors small
+  auto padding = [&](int mode, Pads &p, int maxH, int maxW) {
+    if (mode != 2)
+      return std::string(mode ? "same" : "valid");
+    p = {in.pick(0, maxH), in.pick(0, maxH), in.pick(0, maxW), in.pick(0, maxW)};
+    return "(" + std::to_string(p.top) + ", " + std::to_string(p.bottom) + ", " +
+           std::to_string(p.left) + ", " + std::to_string(p.right) + ")";
+  };
+  switch (op) {
+  case 0: { // conv2d: groups 1, depthwise (x1 or x2) or a divisor of C
+    int mode = in.pick(0, 3), groups = 1, filters = in.pick(1, 24);
+    if (mode == 2)
+      groups = C, filters = C * in.pick(1, 2);
+    if (mode == 3) {
+      for (groups = in.pick(1, C); C % groups;)
+        --groups;
+      filters = groups * in.pick(1, std::max(1, 24 / groups));
+    }
+    int kh = in.pick(1, 5), kw = in.pick(1, 5), sh = in.pick(1, 3), sw = in.pick(1, 3);
+    int padMode = in.pick(0, 2);
+    Pads p;
+    std::string pad = padding(padMode, p, 2, 2);
+    kh = std::min(kh, H + p.top + p.bottom), kw = std::min(kw, W + p.left + p.right);
+    bool bias = in.coin();
+    Act act = in.of({Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax, Act::Relu6,
+                     Act::LeakyRelu});
+    call("conv2d",
+         "filters=" + std::to_string(filters) + ", kernel=" + str(kh, kw) +
+             ", stride=" + str(sh, sw) + ", padding=" + pad + ", groups=" + std::to_string(groups) +
+             ", use_bias=" + (bias ? "true" : "false") + ", activation=" + cnnc::actName(act));
+    if (padMode == 1)
+      p = ref::samePads(H, W, kh, kw, sh, sw);
+    y.shape = {ref::windowOut(H, kh, sh, p.top, p.bottom),
+               ref::windowOut(W, kw, sw, p.left, p.right), filters};
+    y.ref = [=](const std::vector<Array> &a, const Weights &w) {
+      const cnnc::Tensor *b = bias ? &w.at(name + ".bias") : nullptr;
+      ActFn f(act, act == Act::LeakyRelu ? 0.3f : 0.f); // Keras's alpha for activation=
+      return ref::activate(ref::conv2d(a[0], w.at(name + ".weight"), b, sh, sw, p, groups), f);
+    };
+    break;
+  }
+  case 1: { // max, min or average pooling; explicit padding at most half the window
+    auto kind = in.of({ref::PoolKind::Max, ref::PoolKind::Min, ref::PoolKind::Avg});
+    int kh = std::min(in.pick(1, 4), H), kw = std::min(in.pick(1, 4), W);
+    bool strided = in.coin();
+    int sh = strided ? in.pick(1, 3) : kh, sw = strided ? in.pick(1, 3) : kw;
+    int padMode = in.pick(0, 2);
+    Pads p;
+    std::string pad = padding(padMode, p, kh / 2, kw / 2);
+    call(kind == ref::PoolKind::Max   ? "maxpool2d"
+         : kind == ref::PoolKind::Min ? "minpool2d"
+                                      : "avgpool2d",
+         "size=" + str(kh, kw) + (strided ? ", stride=" + str(sh, sw) : "") + ", padding=" + pad);
+    if (padMode == 1)
+      p = ref::samePads(H, W, kh, kw, sh, sw);
+    y.shape = {ref::windowOut(H, kh, sh, p.top, p.bottom),
+               ref::windowOut(W, kw, sw, p.left, p.right), C};
+    y.ref = [=](const std::vector<Array> &a, const Weights &) {
+      return ref::pool2d(a[0], kind, kh, kw, sh, sw, p, padMode == 2);
+    };
+    break;
+  }
+  case 2: { // batchnorm (on a flattened image its statistics index PyTorch's CHW order)
+    double eps = in.of({1e-5, 1e-3, 0.1, 0.5});
+    call("batchnorm", "epsilon=" + cnnc::numberString(eps));
+    y.ref = [=](const std::vector<Array> &a, const Weights &w) {
+      return ref::batchnorm(a[0], w.at(name + ".weight"), w.at(name + ".bias"),
+                            w.at(name + ".running_mean"), w.at(name + ".running_var"), eps);
+    };
+    break;
+  }
+  case 3: { // an activation layer
+    std::string attrs;
+    ActFn f = randomAct(in, attrs);
+    call(cnnc::actName(f.kind), attrs);
+    y.ref = [=](const std::vector<Array> &a, const Weights &) { return ref::activate(a[0], f); };
+    break;
+  }
+  case 4: { // zeropad2d
+    Pads p;
+    call("zeropad2d", "padding=" + padding(2, p, 2, 2));
+    y.shape = {H + p.top + p.bottom, W + p.left + p.right, C};
+    y.ref = [=](const std::vector<Array> &a, const Weights &) { return ref::zeroPad(a[0], p); };
+    break;
+  }
+  case 5:   // add x and a value of the same shape (maybe x itself), or
+  case 6: { // concat x and 1..2 values of the same height and width (C <= 64, N <= 4096)
+    args = x.name;
+    for (int k = op == 5 ? 1 : in.pick(1, 2); k > 0; --k) {
+      std::vector<int> fit;
+      for (int i = 0; i < (int)vals.size(); ++i)
+        if (op == 5 ? vals[i].shape == x.shape
+                    : vals[i].shape.size() == x.shape.size() &&
+                          std::equal(x.shape.begin(), x.shape.end() - 1, vals[i].shape.begin()) &&
+                          y.shape.back() + vals[i].shape.back() <= (image ? 64 : 4096))
+          fit.push_back(i);
+      int other = fit.empty() ? src : fit[in.pick(0, (int)fit.size() - 1)];
+      y.inputs.push_back(other);
+      args += ", " + vals[other].name;
+      if (op == 6)
+        y.shape.back() += vals[other].shape.back();
+    }
+    call(op == 5 ? "add" : "concat", "");
+    if (op == 5)
+      y.ref = [](const std::vector<Array> &a, const Weights &) { return ref::add(a[0], a[1]); };
+    else
+      y.ref = [](const std::vector<Array> &a, const Weights &) { return ref::concat(a); };
+    break;
+  }
+  case 7: // dropout: the identity
+    call("dropout", in.coin() ? "rate=0.5" : "rate=0");
+    y.ref = [](const std::vector<Array> &a, const Weights &) { return a[0]; };
+    break;
+  case 8: // flatten an image (PyTorch's CHW order), or globalavgpool2d it
+    if (in.coin()) {
+      call("flatten", "");
+      y.shape = {H * W * C};
+      y.ref = [](const std::vector<Array> &a, const Weights &) { return ref::flattenCHW(a[0]); };
+    } else {
+      call("globalavgpool2d", "");
+      y.shape = {C};
+      y.ref = [](const std::vector<Array> &a, const Weights &) { return ref::globalAvgPool(a[0]); };
+    }
+    break;
+  case 9: { // dense
+    int units = in.pick(1, 32);
+    bool bias = in.coin();
+    Act act = in.of({Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax, Act::Relu6});
+    call("dense", "units=" + std::to_string(units) + ", use_bias=" + (bias ? "true" : "false") +
+                      ", activation=" + cnnc::actName(act));
+    y.shape = {units};
+    y.ref = [=](const std::vector<Array> &a, const Weights &w) {
+      const cnnc::Tensor *b = bias ? &w.at(name + ".bias") : nullptr;
+      return ref::activate(ref::dense(a[0], w.at(name + ".weight"), b), act);
+    };
+    break;
+  }
+  }
+  return y;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  Bytes in{data, size};
+  const uint64_t seed = (uint64_t)in.pick(0, 255) << 8 | (uint64_t)in.pick(0, 255);
+  std::vector<Value> vals;
+  if (in.pick(0, 7) == 0)
+    vals.push_back({"x", {in.pick(1, 64)}});
+  else
+    vals.push_back({"x", {in.pick(1, 12), in.pick(1, 12), in.pick(1, 20)}});
+  std::vector<std::string> stmts;
+  for (int n = in.pick(1, 8); n > 0 && (stmts.empty() || in.n > 0); --n) {
+    // Mostly the previous value (a chain), sometimes an earlier one (a branch).
+    int last = (int)vals.size() - 1, src = in.pick(0, 3) ? last : in.pick(0, last);
+    vals.push_back(decodeLayer(in, vals, src, stmts.emplace_back()));
+  }
+  const std::string source = ref::modelSource(vals[0].shape, stmts);
+  if (std::getenv("CNNC_FUZZ_PRINT")) // shows the decoded model of each input
+    std::fputs(source.c_str(), stderr);
+
+  std::mt19937 g((uint32_t)seed);
+  std::uniform_real_distribution<double> u(-1, 1);
+  cnnc::Tensor input(vals[0].shape);
+  for (int64_t i = 0; i < input.size(); ++i)
+    input[i] = (float)u(g);
+  cnnc::Tensor got;
+  Weights w;
+  try {
+    cnnc::Options opts; // the host target; 1 to 3 threads split every kernel's work
+    opts.threads = 1 + (int)(seed % 3);
+    cnnc::Model m = cnnc::Model::compileString(source, "fuzz.cnn", opts);
+    w = m.randomWeights(seed);
+    got = m.run(input);
+  } catch (const cnnc::Error &e) {
+    std::fprintf(stderr, "valid model rejected:\n%s\n%s\n", source.c_str(), e.what());
+    __builtin_trap();
+  }
+
+  std::vector<Array> arrays = {ref::fromTensor(input)};
+  for (size_t k = 1; k < vals.size(); ++k) {
+    std::vector<Array> ins;
+    for (int i : vals[k].inputs)
+      ins.push_back(arrays[i]);
+    arrays.push_back(vals[k].ref(ins, w));
+  }
+  const Array &want = arrays.back();
+  const double tol = 1e-4 * std::max(1.0, ref::maxAbs(want));
+  const double err = got.shape() == want.shape ? ref::maxAbsError(got, want) : INFINITY;
+  if (!(err <= tol)) {
+    int64_t i = got.shape() == want.shape ? ref::worstIndex(got, want) : 0;
+    std::fprintf(stderr, "mismatch: output %s, reference %s, error %g > %g (worst [%lld])\n%s",
+                 cnnc::shapeToString(got.shape()).c_str(), cnnc::shapeToString(want.shape).c_str(),
+                 err, tol, (long long)i, source.c_str());
+    __builtin_trap();
+  }
+  return 0;
+}
