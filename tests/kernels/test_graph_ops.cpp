@@ -579,4 +579,10 @@ TEST_CASE("dense after a concat of flattened images indexes CHW order", "[kernel
           Array a = Conv{3, 1, 1}.ref(x, w, "a");
           return dense(ref::concat({ref::flattenCHW(a), ref::flattenCHW(x)}), w, "d");
         });
+  // The fuzzer's first find, before flatten produced CHW order: add(dense(flat), flat).
+  check("add of a flatten and a dense of it", {2, 3, 2},
+        {"f = flatten(x)", "d = dense(f, units=12)", "add(d, f)"}, [=](auto &x, auto &w) {
+          Array f = ref::flattenCHW(x);
+          return ref::add(dense(f, w, "d"), f);
+        });
 }
