@@ -11,8 +11,7 @@ in eval mode, nn.Linear, nn.MaxPool2d/AvgPool2d with PyTorch's own padding where
 it matches the DSL's), traced, frozen and passed through
 torch.jit.optimize_for_inference (oneDNN: batchnorm folded into convolutions,
 fusions), batch 1. Both sides run the same random weights and input (those of
-`cnnc bench`). cnnc has no threads option and always runs on one thread:
---threads sets PyTorch's only.
+`cnnc bench`), on --threads threads each.
 Prints the median over rounds of each side's median and the ratio cnnc/PyTorch
 (< 1 means cnnc is faster). Needs Debian's python3-torch and a built cnnc
 (build/tools/cnnc/cnnc).
@@ -157,8 +156,9 @@ def time_torch(net, x, runs):
             times.append((time.perf_counter() - t0) * 1e3)
     return statistics.median(times)
 
-def time_cnnc(path, runs):
-    out = subprocess.run([CNNC, "bench", path, "--runs", str(runs)], capture_output=True, text=True, check=True).stdout
+def time_cnnc(path, runs, threads):
+    out = subprocess.run([CNNC, "bench", path, "--runs", str(runs), "--threads", str(threads)],
+                         capture_output=True, text=True, check=True).stdout
     return float(re.search(r"median ([0-9.]+) ms", out).group(1)), float(re.search(r"compile ([0-9.]+) s", out).group(1))
 
 def main():
@@ -166,20 +166,19 @@ def main():
     ap.add_argument("models", nargs="*")
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--threads", type=int, default=1, help="PyTorch's threads (cnnc always runs on one)")
+    ap.add_argument("--threads", type=int, default=1, help="threads for both sides")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     paths = args.models or sorted(glob.glob(os.path.join(ROOT, "examples", "seed", "*.cnn"))) + \
         sorted(glob.glob(os.path.join(ROOT, "examples", "*.cnn")))
-    print(f"# {time.strftime('%Y-%m-%d')}, cnnc 1 thread (it has no threads option), torch {args.threads} "
-          f"thread(s), batch 1, torch {torch.__version__}, median of {args.rounds} rounds x {args.runs} runs")
+    print(f"# {time.strftime('%Y-%m-%d')}, {args.threads} thread(s) each, batch 1, torch {torch.__version__}, median of {args.rounds} rounds x {args.runs} runs")
     print(f"{'model':<16}{'cnnc ms':>10}{'torch ms':>10}{'cnnc/torch':>12}{'compile s':>11}")
     for path in paths:
         model = mf.parse(path)
         net, x = torch_net(model)
         c, t, comp = [], [], []
         for _ in range(args.rounds):
-            ms, cs = time_cnnc(path, args.runs)
+            ms, cs = time_cnnc(path, args.runs, args.threads)
             c.append(ms)
             comp.append(cs)
             t.append(time_torch(net, x, args.runs))
