@@ -61,7 +61,7 @@ struct Model::Impl {
 
   /// The guard zones around a buffer of `floats` at `offset`: [first, count).
   static std::vector<std::pair<int64_t, int64_t>> guards(int64_t offset, int64_t floats) {
-    int64_t end = offset + (floats + 15) / 16 * 16 + GuardFloats;
+    int64_t end = offset + alignedFloats(floats) + GuardFloats;
     return {{offset - GuardFloats, GuardFloats}, {offset + floats, end - offset - floats}};
   }
 

@@ -51,7 +51,7 @@ WeightSlots planWeights(const Graph &g, const Node &n, int VL, JitModel &out) {
   WeightSlots s;
   auto add = [&](PackSpec p) {
     p.offset = out.weightFloats;
-    out.weightFloats += (packedSize(p) + 15) / 16 * 16;
+    out.weightFloats += alignedFloats(packedSize(p));
     out.packs.push_back(p);
     return p.offset;
   };

@@ -59,8 +59,7 @@ const std::vector<std::string> &dslOps() {
   if (OpKind::Enum != OpKind::Activation && OpKind::Enum != OpKind::Input)                         \
     v.push_back(dsl);
 #include "ir/Ops.def"
-    for (Act a : {Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax, Act::Relu6,
-                  Act::Clip, Act::LeakyRelu})
+    for (Act a : AllActs)
       v.push_back(actName(a));
     return v;
   }();
@@ -191,9 +190,9 @@ public:
   /// activation=NAME on conv2d/dense; leaky_relu takes Keras's alpha 0.3.
   ActFn activation() {
     std::vector<std::string> names;
-    for (Act a : {Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax, Act::Relu6,
-                  Act::LeakyRelu})
-      names.push_back(actName(a));
+    for (Act a : AllActs)
+      if (a != Act::Clip) // it needs bounds
+        names.push_back(actName(a));
     const AstValue *v = find("activation");
     if (v && v->kind == AstValue::Ident && v->s == "clip") {
       diag_.error(v->loc, "clip needs bounds: write clip(min=A, max=B) as its own layer");

@@ -49,8 +49,7 @@ const char *actName(Act act) {
 }
 
 std::optional<Act> parseAct(const std::string &name) {
-  for (Act a : {Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax, Act::Relu6,
-                Act::Clip, Act::LeakyRelu})
+  for (Act a : AllActs)
     if (name == actName(a))
       return a;
   return std::nullopt;

@@ -26,6 +26,9 @@ bool hasTrait(OpKind op, OpTrait trait);
 
 /// Activation functions; Linear is the identity.
 enum class Act { Linear, Relu, Tanh, Sigmoid, Softmax, Relu6, Clip, LeakyRelu };
+/// Every Act, in the order the DSL lists them.
+inline constexpr Act AllActs[] = {Act::Linear,  Act::Relu,  Act::Tanh, Act::Sigmoid,
+                                  Act::Softmax, Act::Relu6, Act::Clip, Act::LeakyRelu};
 const char *actName(Act act);
 std::optional<Act> parseAct(const std::string &name);
 
@@ -38,6 +41,9 @@ struct ActFn {
   bool operator==(Act k) const { return kind == k; }
   bool operator==(const ActFn &o) const = default;
 };
+/// Floats rounded up to whole 64-byte lines: every arena buffer and packed weight starts on one.
+inline int64_t alignedFloats(int64_t floats) { return (floats + 15) / 16 * 16; }
+
 /// A number as the printer shows it ("%g": 1e-05, 0.3, 6).
 std::string numberString(double x);
 /// "relu", "clip(-1, 1)", "leaky_relu(0.3)".

@@ -16,8 +16,6 @@ namespace cnnc {
 
 namespace {
 
-int64_t aligned(int64_t floats) { return (floats + 15) / 16 * 16; }
-
 /// First-fit allocation over free gaps; `top` is the arena's high-water mark.
 class Arena {
 public:
@@ -83,7 +81,7 @@ bool planMemory(Graph &g, Diag &) {
   g.naiveFloats = 0;
   // A block is [guard][buffer, 16-float aligned][guard]; offsets point at the buffer.
   const int64_t guard = g.guardFloats;
-  auto block = [&](int64_t floats) { return aligned(floats) + 2 * guard; };
+  auto block = [&](int64_t floats) { return alignedFloats(floats) + 2 * guard; };
   auto releaseIfLast = [&](ValueId in, int i) {
     ValueId r = root[in];
     if (end[r] == i) {
