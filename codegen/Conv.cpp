@@ -8,6 +8,9 @@
 // covers the work items [lo, hi) of its outer loop, so threads can share it.
 #include "codegen/Emitter.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace cnnc {
 
 using namespace llvm;
@@ -15,14 +18,6 @@ using namespace llvm;
 namespace {
 
 int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
-
-/// Largest divisor of n that is at most limit.
-int divisorAtMost(int64_t n, int limit) {
-  for (int d = limit; d > 1; --d)
-    if (n % d == 0)
-      return d;
-  return 1;
-}
 
 /// What every conv variant shares: its tensors and the epilogue.
 struct ConvFrame {
@@ -51,81 +46,96 @@ struct ConvFrame {
   }
 };
 
-// A tile of `ur` output pixels x G output-channel vectors is held in
-// accumulators across the whole reduction; a tail tile covers OW % ur. Groups
-// (groups > 1) run one after another, each over its own channel slices.
+// A tile of `rows` x `cols` output pixels x G output-channel vectors is held
+// in accumulators across the whole reduction (kh, kw, input channel); tail
+// tiles cover OW % cols and OH % rows. Weights are packed per block of G
+// vectors, so a tile streams them contiguously. Groups (groups > 1) run one
+// after another, each over its own channel slices.
 int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   ConvFrame f(e, g, n, wOff);
   const ConvAttrs &a = f.a;
-  const int64_t ICg = f.IC / a.groups, OCg = f.OC / a.groups;
-  const int64_t OCp = roundUp(OCg, e.VL), nv = OCp / e.VL;
-  const int G = divisorAtMost(nv, 4);
-  const int budget = e.VL == 16 ? 24 : 12; // accumulator registers (32 or 16 in the file)
-  const int ur = (int)std::clamp<int64_t>(budget / G, 1, std::min<int64_t>(f.OW, 14));
+  const ConvTile t = convTile(g, n, e.VL);
+  const int G = t.vectors;
+  const int64_t ICg = f.IC / a.groups, OCg = f.OC / a.groups, OCp = roundUp(OCg, e.VL);
+  const int64_t B = G * e.VL, blocks = OCp / B, blockFloats = a.kh * a.kw * ICg * B;
+  const int64_t rowTiles = (f.OH + t.rows - 1) / t.rows;
   std::vector<Value *> acc;
-  for (int i = 0; i < ur * G; ++i)
+  for (int i = 0; i < t.rows * t.cols * G; ++i)
     acc.push_back(e.slot());
 
-  auto tile = [&](Value *grp, Value *oh, Value *ocg, Value *ow0, int tw) {
-    Value *oc0 = e.b.CreateMul(ocg, e.c(G * e.VL)); // within the group
+  auto tile = [&](Value *grp, Value *ocb, Value *oh0, Value *ow0, int th, int tw) {
+    Value *oc0 = e.b.CreateMul(ocb, e.c(B)); // within the group
     Value *ocBase = e.b.CreateAdd(e.b.CreateMul(grp, e.c(OCg)), oc0);
     for (int gi = 0; gi < G; ++gi) {
       Value *init = bOff >= 0
                         ? e.loadV(e.at(e.weights(), e.b.CreateAdd(e.c(bOff + gi * e.VL), ocBase)))
                         : e.splat(0.f);
-      for (int u = 0; u < tw; ++u)
-        e.b.CreateStore(init, acc[u * G + gi]);
+      for (int p = 0; p < th * tw; ++p)
+        e.b.CreateStore(init, acc[p * G + gi]);
     }
-    Value *wg = e.at(f.w, e.b.CreateMul(grp, e.c(a.kh * a.kw * ICg * OCp)));
+    Value *wb = e.at(
+        f.w, e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(grp, e.c(blocks)), ocb), e.c(blockFloats)));
     e.loop(0, a.kh, [&](Value *kh) {
-      Value *ih = e.b.CreateAdd(e.b.CreateMul(oh, e.c(a.sh)), kh);
       e.loop(0, a.kw, [&](Value *kw) {
-        // Input pixel of the tile's first output column, and this tap's weight row.
-        Value *pix = e.b.CreateAdd(e.b.CreateMul(ih, e.c(f.Wp)),
-                                   e.b.CreateAdd(e.b.CreateMul(ow0, e.c(a.sw)), kw));
-        Value *xrow =
-            e.at(f.in, e.b.CreateAdd(e.b.CreateMul(pix, e.c(f.IC)), e.b.CreateMul(grp, e.c(ICg))));
+        // Each tile row's first input pixel for this tap, and the tap's weights.
+        std::vector<Value *> xrow(th);
+        for (int r = 0; r < th; ++r) {
+          Value *ih = e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(oh0, e.c(r)), e.c(a.sh)), kh);
+          Value *pix = e.b.CreateAdd(e.b.CreateMul(ih, e.c(f.Wp)),
+                                     e.b.CreateAdd(e.b.CreateMul(ow0, e.c(a.sw)), kw));
+          xrow[r] = e.at(
+              f.in, e.b.CreateAdd(e.b.CreateMul(pix, e.c(f.IC)), e.b.CreateMul(grp, e.c(ICg))));
+        }
         Value *tap = e.b.CreateAdd(e.b.CreateMul(kh, e.c(a.kw)), kw);
-        Value *wrow = e.at(wg, e.b.CreateAdd(e.b.CreateMul(tap, e.c(ICg * OCp)), oc0));
+        Value *wrow = e.at(wb, e.b.CreateMul(tap, e.c(ICg * B)));
         e.loop(0, ICg, [&](Value *ic) {
           std::vector<Value *> wv(G);
           for (int gi = 0; gi < G; ++gi)
-            wv[gi] =
-                e.loadV(e.at(wrow, e.b.CreateAdd(e.b.CreateMul(ic, e.c(OCp)), e.c(gi * e.VL))));
-          for (int u = 0; u < tw; ++u) {
-            Value *x =
-                e.splat(e.b.CreateLoad(e.f32, e.at(xrow, e.b.CreateAdd(ic, e.c(u * a.sw * f.IC)))));
+            wv[gi] = e.loadV(e.at(wrow, e.b.CreateAdd(e.b.CreateMul(ic, e.c(B)), e.c(gi * e.VL))));
+          for (int p = 0; p < th * tw; ++p) {
+            Value *xp = e.at(xrow[p / tw], e.b.CreateAdd(ic, e.c(p % tw * a.sw * f.IC)));
+            Value *x = e.splat(e.b.CreateLoad(e.f32, xp));
             for (int gi = 0; gi < G; ++gi) {
-              Value *s = acc[u * G + gi];
+              Value *s = acc[p * G + gi];
               e.b.CreateStore(e.fma(x, wv[gi], e.b.CreateLoad(e.vf, s)), s);
             }
           }
         });
       });
     });
-    for (int u = 0; u < tw; ++u)
+    for (int p = 0; p < th * tw; ++p)
       for (int gi = 0; gi < G; ++gi) {
         Value *oc = e.b.CreateAdd(oc0, e.c(gi * e.VL));
-        Value *pix = e.b.CreateAdd(e.b.CreateMul(oh, e.c(f.OW)), e.b.CreateAdd(ow0, e.c(u)));
+        Value *pix = e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(oh0, e.c(p / tw)), e.c(f.OW)),
+                                   e.b.CreateAdd(ow0, e.c(p % tw)));
         Value *index =
             e.b.CreateAdd(e.b.CreateMul(pix, e.c(f.OC)), e.b.CreateAdd(ocBase, e.c(gi * e.VL)));
-        f.finish(e, e.b.CreateLoad(e.vf, acc[u * G + gi]), index,
+        f.finish(e, e.b.CreateLoad(e.vf, acc[p * G + gi]), index,
                  OCg % e.VL ? e.tailMask(oc, OCg) : nullptr);
       }
   };
+  // A row of tiles: `th` output rows from oh0, all columns.
+  auto tileRow = [&](Value *grp, Value *ocb, Value *oh0, int th) {
+    e.loop(0, f.OW / t.cols,
+           [&](Value *c) { tile(grp, ocb, oh0, e.b.CreateMul(c, e.c(t.cols)), th, t.cols); });
+    if (f.OW % t.cols)
+      tile(grp, ocb, oh0, e.c(f.OW / t.cols * t.cols), th, (int)(f.OW % t.cols));
+  };
 
-  // Work items: (group, channel block, output row), rows innermost so one
-  // thread's rows reuse the same weights.
-  const int64_t blocks = nv / G;
+  // Work items: (group, channel block, row tile), row tiles innermost so one
+  // thread's consecutive items reuse the block's weights.
   e.loop(e.lo(), e.hi(), [&](Value *item) {
-    Value *grp = e.b.CreateUDiv(item, e.c(blocks * f.OH));
-    Value *rest = e.b.CreateURem(item, e.c(blocks * f.OH));
-    Value *ocg = e.b.CreateUDiv(rest, e.c(f.OH)), *oh = e.b.CreateURem(rest, e.c(f.OH));
-    e.loop(0, f.OW / ur, [&](Value *t) { tile(grp, oh, ocg, e.b.CreateMul(t, e.c(ur)), ur); });
-    if (f.OW % ur)
-      tile(grp, oh, ocg, e.c(f.OW / ur * ur), (int)(f.OW % ur));
+    Value *grp = e.b.CreateUDiv(item, e.c(blocks * rowTiles));
+    Value *rest = e.b.CreateURem(item, e.c(blocks * rowTiles));
+    Value *ocb = e.b.CreateUDiv(rest, e.c(rowTiles)), *rt = e.b.CreateURem(rest, e.c(rowTiles));
+    Value *oh0 = e.b.CreateMul(rt, e.c(t.rows));
+    if (f.OH % t.rows == 0)
+      return tileRow(grp, ocb, oh0, t.rows);
+    e.ifElse(
+        e.b.CreateICmpULT(rt, e.c(rowTiles - 1)), [&] { tileRow(grp, ocb, oh0, t.rows); },
+        [&] { tileRow(grp, ocb, oh0, (int)(f.OH % t.rows)); });
   });
-  return a.groups * blocks * f.OH;
+  return a.groups * blocks * rowTiles;
 }
 
 // Depthwise (groups == in == out channels): vectorised over channels, a tile
@@ -176,6 +186,49 @@ int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, i
 }
 
 } // namespace
+
+ConvTile convTile(const Graph &g, const Node &n, int VL) {
+  const ConvAttrs &a = attrs<ConvAttrs>(n);
+  const int64_t IC = g.nodes[n.inputs[0]].type.dims[2] / a.groups;
+  const int64_t OH = n.type.dims[0], OW = n.type.dims[1];
+  const int64_t nv = (n.type.dims[2] / a.groups + VL - 1) / VL;
+  const int regs = VL == 16 ? 32 : 16;
+  const double steps = (double)a.kh * a.kw * IC; // reduction steps per tile
+  ConvTile best;
+  double bestCost = 1e300;
+  if (const char *env = getenv("CNNC_CONV_TILE")) { // TEMP: experiments
+    ConvTile t;
+    if (sscanf(env, "%d,%d,%d", &t.vectors, &t.rows, &t.cols) == 3 && nv % t.vectors == 0)
+      return t;
+  }
+  for (int G = 1; G <= std::min<int64_t>(nv, 4); ++G) {
+    if (nv % G)
+      continue;
+    for (int R = 1; R <= OH; ++R)
+      for (int U = 1; U <= OW && R * U * G + G + 1 <= regs; ++U) {
+        // Cycles per reduction step of an r x u tile, measured on Zen 5 and
+        // consistent with Intel's AVX-512 cores: two FMA ports, two load ports,
+        // but broadcasts at about 1.6 per cycle; every accumulator's FMA chain
+        // is 4 cycles long; about a cycle of loop overhead. The bias load and
+        // the epilogue are spread over the steps.
+        auto cost = [&](int64_t r, int64_t u) {
+          if (!r || !u)
+            return 0.0;
+          double pixels = (double)r * u;
+          return std::max({pixels * G / 2, (pixels + G) / 2, pixels / 1.6, 4.0}) + 1.0 +
+                 pixels * G * 2 / steps;
+        };
+        double perRow = OW / U * cost(R, U) + cost(R, OW % U);
+        double tailRow = OW / U * cost(OH % R, U) + cost(OH % R, OW % U);
+        double total = (nv / G) * (OH / R * perRow + tailRow);
+        if (total < bestCost * 0.999)
+          bestCost = total, best = {G, R, U};
+      }
+  }
+  if (getenv("CNNC_TILE_PRINT"))
+    fprintf(stderr, "%s: G=%d R=%d U=%d\n", n.name.c_str(), best.vectors, best.rows, best.cols);
+  return best;
+}
 
 bool isDepthwise(const Graph &g, const Node &n) {
   const ConvAttrs &a = attrs<ConvAttrs>(n);

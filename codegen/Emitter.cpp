@@ -37,6 +37,22 @@ void Emitter::loop(Value *lo, Value *hi, const std::function<void(Value *)> &bod
   b.SetInsertPoint(exit);
 }
 
+void Emitter::ifElse(Value *cond, const std::function<void()> &then,
+                     const std::function<void()> &otherwise) {
+  LLVMContext &ctx = b.getContext();
+  BasicBlock *yes = BasicBlock::Create(ctx, "then", fn);
+  BasicBlock *no = BasicBlock::Create(ctx, "else", fn);
+  BasicBlock *next = BasicBlock::Create(ctx, "endif", fn);
+  b.CreateCondBr(cond, yes, no);
+  b.SetInsertPoint(yes);
+  then();
+  b.CreateBr(next);
+  b.SetInsertPoint(no);
+  otherwise();
+  b.CreateBr(next);
+  b.SetInsertPoint(next);
+}
+
 void Emitter::vectors(int64_t n, const std::function<void(Value *, Value *)> &body) {
   loop(0, n / VL, [&](Value *v) { body(b.CreateMul(v, c(VL)), nullptr); });
   if (n % VL)

@@ -38,6 +38,9 @@ public:
   void loop(int64_t lo, int64_t hi, const std::function<void(llvm::Value *)> &body) {
     loop(c(lo), c(hi), body);
   }
+  /// if (cond) then() else otherwise();
+  void ifElse(llvm::Value *cond, const std::function<void()> &then,
+              const std::function<void()> &otherwise);
   /// for (i = 0; i < n; i += VL) body(i, mask): the mask is null but on the tail.
   void vectors(int64_t n, const std::function<void(llvm::Value *, llvm::Value *)> &body);
   /// Rows [lo(), hi()) of an H x W x C image copied into dst with a zero border
@@ -77,6 +80,13 @@ private:
 
 /// Convolutions (codegen/Conv.cpp); depthwise ones have their own kernel and
 /// weight layout. A padded conv's zero-bordered input copy is a kernel of its own.
+/// The register tile of a direct conv: `rows` x `cols` output pixels x
+/// `vectors` output-channel vectors of accumulators. Weights are packed in
+/// blocks of `vectors` x VL output channels to match.
+struct ConvTile {
+  int vectors = 1, rows = 1, cols = 1;
+};
+ConvTile convTile(const Graph &g, const Node &n, int VL);
 int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
 int64_t emitPadScratch(Emitter &e, const Graph &g, const Node &n);
 bool isDepthwise(const Graph &g, const Node &n);

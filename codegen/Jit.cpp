@@ -68,6 +68,7 @@ WeightSlots planWeights(const Graph &g, const Node &n, int VL, JitModel &out) {
     // Depthwise weights are one [kh][kw][Cpad] table: the ungrouped layout of [C, 1, kh, kw].
     w.groups = isDepthwise(g, n) ? 1 : a.groups;
     w.padTo = roundUp(isDepthwise(g, n) ? a.filters : ocg, VL);
+    w.block = isDepthwise(g, n) ? w.padTo : convTile(g, n, VL).vectors * VL;
     w.bn = a.bn.name, w.eps = a.bn.eps;
     s.weight = add(w);
     bn = a.bn, useBias = a.useBias;

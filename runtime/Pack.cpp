@@ -52,13 +52,15 @@ void pack(const PackSpec &s, const WeightMap &weights, float *arena) {
   switch (s.kind) {
   case PackSpec::ConvHWIO: {
     int64_t O = s.shape[0], I = s.shape[1], KH = s.shape[2], KW = s.shape[3];
-    int64_t OG = O / s.groups; // output channels per group
-    for (int64_t o = 0; o < O; ++o)
+    int64_t OG = O / s.groups, B = s.block ? s.block : s.padTo; // per group, per block
+    for (int64_t o = 0; o < O; ++o) {
+      float *blk = dst + ((o / OG) * (s.padTo / B) + o % OG / B) * KH * KW * I * B + o % OG % B;
       for (int64_t i = 0; i < I; ++i)
         for (int64_t kh = 0; kh < KH; ++kh)
           for (int64_t kw = 0; kw < KW; ++kw)
-            dst[(((o / OG) * KH + kh) * KW + kw) * I * s.padTo + i * s.padTo + o % OG] =
+            blk[((kh * KW + kw) * I + i) * B] =
                 (float)(w[((o * I + i) * KH + kh) * KW + kw] * bn.scale[o]);
+    }
     break;
   }
   case PackSpec::DenseBlocked: {

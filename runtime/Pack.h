@@ -14,8 +14,9 @@ namespace cnnc {
 
 struct PackSpec {
   enum Kind {
-    /// OIHW -> [group][kh][kw][ic / groups][ocPad]: one contiguous vector row
-    /// of a group's output channels per tap (padTo = ocPad per group).
+    /// OIHW -> [group][ocPad / block][kh][kw][ic / groups][block]: each block of
+    /// `block` output channels streams its weights contiguously, one row of
+    /// `block` floats per (tap, input channel) (padTo = ocPad per group).
     ConvHWIO,
     /// [out, in] -> [out / group][in][group]: each group of `group` outputs
     /// streams its weights contiguously.
@@ -31,6 +32,7 @@ struct PackSpec {
   int64_t padTo = 0;  // ConvHWIO: ocPad; DenseBlocked: group; Bias, Affine: nPad
   int64_t outPad = 0; // DenseBlocked: padded output count (a multiple of group)
   int64_t groups = 1; // ConvHWIO
+  int64_t block = 0;  // ConvHWIO: output channels per block (0: padTo, one block)
   std::string bn;     // a folded batchnorm's name, or empty
   double eps = 0;
 };
