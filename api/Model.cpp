@@ -69,7 +69,7 @@ struct Model::Impl {
   /// first written, checks the guards of every live buffer after each kernel.
   void runChecked(float *arena) const {
     auto output = [&](ValueId v) {
-      return guards(graph.nodes[v].offset, graph.nodes[v].type.elements());
+      return guards(graph.nodes[v].offset, bufferFloats(graph.nodes[v]));
     };
     auto scratch = [&](ValueId v) {
       return guards(graph.nodes[v].scratch, scratchFloats(graph, graph.nodes[v]));
@@ -85,9 +85,10 @@ struct Model::Impl {
       // A padded conv's padding copy runs first; its output may then reuse
       // the block of the input it copied (see plan-memory), so the output's
       // guards are filled only before the conv itself.
-      if (k.padding)
-        fill(scratch(k.node));
-      else
+      if (k.padding) {
+        if (n.scratch >= 0) // else it zeroes the border of its input's buffer
+          fill(scratch(k.node));
+      } else
         fill(output(k.node)), live.push_back(k.node);
       runKernel(k, arena);
       auto check = [&](ValueId v, const std::vector<std::pair<int64_t, int64_t>> &zones) {
@@ -227,6 +228,7 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
   }
   CodegenOptions cg;
   cg.target = impl->target = selectTarget(opts.target);
+  cg.convTile = opts.convTile;
   std::string llvmIR, assembly;
   if (!opts.dumpLLVMPath.empty())
     cg.llvmIR = &llvmIR;
@@ -247,6 +249,12 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
   impl->compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Model(std::move(impl));
+}
+
+double measurePeakGflops(Target target, int repeats) {
+  if (repeats < 1)
+    throw Error("measurePeakGflops needs at least one repeat");
+  return measureFmaPeak(selectTarget(target), repeats);
 }
 
 Model Model::compileFile(const std::string &path, const Options &opts) {
@@ -352,9 +360,13 @@ std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs) 
   // One row per node: a padded conv's padding copy counts with the conv.
   const std::vector<JitModel::Kernel> &ks = impl_->jit->kernels;
   std::vector<ValueId> nodes;
-  for (const JitModel::Kernel &k : ks)
+  std::vector<std::string> plans;
+  for (const JitModel::Kernel &k : ks) {
     if (nodes.empty() || nodes.back() != k.node)
-      nodes.push_back(k.node);
+      nodes.push_back(k.node), plans.emplace_back();
+    if (!k.plan.empty())
+      plans.back() = k.plan;
+  }
   std::vector<std::vector<double>> times(nodes.size(), std::vector<double>(runs, 0.0));
   for (int r = 0; r < runs; ++r)
     for (size_t k = 0, row = 0; k < ks.size(); ++k) {
@@ -368,11 +380,14 @@ std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs) 
   for (size_t k = 0; k < times.size(); ++k) {
     const Node &n = g.nodes[nodes[k]];
     std::sort(times[k].begin(), times[k].end());
+    // "conv2d+batchnorm+add+relu": the absorbed ops' kinds ("bn1 (batchnorm)" -> "batchnorm")
     std::string op = opName(n.op);
-    for (const std::string &a : n.absorbed)
-      op += "+" + a;
-    out.push_back(
-        {n.name, op, times[k].empty() ? 0 : times[k][times[k].size() / 2], flopCount(g, n)});
+    for (const std::string &a : n.absorbed) {
+      size_t open = a.rfind(" (");
+      op += "+" + (open == std::string::npos ? a : a.substr(open + 2, a.size() - open - 3));
+    }
+    out.push_back({n.name, op, times[k].empty() ? 0 : times[k][times[k].size() / 2],
+                   flopCount(g, n), plans[k]});
   }
   return out;
 }
@@ -516,8 +531,9 @@ MemoryInfo Model::memory() const {
     if (isView(g, n))
       continue; // a view
     char line[160];
-    std::snprintf(line, sizeof line, "  %-28s %10lld %12lld  %%%zu..%%%d\n", n.name.c_str(),
-                  (long long)n.offset * 4, (long long)n.type.elements() * 4, i, n.lastUse);
+    std::string what = n.name + (hasBorder(n) ? " (bordered)" : "");
+    std::snprintf(line, sizeof line, "  %-28s %10lld %12lld  %%%zu..%%%d\n", what.c_str(),
+                  (long long)n.offset * 4, (long long)bufferFloats(n) * 4, i, n.lastUse);
     os << line;
     if (n.scratch >= 0) {
       std::snprintf(line, sizeof line, "  %-28s %10lld %12s  %%%zu\n",

@@ -37,6 +37,7 @@ public:
     int64_t items = 1;
     bool parallel = false;
     bool padding = false; // a padded conv's zero-bordered input copy (runs before the conv)
+    std::string plan;     // how it is blocked, for profiles ("tile 2x7 px x 32 ch")
   };
   std::vector<Kernel> kernels;
   std::vector<PackSpec> packs; // how to lay out the weights the kernels read
@@ -47,10 +48,15 @@ struct CodegenOptions {
   TargetInfo target;
   std::string *llvmIR = nullptr;   // when set, receives the optimised LLVM IR
   std::string *assembly = nullptr; // when set, receives the generated assembly
+  ConvTile convTile;               // forced register tile for direct convs (0: cost model)
 };
 
 /// Emits one specialised kernel per node plus the entry function, optimises
 /// at O3 and JIT-compiles. Throws Error if LLVM fails (an internal error).
 std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &options);
+
+/// Single-thread FMA peak of `target` in GFLOP/s: a JIT-compiled loop of
+/// independent vector FMAs, the best of `repeats` timings.
+double measureFmaPeak(const TargetInfo &target, int repeats);
 
 } // namespace cnnc

@@ -8,9 +8,6 @@
 // covers the work items [lo, hi) of its outer loop, so threads can share it.
 #include "codegen/Emitter.h"
 
-#include <cstdio>
-#include <cstdlib>
-
 namespace cnnc {
 
 using namespace llvm;
@@ -24,6 +21,7 @@ struct ConvFrame {
   const ConvAttrs &a;
   int64_t H, W, IC, OH, OW, OC, Wp;
   Value *in, *out, *w, *residual = nullptr;
+  Padding border; // of the output buffer
 
   ConvFrame(Emitter &e, const Graph &g, const Node &n, int64_t wOff) : a(attrs<ConvAttrs>(n)) {
     const Node &inNode = g.nodes[n.inputs[0]];
@@ -33,16 +31,24 @@ struct ConvFrame {
     Value *arena = e.arena();
     in = e.at(arena, n.scratch >= 0 ? n.scratch : inNode.offset);
     out = e.at(arena, n.offset);
+    border = n.border;
     w = e.at(e.weights(), wOff);
     if (a.residual)
       residual = e.at(arena, g.nodes[n.inputs[1]].offset);
   }
 
-  /// acc (bias included) -> + residual -> activation -> store at element `index`.
-  void finish(Emitter &e, Value *acc, Value *index, Value *mask) {
+  /// acc (bias included) -> + residual -> activation -> store at output
+  /// pixel (oh, ow), channel oc (the output buffer may have a border).
+  void finish(Emitter &e, Value *acc, Value *oh, Value *ow, Value *oc, Value *mask) {
+    auto index = [&](const Padding &b) {
+      Value *pix =
+          e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(oh, e.c(b.top)), e.c(OW + b.left + b.right)),
+                        e.b.CreateAdd(ow, e.c(b.left)));
+      return e.b.CreateAdd(e.b.CreateMul(pix, e.c(OC)), oc);
+    };
     if (residual)
-      acc = e.b.CreateFAdd(acc, e.loadV(e.at(residual, index), mask));
-    e.storeV(e.activate(a.act, acc), e.at(out, index), mask);
+      acc = e.b.CreateFAdd(acc, e.loadV(e.at(residual, index(Padding{})), mask));
+    e.storeV(e.activate(a.act, acc), e.at(out, index(border)), mask);
   }
 };
 
@@ -54,7 +60,9 @@ struct ConvFrame {
 int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   ConvFrame f(e, g, n, wOff);
   const ConvAttrs &a = f.a;
-  const ConvTile t = convTile(g, n, e.VL);
+  const ConvTile t = convTile(g, n, e.VL, e.forcedTile);
+  e.plan = "tile " + std::to_string(t.rows) + "x" + std::to_string(t.cols) + " px x " +
+           std::to_string(t.vectors * e.VL) + " ch";
   const int G = t.vectors;
   const int64_t ICg = f.IC / a.groups, OCg = f.OC / a.groups, OCp = roundUp(OCg, e.VL);
   const int64_t B = G * e.VL, blocks = OCp / B, blockFloats = a.kh * a.kw * ICg * B;
@@ -63,6 +71,13 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   for (int i = 0; i < t.rows * t.cols * G; ++i)
     acc.push_back(e.slot());
 
+  // A layer whose weights outweigh L2 streams them from memory: every tile of a
+  // block's row tiles prefetches its share of the next block's weights into L2
+  // (a line per reduction step), so the next block's first tile need not wait.
+  const int64_t steps = a.kh * a.kw * ICg;
+  const bool prefetch =
+      a.groups * blocks * blockFloats * 4 > (1 << 20) && G > 1; // (not blocksInner)
+  Value *part = nullptr; // which share of the next block this row tile prefetches
   auto tile = [&](Value *grp, Value *ocb, Value *oh0, Value *ow0, int th, int tw) {
     Value *oc0 = e.b.CreateMul(ocb, e.c(B)); // within the group
     Value *ocBase = e.b.CreateAdd(e.b.CreateMul(grp, e.c(OCg)), oc0);
@@ -89,6 +104,12 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
         Value *tap = e.b.CreateAdd(e.b.CreateMul(kh, e.c(a.kw)), kw);
         Value *wrow = e.at(wb, e.b.CreateMul(tap, e.c(ICg * B)));
         e.loop(0, ICg, [&](Value *ic) {
+          if (prefetch) // one line of the next block per step, this row tile's share of it
+            e.prefetchL2(e.at(
+                wb,
+                e.b.CreateAdd(
+                    e.b.CreateAdd(e.c(blockFloats), e.b.CreateMul(part, e.c(steps * e.VL))),
+                    e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(tap, e.c(ICg)), ic), e.c(e.VL)))));
           std::vector<Value *> wv(G);
           for (int gi = 0; gi < G; ++gi)
             wv[gi] = e.loadV(e.at(wrow, e.b.CreateAdd(e.b.CreateMul(ic, e.c(B)), e.c(gi * e.VL))));
@@ -106,11 +127,8 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
     for (int p = 0; p < th * tw; ++p)
       for (int gi = 0; gi < G; ++gi) {
         Value *oc = e.b.CreateAdd(oc0, e.c(gi * e.VL));
-        Value *pix = e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(oh0, e.c(p / tw)), e.c(f.OW)),
-                                   e.b.CreateAdd(ow0, e.c(p % tw)));
-        Value *index =
-            e.b.CreateAdd(e.b.CreateMul(pix, e.c(f.OC)), e.b.CreateAdd(ocBase, e.c(gi * e.VL)));
-        f.finish(e, e.b.CreateLoad(e.vf, acc[p * G + gi]), index,
+        f.finish(e, e.b.CreateLoad(e.vf, acc[p * G + gi]), e.b.CreateAdd(oh0, e.c(p / tw)),
+                 e.b.CreateAdd(ow0, e.c(p % tw)), e.b.CreateAdd(ocBase, e.c(gi * e.VL)),
                  OCg % e.VL ? e.tailMask(oc, OCg) : nullptr);
       }
   };
@@ -122,13 +140,21 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
       tile(grp, ocb, oh0, e.c(f.OW / t.cols * t.cols), th, (int)(f.OW % t.cols));
   };
 
-  // Work items: (group, channel block, row tile), row tiles innermost so one
-  // thread's consecutive items reuse the block's weights.
+  // Work items: (group, channel block, row tile). When the layer's weights and
+  // a row tile's input rows fit in L2 together, channel blocks are innermost so
+  // each input row is read from memory once; otherwise row tiles are, so one
+  // thread's consecutive items reuse a block's weights (prefetching the next).
+  const int64_t inRowBytes = (t.rows * a.sh + a.kh - 1) * f.Wp * f.IC * 4;
+  const bool blocksInner = (double)a.groups * blocks * blockFloats * 4 + inRowBytes <= 768 * 1024;
   e.loop(e.lo(), e.hi(), [&](Value *item) {
     Value *grp = e.b.CreateUDiv(item, e.c(blocks * rowTiles));
     Value *rest = e.b.CreateURem(item, e.c(blocks * rowTiles));
-    Value *ocb = e.b.CreateUDiv(rest, e.c(rowTiles)), *rt = e.b.CreateURem(rest, e.c(rowTiles));
+    Value *ocb =
+        blocksInner ? e.b.CreateURem(rest, e.c(blocks)) : e.b.CreateUDiv(rest, e.c(rowTiles));
+    Value *rt =
+        blocksInner ? e.b.CreateUDiv(rest, e.c(blocks)) : e.b.CreateURem(rest, e.c(rowTiles));
     Value *oh0 = e.b.CreateMul(rt, e.c(t.rows));
+    part = e.min(rt, e.c(G - 1));
     if (f.OH % t.rows == 0)
       return tileRow(grp, ocb, oh0, t.rows);
     e.ifElse(
@@ -167,11 +193,8 @@ int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, i
         }
       });
     });
-    for (int u = 0; u < tw; ++u) {
-      Value *pix = e.b.CreateAdd(e.b.CreateMul(oh, e.c(f.OW)), e.b.CreateAdd(ow0, e.c(u)));
-      f.finish(e, e.b.CreateLoad(e.vf, acc[u]), e.b.CreateAdd(e.b.CreateMul(pix, e.c(C)), c0),
-               mask);
-    }
+    for (int u = 0; u < tw; ++u)
+      f.finish(e, e.b.CreateLoad(e.vf, acc[u]), oh, e.b.CreateAdd(ow0, e.c(u)), c0, mask);
   };
   e.loop(e.lo(), e.hi(), [&](Value *oh) {
     e.loop(0, Cp / e.VL, [&](Value *cv) {
@@ -187,20 +210,19 @@ int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, i
 
 } // namespace
 
-ConvTile convTile(const Graph &g, const Node &n, int VL) {
+ConvTile convTile(const Graph &g, const Node &n, int VL, ConvTile forced) {
   const ConvAttrs &a = attrs<ConvAttrs>(n);
   const int64_t IC = g.nodes[n.inputs[0]].type.dims[2] / a.groups;
   const int64_t OH = n.type.dims[0], OW = n.type.dims[1];
   const int64_t nv = (n.type.dims[2] / a.groups + VL - 1) / VL;
   const int regs = VL == 16 ? 32 : 16;
   const double steps = (double)a.kh * a.kw * IC; // reduction steps per tile
-  ConvTile best;
+  const int G0 = forced.vectors;
+  if (G0 > 0 && nv % G0 == 0 && forced.rows > 0 && forced.cols > 0 &&
+      forced.rows * forced.cols * G0 + G0 + 1 <= regs)
+    return {G0, (int)std::min<int64_t>(forced.rows, OH), (int)std::min<int64_t>(forced.cols, OW)};
+  ConvTile best{1, 1, 1};
   double bestCost = 1e300;
-  if (const char *env = getenv("CNNC_CONV_TILE")) { // TEMP: experiments
-    ConvTile t;
-    if (sscanf(env, "%d,%d,%d", &t.vectors, &t.rows, &t.cols) == 3 && nv % t.vectors == 0)
-      return t;
-  }
   for (int G = 1; G <= std::min<int64_t>(nv, 4); ++G) {
     if (nv % G)
       continue;
@@ -220,13 +242,13 @@ ConvTile convTile(const Graph &g, const Node &n, int VL) {
         };
         double perRow = OW / U * cost(R, U) + cost(R, OW % U);
         double tailRow = OW / U * cost(OH % R, U) + cost(OH % R, OW % U);
-        double total = (nv / G) * (OH / R * perRow + tailRow);
+        // Ties go to the tile that reads the fewest input pixels per output pixel.
+        double window = (double)(R * a.sh + a.kh - 1) * (U * a.sw + a.kw - 1) / (R * U);
+        double total = (nv / G) * (OH / R * perRow + tailRow) * (1 + 0.001 * window);
         if (total < bestCost * 0.999)
           bestCost = total, best = {G, R, U};
       }
   }
-  if (getenv("CNNC_TILE_PRINT"))
-    fprintf(stderr, "%s: G=%d R=%d U=%d\n", n.name.c_str(), best.vectors, best.rows, best.cols);
   return best;
 }
 
@@ -242,7 +264,9 @@ int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_
 int64_t emitPadScratch(Emitter &e, const Graph &g, const Node &n) {
   const Node &in = g.nodes[n.inputs[0]];
   const Padding &p = attrs<ConvAttrs>(n).pad;
-  e.padRows(e.at(e.arena(), n.scratch), e.at(e.arena(), in.offset), in.type.dims[0],
+  // A copy into the scratch buffer, or (the input's buffer has the border) only zeroes.
+  Value *src = n.scratch >= 0 ? e.at(e.arena(), in.offset) : nullptr;
+  e.padRows(e.at(e.arena(), n.scratch >= 0 ? n.scratch : in.offset), src, in.type.dims[0],
             in.type.dims[1], in.type.dims[2], p);
   e.b.CreateRetVoid();
   return in.type.dims[0] + p.top + p.bottom;

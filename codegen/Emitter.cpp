@@ -72,8 +72,9 @@ void Emitter::padRows(Value *dst, Value *src, int64_t H, int64_t W, int64_t C, c
     b.SetInsertPoint(copy);
     if (p.left)
       b.CreateMemSet(row, b.getInt8(0), p.left * C * 4, MaybeAlign(4));
-    b.CreateMemCpy(at(row, p.left * C), MaybeAlign(4), at(src, b.CreateMul(h, c(W * C))),
-                   MaybeAlign(4), W * C * 4);
+    if (src) // else the interior is already in place
+      b.CreateMemCpy(at(row, p.left * C), MaybeAlign(4), at(src, b.CreateMul(h, c(W * C))),
+                     MaybeAlign(4), W * C * 4);
     if (p.right)
       b.CreateMemSet(at(row, (p.left + W) * C), b.getInt8(0), p.right * C * 4, MaybeAlign(4));
     b.CreateBr(next);
@@ -130,6 +131,12 @@ Value *Emitter::call(Intrinsic::ID id, ArrayRef<Value *> args) {
 
 // fmuladd: a fused multiply-add where the target has FMA, mul + add elsewhere.
 Value *Emitter::fma(Value *x, Value *y, Value *z) { return call(Intrinsic::fmuladd, {x, y, z}); }
+
+void Emitter::prefetchL2(Value *ptr) {
+  // llvm.prefetch(ptr, read, locality 2 (-> prefetcht1), data cache)
+  b.CreateIntrinsic(Intrinsic::prefetch, {ptr->getType()},
+                    {ptr, b.getInt32(0), b.getInt32(2), b.getInt32(1)});
+}
 
 // Cephes expf: n = round(x log2 e), r = x - n ln 2 (in two parts), a degree-5
 // polynomial for e^r, scaled by 2^n through the exponent bits. About 1 ulp on

@@ -21,6 +21,8 @@ public:
   const int VL;
   llvm::Type *f32, *i64;
   llvm::VectorType *vf;
+  ConvTile forcedTile; // CodegenOptions::convTile
+  std::string plan;    // set by a kernel that reports its blocking (JitModel::Kernel::plan)
 
   llvm::Value *c(int64_t v) { return b.getInt64(v); }
   /// The kernel's arguments: the packed weights and the activation arena.
@@ -44,7 +46,8 @@ public:
   /// for (i = 0; i < n; i += VL) body(i, mask): the mask is null but on the tail.
   void vectors(int64_t n, const std::function<void(llvm::Value *, llvm::Value *)> &body);
   /// Rows [lo(), hi()) of an H x W x C image copied into dst with a zero border
-  /// of `pad` (rows of the padded image, H + top + bottom in all).
+  /// of `pad` (rows of the padded image, H + top + bottom in all). With a null
+  /// src the image is already in dst's interior: only the border is zeroed.
   void padRows(llvm::Value *dst, llvm::Value *src, int64_t H, int64_t W, int64_t C,
                const Padding &pad);
   llvm::Value *min(llvm::Value *a, llvm::Value *b);
@@ -59,6 +62,8 @@ public:
   llvm::Value *loadV(llvm::Value *ptr, llvm::Value *mask = nullptr, float passthru = 0.f);
   void storeV(llvm::Value *v, llvm::Value *ptr, llvm::Value *mask = nullptr);
   llvm::Value *fma(llvm::Value *a, llvm::Value *b, llvm::Value *c);
+  /// A read prefetch of the cache line at ptr into L2 (prefetcht1; never faults).
+  void prefetchL2(llvm::Value *ptr);
 
   llvm::Value *exp(llvm::Value *x);
   llvm::Value *tanh(llvm::Value *x);
@@ -80,13 +85,9 @@ private:
 
 /// Convolutions (codegen/Conv.cpp); depthwise ones have their own kernel and
 /// weight layout. A padded conv's zero-bordered input copy is a kernel of its own.
-/// The register tile of a direct conv: `rows` x `cols` output pixels x
-/// `vectors` output-channel vectors of accumulators. Weights are packed in
-/// blocks of `vectors` x VL output channels to match.
-struct ConvTile {
-  int vectors = 1, rows = 1, cols = 1;
-};
-ConvTile convTile(const Graph &g, const Node &n, int VL);
+/// The register tile of a direct conv (`forced` when it fits, else the cost
+/// model's). Weights are packed in blocks of `vectors` x VL output channels.
+ConvTile convTile(const Graph &g, const Node &n, int VL, ConvTile forced);
 int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
 int64_t emitPadScratch(Emitter &e, const Graph &g, const Node &n);
 bool isDepthwise(const Graph &g, const Node &n);

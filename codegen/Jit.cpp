@@ -15,6 +15,7 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Transforms/Utils/Cloning.h>
 
+#include <chrono>
 #include <mutex>
 
 namespace cnnc {
@@ -47,7 +48,7 @@ struct WeightSlots {
   int64_t weight = -1, bias = -1;
 };
 
-WeightSlots planWeights(const Graph &g, const Node &n, int VL, JitModel &out) {
+WeightSlots planWeights(const Graph &g, const Node &n, int VL, ConvTile forced, JitModel &out) {
   WeightSlots s;
   auto add = [&](PackSpec p) {
     p.offset = out.weightFloats;
@@ -68,7 +69,7 @@ WeightSlots planWeights(const Graph &g, const Node &n, int VL, JitModel &out) {
     // Depthwise weights are one [kh][kw][Cpad] table: the ungrouped layout of [C, 1, kh, kw].
     w.groups = isDepthwise(g, n) ? 1 : a.groups;
     w.padTo = roundUp(isDepthwise(g, n) ? a.filters : ocg, VL);
-    w.block = isDepthwise(g, n) ? w.padTo : convTile(g, n, VL).vectors * VL;
+    w.block = isDepthwise(g, n) ? w.padTo : convTile(g, n, VL, forced).vectors * VL;
     w.bn = a.bn.name, w.eps = a.bn.eps;
     s.weight = add(w);
     bn = a.bn, useBias = a.useBias;
@@ -157,37 +158,63 @@ std::string assemble(Module &m, TargetMachine &tm) {
   return std::string(buf.str());
 }
 
+/// The target machine for `t`, and a module set up for it.
+struct Setup {
+  orc::JITTargetMachineBuilder jtmb;
+  std::unique_ptr<TargetMachine> tm;
+  std::unique_ptr<LLVMContext> ctx = std::make_unique<LLVMContext>();
+  std::unique_ptr<Module> mod;
+  FunctionType *kernelType;
+
+  Setup(const TargetInfo &t, const std::string &name)
+      : jtmb(check(orc::JITTargetMachineBuilder::detectHost(), "detecting the host")) {
+    initLLVM();
+    jtmb.setCPU(t.cpu);
+    jtmb.getFeatures() = SubtargetFeatures(t.features);
+    jtmb.setCodeGenOptLevel(CodeGenOpt::Aggressive);
+    tm = check(jtmb.createTargetMachine(), "creating the target machine");
+    mod = std::make_unique<Module>(name, *ctx);
+    mod->setDataLayout(tm->createDataLayout());
+    mod->setTargetTriple(tm->getTargetTriple().str());
+    Type *ptr = PointerType::get(*ctx, 0), *i64 = Type::getInt64Ty(*ctx);
+    kernelType = FunctionType::get(Type::getVoidTy(*ctx), {ptr, ptr, i64, i64}, false);
+  }
+
+  /// JIT-compiles the (optimised) module; the functions are then looked up by name.
+  std::unique_ptr<orc::LLJIT> jit() {
+    auto lljit =
+        check(orc::LLJITBuilder().setJITTargetMachineBuilder(jtmb).create(), "creating the JIT");
+    // memcpy/memset calls resolve to the process's C library.
+    lljit->getMainJITDylib().addGenerator(
+        check(orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+                  lljit->getDataLayout().getGlobalPrefix()),
+              "looking up the C library"));
+    if (llvm::Error e = lljit->addIRModule(orc::ThreadSafeModule(std::move(mod), std::move(ctx))))
+      throw cnnc::Error("internal compiler error: adding the module: " + toString(std::move(e)));
+    return lljit;
+  }
+};
+
 } // namespace
 
 std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opts) {
-  initLLVM();
   const TargetInfo &t = opts.target;
-  auto jtmb = check(orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
-  jtmb.setCPU(t.cpu);
-  jtmb.getFeatures() = SubtargetFeatures(t.features);
-  jtmb.setCodeGenOptLevel(CodeGenOpt::Aggressive);
-  std::unique_ptr<TargetMachine> tm =
-      check(jtmb.createTargetMachine(), "creating the target machine");
-
-  auto ctx = std::make_unique<LLVMContext>();
-  auto mod = std::make_unique<Module>(g.name, *ctx);
-  mod->setDataLayout(tm->createDataLayout());
-  mod->setTargetTriple(tm->getTargetTriple().str());
-  Type *ptr = PointerType::get(*ctx, 0);
-  Type *i64 = Type::getInt64Ty(*ctx);
-  FunctionType *fty = FunctionType::get(Type::getVoidTy(*ctx), {ptr, ptr, i64, i64}, false);
+  Setup js(t, g.name);
+  Module *mod = js.mod.get();
 
   auto jm = std::make_unique<Jit>();
   std::vector<std::string> names;
   auto kernel = [&](const std::string &name, ValueId id, bool padding,
                     const std::function<int64_t(Emitter &)> &emit) {
-    Function *f = Function::Create(fty, Function::ExternalLinkage, name, *mod);
+    Function *f = Function::Create(js.kernelType, Function::ExternalLinkage, name, *mod);
     setAttributes(f, t);
     for (unsigned a = 0; a < 2; ++a)
       f->addParamAttr(a, Attribute::NoAlias);
     Emitter e(*mod, f, t.vectorWidth);
+    e.forcedTile = opts.convTile;
     JitModel::Kernel k{id, nullptr, emit(e)};
     k.padding = padding;
+    k.plan = e.plan;
     // Split only what is worth a thread's wake-up: about a million flops or
     // 256 KiB copied, in at least two work items.
     const Node &n = g.nodes[id];
@@ -200,8 +227,8 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
     const Node &n = g.nodes[i];
     if (n.dead || n.op == OpKind::Input || isView(g, n))
       continue;
-    WeightSlots slots = planWeights(g, n, t.vectorWidth, *jm);
-    if (n.scratch >= 0)
+    WeightSlots slots = planWeights(g, n, t.vectorWidth, opts.convTile, *jm);
+    if (scratchFloats(g, n) > 0) // the padded copy (or the border's zeroes) first
       kernel(kernelName((ValueId)i, n) + "_pad", (ValueId)i, true,
              [&](Emitter &e) { return emitPadScratch(e, g, n); });
     kernel(kernelName((ValueId)i, n), (ValueId)i, false,
@@ -213,26 +240,59 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
   if (verifyModule(*mod, &es))
     throw cnnc::Error("internal compiler error: invalid LLVM IR for model '" + g.name +
                       "': " + es.str());
-  optimize(*mod, *tm);
+  optimize(*mod, *js.tm);
   if (opts.llvmIR) {
     raw_string_ostream os(*opts.llvmIR);
     mod->print(os, nullptr);
   }
   if (opts.assembly)
-    *opts.assembly = assemble(*mod, *tm);
-
-  jm->lljit = check(orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(jtmb)).create(),
-                    "creating the JIT");
-  // memcpy/memset calls resolve to the process's C library.
-  jm->lljit->getMainJITDylib().addGenerator(
-      check(orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
-                jm->lljit->getDataLayout().getGlobalPrefix()),
-            "looking up the C library"));
-  if (llvm::Error e = jm->lljit->addIRModule(orc::ThreadSafeModule(std::move(mod), std::move(ctx))))
-    throw cnnc::Error("internal compiler error: adding the module: " + toString(std::move(e)));
+    *opts.assembly = assemble(*mod, *js.tm);
+  jm->lljit = js.jit();
   for (size_t k = 0; k < names.size(); ++k)
     jm->kernels[k].fn = check(jm->lljit->lookup(names[k]), "looking up a kernel").toPtr<KernelFn>();
   return jm;
+}
+
+} // namespace cnnc
+
+namespace cnnc {
+
+double measureFmaPeak(const TargetInfo &t, int repeats) {
+  // 24 (AVX-512) or 12 independent accumulators: more than FMA latency x ports.
+  const int chains = t.vectorWidth == 16 ? 24 : 12;
+  Setup js(t, "peak");
+  Function *f = Function::Create(js.kernelType, Function::ExternalLinkage, "peak", *js.mod);
+  setAttributes(f, t);
+  {
+    Emitter e(*js.mod, f, t.vectorWidth);
+    std::vector<Value *> acc;
+    for (int i = 0; i < chains; ++i) {
+      acc.push_back(e.slot());
+      e.b.CreateStore(e.loadV(e.at(e.weights(), (int64_t)i * e.VL)), acc[i]);
+    }
+    Value *x = e.loadV(e.at(e.arena(), int64_t(0))), *y = e.loadV(e.at(e.arena(), int64_t(e.VL)));
+    e.loop(e.lo(), e.hi(), [&](Value *) {
+      for (Value *a : acc)
+        e.b.CreateStore(e.fma(e.b.CreateLoad(e.vf, a), x, y), a);
+    });
+    for (int i = 0; i < chains; ++i)
+      e.storeV(e.b.CreateLoad(e.vf, acc[i]), e.at(e.weights(), (int64_t)i * e.VL));
+    e.b.CreateRetVoid();
+  }
+  optimize(*js.mod, *js.tm);
+  std::unique_ptr<orc::LLJIT> jit = js.jit();
+  auto fn = check(jit->lookup("peak"), "looking up the peak loop").toPtr<KernelFn>();
+  std::vector<float> accs(chains * t.vectorWidth, 1.f), xy(2 * t.vectorWidth, 0.5f);
+  const int64_t iters = 200000; // 24 x 200k zmm FMAs: about 5 ms
+  double best = 1e300;
+  for (int r = 0; r < repeats + 1; ++r) { // the first call warms up
+    auto t0 = std::chrono::steady_clock::now();
+    fn(accs.data(), xy.data(), 0, iters);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r)
+      best = std::min(best, s);
+  }
+  return 2.0 * chains * t.vectorWidth * iters / best / 1e9;
 }
 
 } // namespace cnnc

@@ -87,11 +87,11 @@ std::string nodeLabel(const Node &n) {
   for (const std::string &item : splitAttrs(attrString(n))) {
     size_t eq = std::min(item.find('='), item.size());
     std::string key = item.substr(0, eq), value = item.substr(std::min(eq + 1, item.size()));
-    if (key == "layout" || key == "offset" || key == "scratch") {
+    if (key == "layout" || key == "offset" || key == "scratch" || key == "border") {
       place += place.empty() ? "" : " \xC2\xB7 ";
       place += key == "layout" ? value : key + " " + value;
       if (key == "offset" && n.type.known())
-        place += " \xC2\xB7 " + std::to_string(n.type.elements() * 4) + " B";
+        place += " \xC2\xB7 " + std::to_string(bufferFloats(n) * 4) + " B";
     } else if (key == "tile") {
       bool braces = value.size() >= 2 && value.front() == '{';
       tile = "tile " + (braces ? value.substr(1, value.size() - 2) : value);

@@ -106,6 +106,19 @@ int64_t scratchFloats(const Graph &g, const Node &n) {
   return (in[0] + p.top + p.bottom) * (in[1] + p.left + p.right) * in[2];
 }
 
+bool hasBorder(const Node &n) {
+  const Padding &b = n.border;
+  return b.top + b.bottom + b.left + b.right > 0;
+}
+
+int64_t bufferFloats(const Node &n) {
+  if (!hasBorder(n))
+    return n.type.elements();
+  const std::vector<int64_t> &d = n.type.dims;
+  const Padding &b = n.border;
+  return (d[0] + b.top + b.bottom) * (d[1] + b.left + b.right) * d[2];
+}
+
 bool isView(const Graph &g, const Node &n) {
   return n.op == OpKind::Flatten && g.nodes[n.inputs[0]].type.dims.size() == 1;
 }

@@ -142,7 +142,11 @@ struct Node {
   std::vector<std::string> absorbed; // what fusion folded into this node
   int64_t offset = -1;               // arena offset in floats, set by memory planning
   int64_t scratch = -1;              // conv: arena offset of its zero-bordered input copy
-  int lastUse = -1;                  // memory planning: the last node that reads this value
+  /// Memory planning: the output buffer holds the value inside a zero border
+  /// this wide (the padding its only reader, a conv, needs); `offset` is the
+  /// buffer's corner and the producer writes the interior, rows Wp apart.
+  Padding border;
+  int lastUse = -1; // memory planning: the last node that reads this value
 };
 
 struct Graph {
@@ -189,8 +193,12 @@ Epilogue epilogue(Node &n);
 /// buffer). A flatten of an image is a real copy into PyTorch's CHW order.
 bool isView(const Graph &g, const Node &n);
 
-/// Floats of a padded conv's zero-bordered input copy (0 without padding).
+/// Floats of a padded conv's zero-bordered input (0 without padding): a
+/// scratch copy, or the input's own buffer when that has the border.
 int64_t scratchFloats(const Graph &g, const Node &n);
+/// Floats of a node's output buffer: its elements, border included.
+int64_t bufferFloats(const Node &n);
+bool hasBorder(const Node &n);
 
 /// How many inputs a node must have (a conv with a fused residual has two).
 bool arityOk(const Node &n);

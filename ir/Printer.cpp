@@ -93,6 +93,8 @@ std::string attrString(const Node &n) {
     add("offset", std::to_string(n.offset));
   if (n.scratch >= 0)
     add("scratch", std::to_string(n.scratch));
+  if (hasBorder(n))
+    add("border", padString(n.border));
   return s;
 }
 
@@ -142,7 +144,7 @@ std::string verify(const Graph &g) {
         return where + " has a type but its input %" + std::to_string(in) + " does not";
     }
     // Memory plan: every slice inside the arena.
-    if (n.offset >= 0 && (n.offset + n.type.elements() > g.arenaFloats || n.offset < 0))
+    if (n.offset >= 0 && (n.offset + bufferFloats(n) > g.arenaFloats || n.offset < 0))
       return where + " lies outside the arena";
     if (n.scratch >= 0 && n.scratch >= g.arenaFloats)
       return where + "'s scratch lies outside the arena";

@@ -56,6 +56,22 @@ private:
   int64_t top_ = 0;
 };
 
+/// A conv whose only reader is a padded conv writes straight into a buffer
+/// with that conv's zero border, so the reader needs no padded copy.
+Padding borderFor(const Graph &g, ValueId id) {
+  const Node &n = g.nodes[id];
+  std::vector<ValueId> users = g.users(id);
+  if (n.op != OpKind::Conv2D || id == g.output || users.size() != 1)
+    return {};
+  const Node &reader = g.nodes[users[0]];
+  if (reader.op != OpKind::Conv2D || reader.inputs[0] != id ||
+      (reader.inputs.size() > 1 && reader.inputs[1] == id) || scratchFloats(g, reader) == 0)
+    return {};
+  Padding p = attrs<ConvAttrs>(reader).pad;
+  p.mode = PadMode::Explicit;
+  return p;
+}
+
 } // namespace
 
 bool planMemory(Graph &g, Diag &) {
@@ -85,7 +101,7 @@ bool planMemory(Graph &g, Diag &) {
   auto releaseIfLast = [&](ValueId in, int i) {
     ValueId r = root[in];
     if (end[r] == i) {
-      arena.release(g.nodes[r].offset - guard, block(g.nodes[r].type.elements()));
+      arena.release(g.nodes[r].offset - guard, block(bufferFloats(g.nodes[r])));
       end[r] = -1; // released once, even when read twice
     }
   };
@@ -98,11 +114,12 @@ bool planMemory(Graph &g, Diag &) {
       n.offset = g.nodes[n.inputs[0]].offset;
       continue;
     }
-    int64_t size = block(n.type.elements());
+    n.border = borderFor(g, i);
+    int64_t size = block(bufferFloats(n));
     g.naiveFloats += size;
     n.scratch = -1;
     int64_t scratchSize = 0;
-    if (scratchFloats(g, n) > 0) {
+    if (scratchFloats(g, n) > 0 && !hasBorder(g.nodes[n.inputs[0]])) {
       scratchSize = block(scratchFloats(g, n));
       n.scratch = arena.alloc(scratchSize) + guard;
       g.naiveFloats += scratchSize;

@@ -25,6 +25,13 @@ enum class Target { Host, AVX512, AVX2, SSE4 };
 /// Parses "host", "avx512", "avx2", "sse4"; throws Error otherwise.
 Target parseTarget(const std::string &name);
 
+/// A direct convolution's register tile: `rows` x `cols` output pixels x
+/// `vectors` vectors of output channels, held in accumulators over the whole
+/// reduction. All zero: the compiler's cost model chooses per layer.
+struct ConvTile {
+  int vectors = 0, rows = 0, cols = 0;
+};
+
 struct Options {
   Target target = Target::Host;
   /// False stops after the passes: summary(), layers() and the dumps work,
@@ -53,6 +60,10 @@ struct Options {
   /// kernel that wrote outside its buffer. (The sanitizers cannot see into
   /// generated code; the tests run with this on.)
   bool checkArena = false;
+  /// Tuning: force this register tile on every direct convolution it fits
+  /// (`vectors` divides the layer's channel vectors and the accumulators fit
+  /// in the register file); other convolutions keep the cost model's choice.
+  ConvTile convTile;
   /// Where --print-after output goes (std::cerr when null).
   std::ostream *printStream = nullptr;
 };
@@ -63,7 +74,12 @@ struct KernelProfile {
   std::string op;   // "conv2d+relu"
   double medianMs = 0;
   int64_t flops = 0;
+  std::string plan; // how the kernel is blocked: "tile 2x7 px x 32 ch" (may be empty)
 };
+
+/// This CPU's single-thread FMA peak in GFLOP/s for `target`: a JIT-compiled
+/// loop of independent vector FMAs, the best of `repeats` timings (about 5 ms each).
+double measurePeakGflops(Target target = Target::Host, int repeats = 40);
 
 /// One row of the Keras-style summary table.
 struct LayerInfo {

@@ -56,7 +56,7 @@ std::vector<Buffer> buffers(const cnnc::Graph &g) {
     const cnnc::Node &n = g.nodes[i];
     if (n.dead || cnnc::isView(g, n))
       continue;
-    out.push_back({n.name, n.offset, n.offset + n.type.elements(), 2 * i + 1,
+    out.push_back({n.name, n.offset, n.offset + cnnc::bufferFloats(n), 2 * i + 1,
                    std::max(lastRead[i], 2 * i + 1)});
     if (n.scratch >= 0)
       out.push_back({n.name + " (scratch)", n.scratch, n.scratch + cnnc::scratchFloats(g, n), 2 * i,

@@ -22,6 +22,7 @@ struct Common {
   bool printAfterAll = false;
   int threads = 1;
   bool checkArena = false;
+  std::vector<int> convTile; // --conv-tile V,R,C
 };
 
 cnnc::Model compile(const Common &c, bool generateCode = true) {
@@ -37,6 +38,8 @@ cnnc::Model compile(const Common &c, bool generateCode = true) {
   o.printStream = &std::cout;
   o.threads = c.threads;
   o.checkArena = c.checkArena;
+  if (c.convTile.size() == 3)
+    o.convTile = {c.convTile[0], c.convTile[1], c.convTile[2]};
   return cnnc::Model::compileFile(c.model, o);
 }
 
@@ -110,6 +113,8 @@ int main(int argc, char **argv) {
       "  cnnc summary MODEL [--memory]           Keras-style layer table (and the memory plan)\n"
       "  cnnc run MODEL --random-weights 1 --input x.npy [--output y.npy]\n"
       "  cnnc bench MODEL [--runs N] [--threads N]  compile time, median latency, GFLOP/s\n"
+      "  cnnc bench MODEL --layers                every kernel's time, GFLOP/s, % of FMA peak\n"
+      "  cnnc bench --peak                        this CPU's FMA peak (a JIT-compiled loop)\n"
       "  cnnc --dump-graph DIR MODEL              one Graphviz file per compiler stage\n"
       "  cnnc --dump-graph DIR --dump-format svg MODEL   the same, rendered to SVG (or png)\n",
       "cnnc"};
@@ -176,11 +181,24 @@ int main(int argc, char **argv) {
 
   CLI::App *bench =
       app.add_subcommand("bench", "Compile and time the model on random weights and input");
-  bench->add_option("model", c.model, "The .cnn model")->required();
+  bench->add_option("model", c.model, "The .cnn model (optional with --peak)");
   int runs = 50;
-  bool layers = false;
+  bool layers = false, peak = false;
   bench->add_flag("--layers", layers,
-                  "Also time every kernel: median ms, GFLOP/s, share of the total");
+                  "Also time every kernel: median ms, GFLOP/s, % of the FMA peak (measured "
+                  "first, times the thread count), share of the total, blocking plan");
+  bench->add_flag("--peak", peak,
+                  "Measure this CPU's single-thread FMA peak (GFLOP/s) with a JIT-compiled loop "
+                  "of independent vector FMAs for --target");
+  bench
+      ->add_option("--conv-tile", c.convTile,
+                   "Tuning: force every direct conv's register tile to V channel vectors x R "
+                   "rows x C columns of output pixels where it fits (default: the cost model)")
+      ->type_name("V,R,C")
+      ->delimiter(',')
+      ->expected(3)
+      ->allow_extra_args(false)
+      ->check(CLI::Range(1, 64));
   bench->add_option("--runs", runs, "Timed runs (after 3 warm-up runs); the median is reported")
       ->check(CLI::Range(1, 1000000));
 
@@ -228,6 +246,17 @@ int main(int argc, char **argv) {
       if (!output.empty())
         cnnc::writeNpy(output, y);
     } else if (app.got_subcommand(bench)) {
+      if (c.model.empty() && !peak)
+        throw cnnc::Error("bench needs a MODEL (or --peak alone)");
+      double peakGflops = 0;
+      if (peak || layers) {
+        peakGflops = cnnc::measurePeakGflops(cnnc::parseTarget(c.target));
+        std::printf("peak %.1f GFLOP/s per thread  (target %s, JIT-compiled FMA loop, best of "
+                    "40 x 5 ms)\n",
+                    peakGflops, c.target.c_str());
+        if (c.model.empty())
+          return 0;
+      }
       cnnc::Model m = compile(c);
       std::printf("compile %.3f s  target %s  threads %d\n", m.compileSeconds(),
                   m.targetDescription().c_str(), m.threads());
@@ -253,10 +282,14 @@ int main(int argc, char **argv) {
         double total = 0;
         for (const cnnc::KernelProfile &p : prof)
           total += p.medianMs;
-        std::printf("%-22s %-22s %10s %10s %7s\n", "kernel", "op", "median ms", "GFLOP/s", "share");
-        for (const cnnc::KernelProfile &p : prof)
-          std::printf("%-22s %-22s %10.3f %10.2f %6.1f%%\n", p.name.c_str(), p.op.c_str(),
-                      p.medianMs, p.flops / (p.medianMs * 1e6), 100 * p.medianMs / total);
+        std::printf("%-22s %-26s %9s %8s %6s %6s  %s\n", "kernel", "op", "median ms", "GFLOP/s",
+                    "%peak", "share", "plan");
+        for (const cnnc::KernelProfile &p : prof) {
+          double gflops = p.flops / (p.medianMs * 1e6);
+          std::printf("%-22s %-26s %9.3f %8.1f %5.0f%% %5.1f%%  %s\n", p.name.c_str(), p.op.c_str(),
+                      p.medianMs, gflops, 100 * gflops / (peakGflops * m.threads()),
+                      100 * p.medianMs / total, p.plan.c_str());
+        }
       }
     } else if (!c.model.empty()) {
       compile(c);
