@@ -90,26 +90,38 @@ int64_t emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64
   const int G = (int)std::min<int64_t>(4, (OUT + e.VL - 1) / e.VL), group = G * e.VL;
   const int64_t groups = (OUT + group - 1) / group;
   Value *in = e.at(e.arena(), inNode.offset), *out = e.at(e.arena(), n.offset);
+  // The reduction runs as K interleaved streams over K slices of the input
+  // (summed at the end): more loads in flight from L2/L3/memory.
+  const int K = IN >= 4096 ? 4 : 1;
+  const int64_t slice = IN / K;
   std::vector<Value *> acc;
-  for (int i = 0; i < G; ++i)
+  for (int i = 0; i < K * G; ++i)
     acc.push_back(e.slot());
   // Work items: output groups, but softmax needs the whole vector in one call.
   const bool whole = a.act == Act::Softmax;
   e.loop(whole ? e.c(0) : e.lo(), whole ? e.c(groups) : e.hi(), [&](Value *grp) {
     Value *o0 = e.b.CreateMul(grp, e.c(group));
-    for (int gi = 0; gi < G; ++gi)
-      e.b.CreateStore(e.splat(0.f), acc[gi]);
+    for (Value *s : acc)
+      e.b.CreateStore(e.splat(0.f), s);
     Value *wg = e.at(e.weights(), e.b.CreateAdd(e.c(wOff), e.b.CreateMul(grp, e.c(IN * group))));
-    e.loop(0, IN, [&](Value *i) {
+    auto step = [&](Value *i, int k) {
       Value *x = e.splat(e.b.CreateLoad(e.f32, e.at(in, i)));
       Value *wrow = e.at(wg, e.b.CreateMul(i, e.c(group)));
-      for (int gi = 0; gi < G; ++gi)
-        e.b.CreateStore(e.fma(x, e.loadV(e.at(wrow, gi * e.VL)), e.b.CreateLoad(e.vf, acc[gi])),
-                        acc[gi]);
+      for (int gi = 0; gi < G; ++gi) {
+        Value *s = acc[k * G + gi];
+        e.b.CreateStore(e.fma(x, e.loadV(e.at(wrow, gi * e.VL)), e.b.CreateLoad(e.vf, s)), s);
+      }
+    };
+    e.loop(0, slice, [&](Value *i) {
+      for (int k = 0; k < K; ++k)
+        step(e.b.CreateAdd(i, e.c(k * slice)), k);
     });
+    e.loop(K * slice, IN, [&](Value *i) { step(i, K - 1); });
     for (int gi = 0; gi < G; ++gi) {
       Value *o = e.b.CreateAdd(o0, e.c(gi * e.VL));
       Value *v = e.b.CreateLoad(e.vf, acc[gi]);
+      for (int k = 1; k < K; ++k)
+        v = e.b.CreateFAdd(v, e.b.CreateLoad(e.vf, acc[k * G + gi]));
       if (bOff >= 0)
         v = e.b.CreateFAdd(v, e.loadV(e.at(e.weights(), e.b.CreateAdd(e.c(bOff), o))));
       e.storeV(e.activate(a.act, v), e.at(out, o), OUT % group ? e.tailMask(o, OUT) : nullptr);

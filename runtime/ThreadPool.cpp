@@ -2,6 +2,8 @@
 // run their chunk, and the last one to finish wakes the caller.
 #include "runtime/ThreadPool.h"
 
+#include <chrono>
+
 namespace cnnc {
 
 ThreadPool::ThreadPool(int threads) {
@@ -19,6 +21,27 @@ ThreadPool::~ThreadPool() {
     t.join();
 }
 
+namespace {
+
+constexpr int SpinMicros = 100;
+
+/// Spins until done() or SpinMicros pass; returns done().
+template <class F> bool spinUntil(F done) {
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0;; ++i) {
+    if (done())
+      return true;
+    if ((i & 63) == 63 &&
+        std::chrono::steady_clock::now() - start > std::chrono::microseconds(SpinMicros))
+      return done();
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+  }
+}
+
+} // namespace
+
 static void chunk(int64_t n, int index, int parts, int64_t &lo, int64_t &hi) {
   lo = n * index / parts;
   hi = n * (index + 1) / parts;
@@ -27,23 +50,22 @@ static void chunk(int64_t n, int index, int parts, int64_t &lo, int64_t &hi) {
 void ThreadPool::work(int index) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int64_t, int64_t)> *body;
-    int64_t n;
-    {
+    auto started = [&] { return stop_ || generation_.load(std::memory_order_acquire) != seen; };
+    if (!spinUntil(started)) {
       std::unique_lock<std::mutex> lock(mu_);
-      start_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_)
-        return;
-      seen = generation_;
-      body = body_, n = n_;
+      start_.wait(lock, started);
     }
+    if (stop_)
+      return;
+    seen = generation_.load(std::memory_order_acquire);
     int64_t lo, hi;
-    chunk(n, index, threads(), lo, hi);
+    chunk(n_, index, threads(), lo, hi);
     if (lo < hi)
-      (*body)(lo, hi);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (--pending_ == 0)
+      (*body_)(lo, hi);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mu_); // the caller may be about to sleep
       done_.notify_one();
+    }
   }
 }
 
@@ -57,16 +79,19 @@ void ThreadPool::parallelFor(int64_t n, const std::function<void(int64_t, int64_
   {
     std::lock_guard<std::mutex> lock(mu_);
     body_ = &body, n_ = n;
-    pending_ = (int)workers_.size();
-    ++generation_;
+    pending_.store((int)workers_.size(), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
   }
   start_.notify_all();
   int64_t lo, hi;
   chunk(n, 0, threads(), lo, hi);
   if (lo < hi)
     body(lo, hi);
-  std::unique_lock<std::mutex> lock(mu_);
-  done_.wait(lock, [&] { return pending_ == 0; });
+  auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (!spinUntil(finished)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_.wait(lock, finished);
+  }
 }
 
 } // namespace cnnc

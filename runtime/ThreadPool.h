@@ -3,8 +3,11 @@
 // the calling thread takes the first chunk, so a pool of 1 runs inline. Every
 // item is computed by exactly one thread with the same arithmetic as on one
 // thread, so results are bit-identical whatever the thread count.
+// Workers and the caller spin for a short while (SpinMicros) before they
+// block, so back-to-back kernels do not pay a sleep and wake-up each.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -33,11 +36,11 @@ private:
   std::mutex callMu_; // one parallelFor at a time
   std::mutex mu_;
   std::condition_variable start_, done_;
-  const std::function<void(int64_t, int64_t)> *body_ = nullptr;
+  const std::function<void(int64_t, int64_t)> *body_ = nullptr; // set before generation_
   int64_t n_ = 0;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
+  std::atomic<uint64_t> generation_{0}; // a new parallelFor (release: body_, n_ are set)
+  std::atomic<int> pending_{0};         // workers still running the current one
+  std::atomic<bool> stop_{false};
 };
 
 } // namespace cnnc

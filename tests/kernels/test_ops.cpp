@@ -249,7 +249,8 @@ Case makeCase(const std::string &what, const cnnc::Shape &inShape, const std::ve
 }
 
 /// Compiles `c` for every target, runs it and compares with the reference.
-void check(const Case &c) {
+/// A `tile` forces that register tile on every direct conv it fits.
+void check(const Case &c, cnnc::ConvTile tile = {}) {
   for (const TargetName &t : Targets) {
     INFO("target " << t.name << ", " << c.what << ", input " << cnnc::shapeToString(c.input.shape())
                    << "\n"
@@ -257,6 +258,8 @@ void check(const Case &c) {
     cnnc::Options opts;
     opts.target = t.target;
     opts.checkArena = true; // guard zones around every buffer, checked after each kernel
+    opts.convTile = tile;
+    INFO("conv tile " << tile.vectors << " vectors x " << tile.rows << " x " << tile.cols);
     try {
       cnnc::Model m = cnnc::Model::compileString(c.source, "test.cnn", opts);
       m.loadWeights(c.weights);
@@ -287,8 +290,8 @@ Layer randomConv(Rng &rng, int i, cnnc::Shape &inShape) {
   static const int Filters[] = {1, 3, 4, 5, 7, 8, 12, 16, 17, 24, 31, 32, 33, 40};
   Layer l = conv(0, 0, 0, 0, 0, PadKind::Valid, AllActs[i % 5], rng.pick(0, 3) != 0);
   l.units = rng.coin(3) ? rng.pick(1, 40) : rng.of(Filters);
-  l.kh = rng.pick(1, 7);
-  l.kw = rng.coin() ? l.kh : rng.pick(1, 7);
+  l.kh = rng.pick(1, 11);
+  l.kw = rng.coin() ? l.kh : rng.pick(1, 11);
   l.sh = rng.pick(1, 4);
   l.sw = rng.coin() ? l.sh : rng.pick(1, 4);
   l.strideGiven = !(l.sh == 1 && l.sw == 1 && rng.coin());
@@ -373,6 +376,30 @@ TEST_CASE("conv2d: random sweep over kernels/strides/paddings/channels/activatio
     Layer l = randomConv(rng, i, in);
     check(makeCase("conv2d sweep #" + std::to_string(i), in, {l}, rng));
   }
+}
+
+TEST_CASE("conv2d: forced register tiles with row and column tails, bordered buffers",
+          "[kernels][conv]") {
+  Rng rng(4242);
+  // 11 x 13 outputs leave tails for every tile below; 40 filters are 3, 5 and
+  // 10 vectors at the three widths (a tile whose vectors do not divide that
+  // falls back to the cost model's). The padded convs read their producers'
+  // bordered buffers (plan-memory gives a conv whose only reader is a padded
+  // conv that reader's zero border).
+  const std::vector<Layer> chain = {
+      conv(40, 3, 3, 1, 1, PadKind::Same, Act::Relu, true),
+      conv(24, 3, 2, 1, 1, PadKind::Four, Act::Linear, true, {0, 2, 1, 0}),
+      conv(33, 5, 5, 2, 2, PadKind::Same, Act::Tanh, false),
+      conv(17, 3, 3, 1, 1, PadKind::Scalar, Act::Linear, true, {1, 1, 1, 1})};
+  const cnnc::ConvTile tiles[] = {{1, 1, 1}, {1, 3, 5}, {1, 4, 7},  {2, 2, 7},
+                                  {3, 3, 3}, {5, 2, 2}, {1, 11, 2}, {2, 1, 13}};
+  for (const cnnc::ConvTile &t : tiles)
+    check(makeCase("forced tile chain", {11, 13, 19}, chain, rng), t);
+  // Weights over 1 MiB: row tiles innermost, the next block's weights prefetched.
+  check(makeCase("large weights", {6, 5, 192},
+                 {conv(192, 3, 3, 1, 1, PadKind::Same, Act::Relu, true),
+                  conv(40, 3, 3, 1, 1, PadKind::Same, Act::Linear, true)},
+                 rng));
 }
 
 TEST_CASE("'same' padding with stride 2 on even and odd inputs", "[kernels][conv][pool]") {
