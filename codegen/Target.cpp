@@ -16,7 +16,9 @@ Target parseTarget(const std::string &name) {
     return Target::AVX2;
   if (name == "sse4")
     return Target::SSE4;
-  throw Error("unknown target '" + name + "' (expected host, avx512, avx2 or sse4)");
+  if (name == "generic")
+    return Target::Generic;
+  throw Error("unknown target '" + name + "' (expected host, avx512, avx2, sse4 or generic)");
 }
 
 static std::string hostFeatures() {
@@ -56,6 +58,8 @@ TargetInfo selectTarget(Target target) {
     return requireHost({"avx2", "haswell", "", 8}, "+avx2");
   case Target::SSE4:
     return requireHost({"sse4", "nehalem", "", 4}, "+sse4.2");
+  case Target::Generic: // any x86-64: SSE2, multiply and add without FMA
+    return requireHost({"generic", "x86-64", "", 4}, "+sse2");
   }
   return {"sse4", "nehalem", "", 4};
 }

@@ -21,8 +21,9 @@ namespace cnnc {
 
 /// The instruction set the JIT generates code for. Host detects the CPU's
 /// features; the others force a narrower target so every path can be tested.
-enum class Target { Host, AVX512, AVX2, SSE4 };
-/// Parses "host", "avx512", "avx2", "sse4"; throws Error otherwise.
+enum class Target { Host, AVX512, AVX2, SSE4, Generic };
+/// Parses "host", "avx512", "avx2", "sse4", "generic" (baseline x86-64: SSE2,
+/// no FMA); throws Error otherwise.
 Target parseTarget(const std::string &name);
 
 /// A direct convolution's register tile: `rows` x `cols` output pixels x

@@ -123,7 +123,8 @@ TEST_CASE("NaN and infinities propagate as in PyTorch", "[api][kernels]") {
         "m.cnn", o);
     return m.run(cnnc::Tensor({1, (int64_t)v.size(), 1}, v));
   };
-  for (cnnc::Target t : {cnnc::Target::Host, cnnc::Target::AVX2, cnnc::Target::SSE4}) {
+  for (cnnc::Target t :
+       {cnnc::Target::Host, cnnc::Target::AVX2, cnnc::Target::SSE4, cnnc::Target::Generic}) {
     INFO("target " << int(t));
     cnnc::Tensor r = runOp("relu()", {nan, -inf, inf, -1.f, 2.f}, t);
     CHECK(std::isnan(r[0]));

@@ -31,8 +31,10 @@ using RefFn = std::function<Array(const Array &x, const Weights &w)>;
 
 constexpr double Tolerance = 1e-4;
 
-const std::pair<cnnc::Target, const char *> Targets[] = {
-    {cnnc::Target::Host, "host"}, {cnnc::Target::AVX2, "avx2"}, {cnnc::Target::SSE4, "sse4"}};
+const std::pair<cnnc::Target, const char *> Targets[] = {{cnnc::Target::Host, "host"},
+                                                         {cnnc::Target::AVX2, "avx2"},
+                                                         {cnnc::Target::SSE4, "sse4"},
+                                                         {cnnc::Target::Generic, "generic"}};
 
 struct Rng {
   std::mt19937 g;

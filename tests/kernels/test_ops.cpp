@@ -28,8 +28,10 @@ struct TargetName {
   cnnc::Target target;
   const char *name;
 };
-const TargetName Targets[] = {
-    {cnnc::Target::Host, "host"}, {cnnc::Target::AVX2, "avx2"}, {cnnc::Target::SSE4, "sse4"}};
+const TargetName Targets[] = {{cnnc::Target::Host, "host"},
+                              {cnnc::Target::AVX2, "avx2"},
+                              {cnnc::Target::SSE4, "sse4"},
+                              {cnnc::Target::Generic, "generic"}};
 
 const Act AllActs[] = {Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax};
 

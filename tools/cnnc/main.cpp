@@ -129,7 +129,9 @@ int main(int argc, char **argv) {
       ->type_name("FORMAT")
       ->check(CLI::IsMember({"dot", "svg", "png"}))
       ->needs(dumpGraph);
-  app.add_option("--target", c.target, "Instruction set: host (default), avx512, avx2, sse4")
+  app.add_option("--target", c.target,
+                 "Instruction set: host (default), avx512, avx2, sse4, generic (x86-64 baseline: "
+                 "SSE2, no FMA)")
       ->type_name("ISA");
   app.add_option("--print-after", c.printAfter,
                  "Print the IR after these passes (comma-separated): parsed, infer-shapes, "
