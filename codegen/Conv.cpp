@@ -61,6 +61,7 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   ConvFrame f(e, g, n, wOff);
   const ConvAttrs &a = f.a;
   const ConvTile t = convTile(g, n, e.VL, e.forcedTile);
+  e.unroll = false;
   e.plan = "tile " + std::to_string(t.rows) + "x" + std::to_string(t.cols) + " px x " +
            std::to_string(t.vectors * e.VL) + " ch";
   const int G = t.vectors;
@@ -170,6 +171,7 @@ int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, i
   ConvFrame f(e, g, n, wOff);
   const ConvAttrs &a = f.a;
   const int64_t C = f.OC, Cp = roundUp(C, e.VL);
+  e.unroll = false;
   const int ur = (int)std::min<int64_t>(f.OW, e.VL == 16 ? 8 : 4);
   std::vector<Value *> acc;
   for (int i = 0; i < ur; ++i)

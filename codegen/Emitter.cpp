@@ -33,7 +33,13 @@ void Emitter::loop(Value *lo, Value *hi, const std::function<void(Value *)> &bod
   body(i);
   Value *next = b.CreateNSWAdd(i, c(1));
   i->addIncoming(next, b.GetInsertBlock());
-  b.CreateCondBr(b.CreateICmpSLT(next, hi), head, exit);
+  BranchInst *br = b.CreateCondBr(b.CreateICmpSLT(next, hi), head, exit);
+  if (!unroll) {
+    MDNode *dis = MDNode::get(ctx, {MDString::get(ctx, "llvm.loop.unroll.disable")});
+    MDNode *self = MDNode::getDistinct(ctx, {nullptr, dis});
+    self->replaceOperandWith(0, self);
+    br->setMetadata(LLVMContext::MD_loop, self);
+  }
   b.SetInsertPoint(exit);
 }
 
