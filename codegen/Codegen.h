@@ -51,8 +51,8 @@ struct CodegenOptions {
   ConvTile convTile;               // forced register tile for direct convs (0: cost model)
 };
 
-/// Emits one specialised kernel per node plus the entry function, optimises
-/// at O3 and JIT-compiles. Throws Error if LLVM fails (an internal error).
+/// Emits one specialised kernel per node (and one for each padded conv's
+/// bordered input), optimises at O3 and JIT-compiles. Throws Error if LLVM fails (an internal error).
 std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &options);
 
 /// Single-thread FMA peak of `target` in GFLOP/s: a JIT-compiled loop of

@@ -2,10 +2,18 @@
 // shapes, over channels-last tensors:
 //   out[oh][ow][oc] = act(bias[oc] + residual[oh][ow][oc]
 //                         + sum_{kh,kw,ic} in[oh*sh+kh][ow*sw+kw][ic] * w[kh][kw][ic][oc])
-// (a folded batchnorm is already in the packed weights and bias). A padded
-// conv reads a zero-bordered copy of its input that a kernel of its own made
-// first (emitPadScratch), so the inner loops have no edge cases. Each kernel
-// covers the work items [lo, hi) of its outer loop, so threads can share it.
+// (a folded batchnorm is already in the packed weights and bias).
+//
+// The direct conv keeps a register tile of rows x cols output pixels x G
+// channel vectors in accumulators over the whole reduction: per input
+// channel it loads G weight vectors and broadcasts one input float per pixel
+// (convTile picks the tile per layer from a cost model). Weights are packed
+// per block of G vectors ([block][kh][kw][ic][G x VL]), so a tile streams
+// them contiguously. A padded conv reads a zero-bordered input, so the inner
+// loops have no edge cases: its producer's own buffer when plan-memory gave
+// that a border (then a small kernel only zeroes the border first), else a
+// copy made by a kernel of its own (emitPadScratch). Each kernel covers the
+// work items [lo, hi) of its outer loop, so threads can share it.
 #include "codegen/Emitter.h"
 
 namespace cnnc {
@@ -19,36 +27,49 @@ int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 /// What every conv variant shares: its tensors and the epilogue.
 struct ConvFrame {
   const ConvAttrs &a;
-  int64_t H, W, IC, OH, OW, OC, Wp;
+  // OH x OW: the conv's own output; with a fused pool the node stores
+  // (OH / pool) x (OW / pool) maxima of it.
+  int64_t H, W, IC, OH, OW, OC, Wp, pool;
   Value *in, *out, *w, *residual = nullptr;
+  int64_t residualW = 0; // the residual's width (a pool may drop the conv's last column)
   Padding border; // of the output buffer
 
   ConvFrame(Emitter &e, const Graph &g, const Node &n, int64_t wOff) : a(attrs<ConvAttrs>(n)) {
     const Node &inNode = g.nodes[n.inputs[0]];
     H = inNode.type.dims[0], W = inNode.type.dims[1], IC = inNode.type.dims[2];
-    OH = n.type.dims[0], OW = n.type.dims[1], OC = n.type.dims[2];
+    pool = std::max(a.pool, 1);
+    OH = n.type.dims[0] * pool, OW = n.type.dims[1] * pool, OC = n.type.dims[2];
     Wp = W + a.pad.left + a.pad.right;
     Value *arena = e.arena();
     in = e.at(arena, n.scratch >= 0 ? n.scratch : inNode.offset);
     out = e.at(arena, n.offset);
     border = n.border;
     w = e.at(e.weights(), wOff);
-    if (a.residual)
+    if (a.residual) {
       residual = e.at(arena, g.nodes[n.inputs[1]].offset);
+      residualW = g.nodes[n.inputs[1]].type.dims[1];
+    }
   }
 
-  /// acc (bias included) -> + residual -> activation -> store at output
-  /// pixel (oh, ow), channel oc (the output buffer may have a border).
-  void finish(Emitter &e, Value *acc, Value *oh, Value *ow, Value *oc, Value *mask) {
-    auto index = [&](const Padding &b) {
-      Value *pix =
-          e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(oh, e.c(b.top)), e.c(OW + b.left + b.right)),
-                        e.b.CreateAdd(ow, e.c(b.left)));
-      return e.b.CreateAdd(e.b.CreateMul(pix, e.c(OC)), oc);
-    };
+  /// Element (oh, ow, oc) of a width-`width` image with border b.
+  Value *index(Emitter &e, Value *oh, Value *ow, Value *oc, int64_t width, const Padding &b) {
+    Value *pix =
+        e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(oh, e.c(b.top)), e.c(width + b.left + b.right)),
+                      e.b.CreateAdd(ow, e.c(b.left)));
+    return e.b.CreateAdd(e.b.CreateMul(pix, e.c(OC)), oc);
+  }
+  /// acc (bias included) at conv output (oh, ow, oc) -> + residual -> activation.
+  Value *value(Emitter &e, Value *acc, Value *oh, Value *ow, Value *oc, Value *mask) {
     if (residual)
-      acc = e.b.CreateFAdd(acc, e.loadV(e.at(residual, index(Padding{})), mask));
-    e.storeV(e.activate(a.act, acc), e.at(out, index(border)), mask);
+      acc = e.b.CreateFAdd(acc, e.loadV(e.at(residual, index(e, oh, ow, oc, residualW, {})), mask));
+    return e.activate(a.act, acc);
+  }
+  /// Stores v at stored pixel (oh, ow) (pooled coordinates with a fused pool).
+  void store(Emitter &e, Value *v, Value *oh, Value *ow, Value *oc, Value *mask) {
+    e.storeV(v, e.at(out, index(e, oh, ow, oc, OW / pool, border)), mask);
+  }
+  void finish(Emitter &e, Value *acc, Value *oh, Value *ow, Value *oc, Value *mask) {
+    store(e, value(e, acc, oh, ow, oc, mask), oh, ow, oc, mask);
   }
 };
 
@@ -125,13 +146,24 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
         });
       });
     });
-    for (int p = 0; p < th * tw; ++p)
-      for (int gi = 0; gi < G; ++gi) {
-        Value *oc = e.b.CreateAdd(oc0, e.c(gi * e.VL));
-        f.finish(e, e.b.CreateLoad(e.vf, acc[p * G + gi]), e.b.CreateAdd(oh0, e.c(p / tw)),
-                 e.b.CreateAdd(ow0, e.c(p % tw)), e.b.CreateAdd(ocBase, e.c(gi * e.VL)),
-                 OCg % e.VL ? e.tailMask(oc, OCg) : nullptr);
-      }
+    // The epilogue; with a fused pool, the maximum of each k x k window of the
+    // tile (tiles are whole windows) is stored at the pooled pixel.
+    const int k = (int)f.pool;
+    for (int pr = 0; pr < th / k; ++pr)
+      for (int pc = 0; pc < tw / k; ++pc)
+        for (int gi = 0; gi < G; ++gi) {
+          Value *oc = e.b.CreateAdd(ocBase, e.c(gi * e.VL));
+          Value *mask = OCg % e.VL ? e.tailMask(e.b.CreateAdd(oc0, e.c(gi * e.VL)), OCg) : nullptr;
+          Value *m = nullptr;
+          for (int p = 0; p < k * k; ++p) {
+            int r = pr * k + p / k, col = pc * k + p % k;
+            Value *v = f.value(e, e.b.CreateLoad(e.vf, acc[(r * tw + col) * G + gi]),
+                               e.b.CreateAdd(oh0, e.c(r)), e.b.CreateAdd(ow0, e.c(col)), oc, mask);
+            m = m ? e.maxNaN(m, v) : v;
+          }
+          f.store(e, m, e.b.CreateAdd(e.b.CreateUDiv(oh0, e.c(k)), e.c(pr)),
+                  e.b.CreateAdd(e.b.CreateUDiv(ow0, e.c(k)), e.c(pc)), oc, mask);
+        }
   };
   // A row of tiles: `th` output rows from oh0, all columns.
   auto tileRow = [&](Value *grp, Value *ocb, Value *oh0, int th) {
@@ -215,21 +247,23 @@ int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, i
 ConvTile convTile(const Graph &g, const Node &n, int VL, ConvTile forced) {
   const ConvAttrs &a = attrs<ConvAttrs>(n);
   const int64_t IC = g.nodes[n.inputs[0]].type.dims[2] / a.groups;
-  const int64_t OH = n.type.dims[0], OW = n.type.dims[1];
+  // The conv's own output; a fused k x k pool needs tiles of whole windows.
+  const int k = std::max(a.pool, 1);
+  const int64_t OH = n.type.dims[0] * k, OW = n.type.dims[1] * k;
   const int64_t nv = (n.type.dims[2] / a.groups + VL - 1) / VL;
   const int regs = VL == 16 ? 32 : 16;
   const double steps = (double)a.kh * a.kw * IC; // reduction steps per tile
   const int G0 = forced.vectors;
-  if (G0 > 0 && nv % G0 == 0 && forced.rows > 0 && forced.cols > 0 &&
-      forced.rows * forced.cols * G0 + G0 + 1 <= regs)
+  if (G0 > 0 && nv % G0 == 0 && forced.rows > 0 && forced.cols > 0 && forced.rows % k == 0 &&
+      forced.cols % k == 0 && forced.rows * forced.cols * G0 + G0 + 1 <= regs)
     return {G0, (int)std::min<int64_t>(forced.rows, OH), (int)std::min<int64_t>(forced.cols, OW)};
-  ConvTile best{1, 1, 1};
+  ConvTile best{1, k, k};
   double bestCost = 1e300;
   for (int G = 1; G <= std::min<int64_t>(nv, 4); ++G) {
     if (nv % G)
       continue;
-    for (int R = 1; R <= OH; ++R)
-      for (int U = 1; U <= OW && R * U * G + G + 1 <= regs; ++U) {
+    for (int R = k; R <= OH; R += k)
+      for (int U = k; U <= OW && R * U * G + G + 1 <= regs; U += k) {
         // Cycles per reduction step of an r x u tile, measured on Zen 5 and
         // consistent with Intel's AVX-512 cores: two FMA ports, two load ports,
         // but broadcasts at about 1.6 per cycle; every accumulator's FMA chain

@@ -96,10 +96,10 @@ int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_
 int64_t emitPadScratch(Emitter &e, const Graph &g, const Node &n);
 bool isDepthwise(const Graph &g, const Node &n);
 
-/// Emits the kernel for one node; returns how many work items its [lo, hi)
-/// range spans (1: it does all its work in one call, whatever the range). as the body of `fn(const
-/// float *weights, float *arena)`. `wOff`/`bOff` are the node's packed weight and bias offsets (-1
-/// if none).
+/// Emits the kernel for one node into e.fn: it does work items [lo(), hi())
+/// and returns how many there are (1: it does all its work in one call,
+/// whatever the range). `wOff`/`bOff` are the node's packed weight and bias
+/// offsets in floats (-1 if none).
 int64_t emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
 
 } // namespace cnnc

@@ -241,7 +241,8 @@ int64_t flopCount(const Graph &g, const Node &n) {
   switch (n.op) {
   case OpKind::Conv2D: {
     const ConvAttrs &a = attrs<ConvAttrs>(n);
-    return 2 * out * a.kh * a.kw * g.nodes[n.inputs[0]].type.dims.back() / a.groups;
+    const int64_t pixels = a.pool ? out * a.pool * a.pool : out; // the conv's own output
+    return 2 * pixels * a.kh * a.kw * g.nodes[n.inputs[0]].type.dims.back() / a.groups;
   }
   case OpKind::Dense:
     return 2 * out * g.nodes[n.inputs[0]].type.dims.back();

@@ -76,10 +76,13 @@ struct ConvAttrs {
   int groups = 1; // input and output channels split in `groups` independent convs
   Padding pad;
   bool useBias = true;
-  // Set by the fusion passes: bias -> batchnorm -> + inputs[1] (residual) -> act.
+  // Set by the fusion passes: bias -> batchnorm -> + inputs[1] (residual) -> act
+  // -> a max pool of pool x pool, stride pool (0: none; the node's type is then
+  // the pooled one, the conv's own output is never stored).
   FoldedBN bn;
   bool residual = false;
   ActFn act;
+  int pool = 0;
 };
 
 /// Max and min ignore padded cells. Average divides by the real pixels for

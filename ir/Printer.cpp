@@ -49,6 +49,8 @@ std::string attrString(const Node &n) {
       add("residual", "%" + std::to_string(n.inputs[1]));
     if (a.act != Act::Linear)
       add("act", actString(a.act));
+    if (a.pool)
+      add("maxpool", std::to_string(a.pool));
     break;
   }
   case OpKind::MaxPool2D:

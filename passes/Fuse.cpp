@@ -4,14 +4,22 @@
 //   bias (and a folded batchnorm) -> + residual (a following `add`, conv only)
 //   -> activation (softmax only into dense: it needs the whole vector).
 // The residual's other operand must already be computed when the conv runs,
-// so only an add whose other input comes earlier is absorbed.
+// so only an add whose other input comes earlier is absorbed. Last, a conv
+// absorbs a following non-overlapping max pool (k x k, stride k, no padding,
+// k <= 3 so that a window of accumulators fits in the registers):
+// its kernel takes the maximum over each window of the tile it holds in
+// registers, and the conv's full-size output is never stored.
 #include "passes/Passes.h"
 
 namespace cnnc {
 
-/// Whether `pid`'s result is needed only by node `user`.
+/// Whether `pid`'s result is needed only by node `user`, and is not a pooled
+/// conv's (nothing element-wise can follow a pool inside the epilogue).
 static bool onlyFeeds(const Graph &g, ValueId pid, ValueId user) {
   std::vector<ValueId> users = g.users(pid);
+  const Node &p = g.nodes[pid];
+  if (p.op == OpKind::Conv2D && attrs<ConvAttrs>(p).pool)
+    return false;
   return g.output != pid && users.size() == 1 && users[0] == user;
 }
 
@@ -51,6 +59,26 @@ static bool fuseActivation(Graph &g, ValueId id) {
   return true;
 }
 
+static bool fusePool(Graph &g, ValueId id) {
+  Node &pool = g.nodes[id];
+  const PoolAttrs &a = attrs<PoolAttrs>(pool);
+  ValueId pid = pool.inputs[0];
+  Node &p = g.nodes[pid];
+  const Padding &pad = a.pad;
+  if (p.op != OpKind::Conv2D || !onlyFeeds(g, pid, id) || a.kh != a.kw || a.sh != a.kh ||
+      a.sw != a.kw || a.kh < 2 || a.kh > 3 || pad.top + pad.bottom + pad.left + pad.right > 0)
+    return false;
+  ConvAttrs &c = attrs<ConvAttrs>(p);
+  if (c.groups != 1 || c.pool)
+    return false;
+  c.pool = a.kh;
+  p.type = pool.type;
+  p.absorbed.push_back(pool.name + " (maxpool2d)");
+  g.replaceUses(id, pid);
+  pool.dead = true;
+  return true;
+}
+
 bool fuseElementwise(Graph &g, Diag &) {
   bool changed = false;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -59,6 +87,8 @@ bool fuseElementwise(Graph &g, Diag &) {
       changed |= fuseResidual(g, (ValueId)i);
     else if (!n.dead && n.op == OpKind::Activation)
       changed |= fuseActivation(g, (ValueId)i);
+    else if (!n.dead && n.op == OpKind::MaxPool2D)
+      changed |= fusePool(g, (ValueId)i);
   }
   return changed;
 }

@@ -384,6 +384,15 @@ TEST_CASE("add: standalone and fused into a conv as a residual", "[kernels][grap
       return act(ref::add(r.c.ref(r.fromY ? y : x, w, "c"), y), r.after, 0.1f);
     });
   }
+  // conv + add + relu + maxpool in one kernel: the pool takes the maxima after
+  // the residual and the activation (odd sizes: the last row and column dropped).
+  const Conv c{24, 3, 3, 1, 1, 1, Pad::Same}, proj{24, 1, 1, 1, 1, 1, Pad::Valid, {}, false};
+  const Pool p2{PoolKind::Max, 2, 2, 2, 2};
+  check("residual, relu, then maxpool", {9, 11, 16},
+        {proj.dsl("y", "x"), c.dsl("c", "x"), "s = add(c, y)", "r = relu(s)", p2.dsl("r")},
+        [=](auto &x, auto &w) {
+          return p2.ref(act(ref::add(c.ref(x, w, "c"), proj.ref(x, w, "y")), Act::Relu));
+        });
 }
 
 // --- concat, globalavgpool2d -------------------------------------------------------

@@ -397,6 +397,17 @@ TEST_CASE("conv2d: forced register tiles with row and column tails, bordered buf
                                   {3, 3, 3}, {5, 2, 2}, {1, 11, 2}, {2, 1, 13}};
   for (const cnnc::ConvTile &t : tiles)
     check(makeCase("forced tile chain", {11, 13, 19}, chain, rng), t);
+  // Max pools absorbed into the conv (k x k, stride k, valid): odd sizes drop
+  // the last row or column; the pooled output feeds a padded conv's border.
+  const std::vector<Layer> pooled = {conv(40, 3, 3, 1, 1, PadKind::Same, Act::Relu, true),
+                                     pool(true, 2, 2, 2, 2, PadKind::Valid),
+                                     conv(20, 3, 3, 1, 1, PadKind::Same, Act::Tanh, false),
+                                     pool(true, 3, 3, 3, 3, PadKind::Valid),
+                                     conv(9, 1, 1, 1, 1, PadKind::Valid, Act::Linear, true),
+                                     pool(true, 2, 2, 2, 2, PadKind::Valid)};
+  for (const cnnc::ConvTile &t : {cnnc::ConvTile{}, cnnc::ConvTile{1, 2, 2},
+                                  cnnc::ConvTile{2, 2, 4}, cnnc::ConvTile{1, 6, 3}})
+    check(makeCase("conv + maxpool", {27, 23, 5}, pooled, rng), t);
   // Weights over 1 MiB: row tiles innermost, the next block's weights prefetched.
   check(makeCase("large weights", {6, 5, 192},
                  {conv(192, 3, 3, 1, 1, PadKind::Same, Act::Relu, true),
