@@ -32,7 +32,7 @@ struct ConvFrame {
   int64_t H, W, IC, OH, OW, OC, Wp, pool;
   Value *in, *out, *w, *residual = nullptr;
   int64_t residualW = 0; // the residual's width (a pool may drop the conv's last column)
-  Padding border; // of the output buffer
+  Padding border;        // of the output buffer
 
   ConvFrame(Emitter &e, const Graph &g, const Node &n, int64_t wOff) : a(attrs<ConvAttrs>(n)) {
     const Node &inNode = g.nodes[n.inputs[0]];

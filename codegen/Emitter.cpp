@@ -226,6 +226,10 @@ Value *Emitter::reduceAdd(Value *v) { return b.CreateFAddReduce(ConstantFP::get(
 // Three passes over the row: max, exp(x - max) and its sum, scale by 1/sum.
 // A NaN or +inf anywhere makes the whole row NaN, as in PyTorch.
 void Emitter::softmaxRow(Value *ptr, int64_t n) {
+  // Not unrolled: two exp polynomials' constants and temporaries would not
+  // fit in AVX2's 16 registers.
+  bool wasUnrolled = unroll;
+  unroll = false;
   int64_t nv = (n + VL - 1) / VL;
   const float ninf = -INFINITY;
   Value *mx = slot("max");
@@ -253,6 +257,7 @@ void Emitter::softmaxRow(Value *ptr, int64_t n) {
     Value *mask = tailMask(base, n);
     storeV(b.CreateFMul(loadV(at(ptr, base), mask), inv), at(ptr, base), mask);
   });
+  unroll = wasUnrolled;
 }
 
 } // namespace cnnc

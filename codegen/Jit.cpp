@@ -152,6 +152,7 @@ std::string assemble(Module &m, TargetMachine &tm) {
   SmallString<0> buf;
   raw_svector_ostream os(buf);
   legacy::PassManager pm;
+  tm.Options.MCOptions.AsmVerbose = true; // comments: loop depth, "64-byte Spill", ...
   if (tm.addPassesToEmitFile(pm, os, nullptr, CGFT_AssemblyFile))
     return "(this target cannot emit assembly)\n";
   pm.run(*copy);

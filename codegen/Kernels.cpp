@@ -92,7 +92,7 @@ int64_t emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64
   Value *in = e.at(e.arena(), inNode.offset), *out = e.at(e.arena(), n.offset);
   // The reduction runs as K interleaved streams over K slices of the input
   // (summed at the end): more loads in flight from L2/L3/memory.
-  const int K = IN >= 4096 ? 4 : 1;
+  const int K = IN < 4096 ? 1 : e.VL == 16 ? 4 : 2; // K x G accumulators fit the registers
   const int64_t slice = IN / K;
   std::vector<Value *> acc;
   for (int i = 0; i < K * G; ++i)
