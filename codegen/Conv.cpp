@@ -199,12 +199,17 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
 
 // Depthwise (groups == in == out channels): vectorised over channels, a tile
 // of `ur` output pixels per channel vector; weights packed [kh][kw][Cpad].
+// Per kernel row, the row's kw weight vectors stay in registers and each
+// input pixel the tile touches is loaded once and used for every tap that
+// reads it (stride 1, kw 3: ur + 2 loads for 3 ur FMAs, not 3 ur).
 int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   ConvFrame f(e, g, n, wOff);
   const ConvAttrs &a = f.a;
   const int64_t C = f.OC, Cp = roundUp(C, e.VL);
   e.unroll = false;
-  const int ur = (int)std::min<int64_t>(f.OW, e.VL == 16 ? 8 : 4);
+  const int regs = e.VL == 16 ? 32 : 16; // accumulators + the row's weights + an input
+  const int ur = (int)std::clamp<int64_t>(std::min<int64_t>(f.OW, e.VL == 16 ? 14 : 8), 1,
+                                          std::max(1, regs - a.kw - 2));
   std::vector<Value *> acc;
   for (int i = 0; i < ur; ++i)
     acc.push_back(e.slot());
@@ -215,17 +220,26 @@ int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, i
       e.b.CreateStore(init, acc[u]);
     e.loop(0, a.kh, [&](Value *kh) {
       Value *ih = e.b.CreateAdd(e.b.CreateMul(oh, e.c(a.sh)), kh);
-      e.loop(0, a.kw, [&](Value *kw) {
-        Value *tap = e.b.CreateAdd(e.b.CreateMul(kh, e.c(a.kw)), kw);
-        Value *wv = e.loadV(e.at(f.w, e.b.CreateAdd(e.b.CreateMul(tap, e.c(Cp)), c0)));
-        Value *pix = e.b.CreateAdd(e.b.CreateMul(ih, e.c(f.Wp)),
-                                   e.b.CreateAdd(e.b.CreateMul(ow0, e.c(a.sw)), kw));
-        Value *xrow = e.at(f.in, e.b.CreateAdd(e.b.CreateMul(pix, e.c(C)), c0));
-        for (int u = 0; u < tw; ++u) {
-          Value *x = e.loadV(e.at(xrow, u * a.sw * C), mask);
-          e.b.CreateStore(e.fma(x, wv, e.b.CreateLoad(e.vf, acc[u])), acc[u]);
+      std::vector<Value *> wv(a.kw);
+      for (int kw = 0; kw < a.kw; ++kw)
+        wv[kw] = e.loadV(e.at(
+            f.w,
+            e.b.CreateAdd(
+                e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(kh, e.c(a.kw)), e.c(kw)), e.c(Cp)), c0)));
+      Value *pix = e.b.CreateAdd(e.b.CreateMul(ih, e.c(f.Wp)), e.b.CreateMul(ow0, e.c(a.sw)));
+      Value *xrow = e.at(f.in, e.b.CreateAdd(e.b.CreateMul(pix, e.c(C)), c0));
+      // Input pixel j feeds output u through tap kw when j = u * sw + kw.
+      for (int j = 0; j < (tw - 1) * a.sw + a.kw; ++j) {
+        Value *x = nullptr;
+        for (int kw = 0; kw < a.kw; ++kw) {
+          int u = (j - kw) / a.sw;
+          if (j < kw || (j - kw) % a.sw || u >= tw)
+            continue;
+          if (!x)
+            x = e.loadV(e.at(xrow, (int64_t)j * C), mask);
+          e.b.CreateStore(e.fma(x, wv[kw], e.b.CreateLoad(e.vf, acc[u])), acc[u]);
         }
-      });
+      }
     });
     for (int u = 0; u < tw; ++u)
       f.finish(e, e.b.CreateLoad(e.vf, acc[u]), oh, e.b.CreateAdd(ow0, e.c(u)), c0, mask);
