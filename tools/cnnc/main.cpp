@@ -22,7 +22,7 @@ struct Common {
   bool printAfterAll = false;
   int threads = 1;
   bool checkArena = false;
-  std::vector<int> convTile; // --conv-tile V,R,C
+  std::string convTile; // --conv-tile V,R,C
 };
 
 cnnc::Model compile(const Common &c, bool generateCode = true) {
@@ -38,8 +38,9 @@ cnnc::Model compile(const Common &c, bool generateCode = true) {
   o.printStream = &std::cout;
   o.threads = c.threads;
   o.checkArena = c.checkArena;
-  if (c.convTile.size() == 3)
-    o.convTile = {c.convTile[0], c.convTile[1], c.convTile[2]};
+  if (!c.convTile.empty())
+    std::sscanf(c.convTile.c_str(), "%d,%d,%d", &o.convTile.vectors, &o.convTile.rows,
+                &o.convTile.cols); // checked by the option's validator
   return cnnc::Model::compileFile(c.model, o);
 }
 
@@ -197,10 +198,16 @@ int main(int argc, char **argv) {
                    "Tuning: force every direct conv's register tile to V channel vectors x R "
                    "rows x C columns of output pixels where it fits (default: the cost model)")
       ->type_name("V,R,C")
-      ->delimiter(',')
-      ->expected(3)
-      ->allow_extra_args(false)
-      ->check(CLI::Range(1, 64));
+      ->check(CLI::Validator(
+          [](std::string &s) -> std::string {
+            int v, r, c;
+            char end;
+            if (std::sscanf(s.c_str(), "%d,%d,%d%c", &v, &r, &c, &end) != 3 || v < 1 || r < 1 ||
+                c < 1 || v > 64 || r > 64 || c > 64)
+              return "expected three numbers 1-64 separated by commas, like 2,2,7; got '" + s + "'";
+            return "";
+          },
+          "V,R,C"));
   bench->add_option("--runs", runs, "Timed runs (after 3 warm-up runs); the median is reported")
       ->check(CLI::Range(1, 1000000));
 
@@ -248,8 +255,10 @@ int main(int argc, char **argv) {
       if (!output.empty())
         cnnc::writeNpy(output, y);
     } else if (app.got_subcommand(bench)) {
-      if (c.model.empty() && !peak)
-        throw cnnc::Error("bench needs a MODEL (or --peak alone)");
+      if (c.model.empty() && !peak) {
+        std::cerr << "cnnc bench: error: a MODEL is required (or --peak alone)\n" << bench->help();
+        return 2;
+      }
       double peakGflops = 0;
       if (peak || layers) {
         peakGflops = cnnc::measurePeakGflops(cnnc::parseTarget(c.target));
