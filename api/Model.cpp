@@ -382,10 +382,8 @@ std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs) 
     std::sort(times[k].begin(), times[k].end());
     // "conv2d+batchnorm+add+relu": the absorbed ops' kinds ("bn1 (batchnorm)" -> "batchnorm")
     std::string op = opName(n.op);
-    for (const std::string &a : n.absorbed) {
-      size_t open = a.rfind(" (");
-      op += "+" + (open == std::string::npos ? a : a.substr(open + 2, a.size() - open - 3));
-    }
+    for (const std::string &a : n.absorbed)
+      op += "+" + absorbedKind(a);
     out.push_back({n.name, op, times[k].empty() ? 0 : times[k][times[k].size() / 2],
                    flopCount(g, n), plans[k]});
   }

@@ -52,7 +52,8 @@ struct CodegenOptions {
 };
 
 /// Emits one specialised kernel per node (and one for each padded conv's
-/// bordered input), optimises at O3 and JIT-compiles. Throws Error if LLVM fails (an internal error).
+/// bordered input), optimises at O3 and JIT-compiles. Throws Error if LLVM fails (an internal
+/// error).
 std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &options);
 
 /// Single-thread FMA peak of `target` in GFLOP/s: a JIT-compiled loop of

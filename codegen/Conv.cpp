@@ -29,17 +29,17 @@ struct ConvFrame {
   const ConvAttrs &a;
   // OH x OW: the conv's own output; with a fused pool the node stores
   // (OH / pool) x (OW / pool) maxima of it.
-  int64_t H, W, IC, OH, OW, OC, Wp, pool;
+  int64_t IC, OH, OW, OC, Wp, pool;
   Value *in, *out, *w, *residual = nullptr;
   int64_t residualW = 0; // the residual's width (a pool may drop the conv's last column)
   Padding border;        // of the output buffer
 
   ConvFrame(Emitter &e, const Graph &g, const Node &n, int64_t wOff) : a(attrs<ConvAttrs>(n)) {
     const Node &inNode = g.nodes[n.inputs[0]];
-    H = inNode.type.dims[0], W = inNode.type.dims[1], IC = inNode.type.dims[2];
+    IC = inNode.type.dims[2];
     pool = std::max(a.pool, 1);
     OH = n.type.dims[0] * pool, OW = n.type.dims[1] * pool, OC = n.type.dims[2];
-    Wp = W + a.pad.left + a.pad.right;
+    Wp = inNode.type.dims[1] + a.pad.left + a.pad.right;
     Value *arena = e.arena();
     in = e.at(arena, n.scratch >= 0 ? n.scratch : inNode.offset);
     out = e.at(arena, n.offset);
@@ -81,7 +81,7 @@ struct ConvFrame {
 int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   ConvFrame f(e, g, n, wOff);
   const ConvAttrs &a = f.a;
-  const ConvTile t = convTile(g, n, e.VL, e.forcedTile);
+  const ConvTile t = e.convTile; // chosen with the weights' packing (planWeights)
   e.unroll = false;
   e.plan = "tile " + std::to_string(t.rows) + "x" + std::to_string(t.cols) + " px x " +
            std::to_string(t.vectors * e.VL) + " ch";
@@ -96,10 +96,8 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   // A layer whose weights outweigh L2 streams them from memory: every tile of a
   // block's row tiles prefetches its share of the next block's weights into L2
   // (a line per reduction step), so the next block's first tile need not wait.
-  const int64_t steps = a.kh * a.kw * ICg;
-  const bool prefetch =
-      a.groups * blocks * blockFloats * 4 > (1 << 20) && G > 1; // (not blocksInner)
-  Value *part = nullptr; // which share of the next block this row tile prefetches
+  const int64_t steps = a.kh * a.kw * ICg, weightBytes = a.groups * blocks * blockFloats * 4;
+  const bool prefetch = weightBytes > (1 << 20) && G > 1;
   auto tile = [&](Value *grp, Value *ocb, Value *oh0, Value *ow0, int th, int tw) {
     Value *oc0 = e.b.CreateMul(ocb, e.c(B)); // within the group
     Value *ocBase = e.b.CreateAdd(e.b.CreateMul(grp, e.c(OCg)), oc0);
@@ -110,6 +108,9 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
       for (int p = 0; p < th * tw; ++p)
         e.b.CreateStore(init, acc[p * G + gi]);
     }
+    // The share of the next block's weights this row tile prefetches: row tile r takes share min(r,
+    // G - 1).
+    Value *part = prefetch ? e.min(e.b.CreateUDiv(oh0, e.c(t.rows)), e.c(G - 1)) : nullptr;
     Value *wb = e.at(
         f.w, e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(grp, e.c(blocks)), ocb), e.c(blockFloats)));
     e.loop(0, a.kh, [&](Value *kh) {
@@ -178,7 +179,7 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   // each input row is read from memory once; otherwise row tiles are, so one
   // thread's consecutive items reuse a block's weights (prefetching the next).
   const int64_t inRowBytes = (t.rows * a.sh + a.kh - 1) * f.Wp * f.IC * 4;
-  const bool blocksInner = (double)a.groups * blocks * blockFloats * 4 + inRowBytes <= 768 * 1024;
+  const bool blocksInner = weightBytes + inRowBytes <= 768 * 1024;
   e.loop(e.lo(), e.hi(), [&](Value *item) {
     Value *grp = e.b.CreateUDiv(item, e.c(blocks * rowTiles));
     Value *rest = e.b.CreateURem(item, e.c(blocks * rowTiles));
@@ -187,7 +188,6 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
     Value *rt =
         blocksInner ? e.b.CreateUDiv(rest, e.c(blocks)) : e.b.CreateURem(rest, e.c(rowTiles));
     Value *oh0 = e.b.CreateMul(rt, e.c(t.rows));
-    part = e.min(rt, e.c(G - 1));
     if (f.OH % t.rows == 0)
       return tileRow(grp, ocb, oh0, t.rows);
     e.ifElse(
@@ -276,7 +276,7 @@ ConvTile convTile(const Graph &g, const Node &n, int VL, ConvTile forced) {
   for (int G = 1; G <= std::min<int64_t>(nv, 4); ++G) {
     if (nv % G)
       continue;
-    for (int R = k; R <= OH; R += k)
+    for (int R = k; R <= OH && R * k * G + G + 1 <= regs; R += k)
       for (int U = k; U <= OW && R * U * G + G + 1 <= regs; U += k) {
         // Cycles per reduction step of an r x u tile, measured on Zen 5 and
         // consistent with Intel's AVX-512 cores: two FMA ports, two load ports,

@@ -71,23 +71,18 @@ void Emitter::padRows(Value *dst, Value *src, int64_t H, int64_t W, int64_t C, c
     Value *row = at(dst, b.CreateMul(r, c(Wp * C)));
     Value *h = b.CreateSub(r, c(p.top));
     Value *inside = b.CreateAnd(b.CreateICmpSGE(h, c(0)), b.CreateICmpSLT(h, c(H)));
-    BasicBlock *copy = BasicBlock::Create(b.getContext(), "pad.copy", fn);
-    BasicBlock *zero = BasicBlock::Create(b.getContext(), "pad.zero", fn);
-    BasicBlock *next = BasicBlock::Create(b.getContext(), "pad.next", fn);
-    b.CreateCondBr(inside, copy, zero);
-    b.SetInsertPoint(copy);
-    if (p.left)
-      b.CreateMemSet(row, b.getInt8(0), p.left * C * 4, MaybeAlign(4));
-    if (src) // else the interior is already in place
-      b.CreateMemCpy(at(row, p.left * C), MaybeAlign(4), at(src, b.CreateMul(h, c(W * C))),
-                     MaybeAlign(4), W * C * 4);
-    if (p.right)
-      b.CreateMemSet(at(row, (p.left + W) * C), b.getInt8(0), p.right * C * 4, MaybeAlign(4));
-    b.CreateBr(next);
-    b.SetInsertPoint(zero);
-    b.CreateMemSet(row, b.getInt8(0), Wp * C * 4, MaybeAlign(4));
-    b.CreateBr(next);
-    b.SetInsertPoint(next);
+    ifElse(
+        inside,
+        [&] {
+          if (p.left)
+            b.CreateMemSet(row, b.getInt8(0), p.left * C * 4, MaybeAlign(4));
+          if (src) // else the interior is already in place
+            b.CreateMemCpy(at(row, p.left * C), MaybeAlign(4), at(src, b.CreateMul(h, c(W * C))),
+                           MaybeAlign(4), W * C * 4);
+          if (p.right)
+            b.CreateMemSet(at(row, (p.left + W) * C), b.getInt8(0), p.right * C * 4, MaybeAlign(4));
+        },
+        [&] { b.CreateMemSet(row, b.getInt8(0), Wp * C * 4, MaybeAlign(4)); });
   });
 }
 

@@ -21,8 +21,8 @@ public:
   const int VL;
   llvm::Type *f32, *i64;
   llvm::VectorType *vf;
-  ConvTile forcedTile; // CodegenOptions::convTile
-  std::string plan;    // set by a kernel that reports its blocking (JitModel::Kernel::plan)
+  ConvTile convTile; // a direct conv's tile, as planned with its weights (convTile())
+  std::string plan;  // set by a kernel that reports its blocking (JitModel::Kernel::plan)
   /// Whether LLVM may unroll the loops emitted from now on. Kernels whose
   /// bodies are already register tiles turn it off: unrolling them further
   /// only costs compile time (a third of ResNet-18's) and code size.

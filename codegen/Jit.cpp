@@ -46,6 +46,7 @@ void initLLVM() {
 /// Where each node's packed weights go, appended to `out`.
 struct WeightSlots {
   int64_t weight = -1, bias = -1;
+  ConvTile tile; // a direct conv's register tile: its weights are packed to match
 };
 
 WeightSlots planWeights(const Graph &g, const Node &n, int VL, ConvTile forced, JitModel &out) {
@@ -69,7 +70,9 @@ WeightSlots planWeights(const Graph &g, const Node &n, int VL, ConvTile forced, 
     // Depthwise weights are one [kh][kw][Cpad] table: the ungrouped layout of [C, 1, kh, kw].
     w.groups = isDepthwise(g, n) ? 1 : a.groups;
     w.padTo = roundUp(isDepthwise(g, n) ? a.filters : ocg, VL);
-    w.block = isDepthwise(g, n) ? w.padTo : convTile(g, n, VL, forced).vectors * VL;
+    if (!isDepthwise(g, n))
+      s.tile = convTile(g, n, VL, forced);
+    w.block = isDepthwise(g, n) ? w.padTo : s.tile.vectors * VL;
     w.bn = a.bn.name, w.eps = a.bn.eps;
     s.weight = add(w);
     bn = a.bn, useBias = a.useBias;
@@ -212,7 +215,6 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
     for (unsigned a = 0; a < 2; ++a)
       f->addParamAttr(a, Attribute::NoAlias);
     Emitter e(*mod, f, t.vectorWidth);
-    e.forcedTile = opts.convTile;
     JitModel::Kernel k{id, nullptr, emit(e)};
     k.padding = padding;
     k.plan = e.plan;
@@ -232,8 +234,10 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
     if (scratchFloats(g, n) > 0) // the padded copy (or the border's zeroes) first
       kernel(kernelName((ValueId)i, n) + "_pad", (ValueId)i, true,
              [&](Emitter &e) { return emitPadScratch(e, g, n); });
-    kernel(kernelName((ValueId)i, n), (ValueId)i, false,
-           [&](Emitter &e) { return emitKernel(e, g, n, slots.weight, slots.bias); });
+    kernel(kernelName((ValueId)i, n), (ValueId)i, false, [&](Emitter &e) {
+      e.convTile = slots.tile;
+      return emitKernel(e, g, n, slots.weight, slots.bias);
+    });
   }
 
   std::string err;

@@ -114,10 +114,6 @@ std::string nodeLabel(const Node &n) {
   return label + ">";
 }
 
-/// What an absorbed entry is called in the cluster title: "relu" stays,
-/// "batch_normalization_3 (batchnorm)" becomes its name.
-std::string absorbedName(const std::string &entry) { return entry.substr(0, entry.find(" (")); }
-
 } // namespace
 
 std::string graphToDot(const Graph &g, const std::string &stage) {

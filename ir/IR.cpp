@@ -96,27 +96,28 @@ Epilogue epilogue(Node &n) {
   return {};
 }
 
-int64_t scratchFloats(const Graph &g, const Node &n) {
-  if (n.op != OpKind::Conv2D)
-    return 0;
-  const Padding &p = std::get<ConvAttrs>(n.attrs).pad;
-  const std::vector<int64_t> &in = g.nodes[n.inputs[0]].type.dims;
-  if (p.top + p.bottom + p.left + p.right == 0)
-    return 0;
-  return (in[0] + p.top + p.bottom) * (in[1] + p.left + p.right) * in[2];
+/// Floats of an H x W x C image inside a border p.
+static int64_t borderedFloats(const std::vector<int64_t> &d, const Padding &p) {
+  return (d[0] + p.top + p.bottom) * (d[1] + p.left + p.right) * d[2];
 }
 
-bool hasBorder(const Node &n) {
-  const Padding &b = n.border;
-  return b.top + b.bottom + b.left + b.right > 0;
+int64_t scratchFloats(const Graph &g, const Node &n) {
+  if (n.op != OpKind::Conv2D || !std::get<ConvAttrs>(n.attrs).pad.any())
+    return 0;
+  return borderedFloats(g.nodes[n.inputs[0]].type.dims, std::get<ConvAttrs>(n.attrs).pad);
 }
+
+std::string absorbedName(const std::string &entry) { return entry.substr(0, entry.find(" (")); }
+
+std::string absorbedKind(const std::string &entry) {
+  size_t open = entry.find(" (");
+  return open == std::string::npos ? entry : entry.substr(open + 2, entry.size() - open - 3);
+}
+
+bool hasBorder(const Node &n) { return n.border.any(); }
 
 int64_t bufferFloats(const Node &n) {
-  if (!hasBorder(n))
-    return n.type.elements();
-  const std::vector<int64_t> &d = n.type.dims;
-  const Padding &b = n.border;
-  return (d[0] + b.top + b.bottom) * (d[1] + b.left + b.right) * d[2];
+  return hasBorder(n) ? borderedFloats(n.type.dims, n.border) : n.type.elements();
 }
 
 bool isView(const Graph &g, const Node &n) {

@@ -54,6 +54,7 @@ enum class PadMode { Valid, Same, Explicit };
 struct Padding {
   PadMode mode = PadMode::Valid;
   int top = 0, bottom = 0, left = 0, right = 0; // explicit, or resolved by shape inference
+  bool any() const { return top + bottom + left + right > 0; }
 };
 
 /// Where a pool's work is split: `rows` output rows and `cblocks` channel
@@ -142,7 +143,7 @@ struct Node {
   SourceLoc loc;
   bool implicit = false;             // made by the front end for conv2d(activation=...)
   bool dead = false;                 // removed by a pass; kept so ids stay stable
-  std::vector<std::string> absorbed; // what fusion folded into this node
+  std::vector<std::string> absorbed; // what fusion folded in: "bn1 (batchnorm)", or "relu"
   int64_t offset = -1;               // arena offset in floats, set by memory planning
   int64_t scratch = -1;              // conv: arena offset of its zero-bordered input copy
   /// Memory planning: the output buffer holds the value inside a zero border
@@ -195,6 +196,11 @@ Epilogue epilogue(Node &n);
 /// Whether a node is a view of its input (a flatten of a vector: no kernel, no
 /// buffer). A flatten of an image is a real copy into PyTorch's CHW order.
 bool isView(const Graph &g, const Node &n);
+
+/// An absorbed entry's name ("bn1 (batchnorm)" -> "bn1"; "relu" stays) and op
+/// kind ("bn1 (batchnorm)" -> "batchnorm"; "relu" stays).
+std::string absorbedName(const std::string &entry);
+std::string absorbedKind(const std::string &entry);
 
 /// Floats of a padded conv's zero-bordered input (0 without padding): a
 /// scratch copy, or the input's own buffer when that has the border.

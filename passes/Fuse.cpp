@@ -64,9 +64,8 @@ static bool fusePool(Graph &g, ValueId id) {
   const PoolAttrs &a = attrs<PoolAttrs>(pool);
   ValueId pid = pool.inputs[0];
   Node &p = g.nodes[pid];
-  const Padding &pad = a.pad;
   if (p.op != OpKind::Conv2D || !onlyFeeds(g, pid, id) || a.kh != a.kw || a.sh != a.kh ||
-      a.sw != a.kw || a.kh < 2 || a.kh > 3 || pad.top + pad.bottom + pad.left + pad.right > 0)
+      a.sw != a.kw || a.kh < 2 || a.kh > 3 || a.pad.any())
     return false;
   ConvAttrs &c = attrs<ConvAttrs>(p);
   if (c.groups != 1 || c.pool)

@@ -65,7 +65,7 @@ Padding borderFor(const Graph &g, ValueId id) {
     return {};
   const Node &reader = g.nodes[users[0]];
   if (reader.op != OpKind::Conv2D || reader.inputs[0] != id ||
-      (reader.inputs.size() > 1 && reader.inputs[1] == id) || scratchFloats(g, reader) == 0)
+      (reader.inputs.size() > 1 && reader.inputs[1] == id) || !attrs<ConvAttrs>(reader).pad.any())
     return {};
   Padding p = attrs<ConvAttrs>(reader).pad;
   p.mode = PadMode::Explicit;
