@@ -382,8 +382,10 @@ std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs) 
     std::sort(times[k].begin(), times[k].end());
     // "conv2d+batchnorm+add+relu": the absorbed ops' kinds ("bn1 (batchnorm)" -> "batchnorm")
     std::string op = opName(n.op);
-    for (const std::string &a : n.absorbed)
-      op += "+" + absorbedKind(a);
+    for (const std::string &a : n.absorbed) {
+      std::string kind = absorbedKind(a); // an absorbed flatten comes before the op
+      op = kind == "flatten" ? kind + "+" + op : op + "+" + kind;
+    }
     out.push_back({n.name, op, times[k].empty() ? 0 : times[k][times[k].size() / 2],
                    flopCount(g, n), plans[k]});
   }

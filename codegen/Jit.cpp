@@ -86,6 +86,8 @@ WeightSlots planWeights(const Graph &g, const Node &n, int VL, ConvTile forced, 
     PackSpec w{PackSpec::DenseBlocked, shapes[0].first, shapes[0].second};
     w.padTo = group;
     w.outPad = biasPad = roundUp(a.units, group);
+    if (a.image) // an absorbed flatten: the kernel reads the image in HWC order
+      w.image = g.nodes[n.inputs[0]].type.dims;
     w.bn = a.bn.name, w.eps = a.bn.eps;
     s.weight = add(w);
     bn = a.bn, useBias = a.useBias;

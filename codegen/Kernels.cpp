@@ -82,11 +82,13 @@ int64_t emitPool(Emitter &e, const Graph &g, const Node &n) {
 
 // out[o] = act(bias[o] + sum_i in[i] * w[o][i]) over weights packed in groups
 // of G vectors of outputs ([group][in][G*VL]), so each group streams its
-// weights once, contiguously. Softmax runs over the finished vector.
+// weights once, contiguously. Softmax runs over the finished vector. An image
+// input (an absorbed flatten) is read in its HWC order; the packed weights
+// are permuted to match.
 int64_t emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   const DenseAttrs &a = attrs<DenseAttrs>(n);
   const Node &inNode = g.nodes[n.inputs[0]];
-  const int64_t IN = inNode.type.dims[0], OUT = n.type.dims[0];
+  const int64_t IN = inNode.type.elements(), OUT = n.type.dims[0];
   const int G = (int)std::min<int64_t>(4, (OUT + e.VL - 1) / e.VL), group = G * e.VL;
   const int64_t groups = (OUT + group - 1) / group;
   Value *in = e.at(e.arena(), inNode.offset), *out = e.at(e.arena(), n.offset);

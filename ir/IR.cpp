@@ -197,7 +197,8 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> weightShapes(const Gra
   }
   case OpKind::Dense: {
     const DenseAttrs &a = attrs<DenseAttrs>(n);
-    out.push_back({n.name + ".weight", {a.units, in.back()}});
+    // [units, in features]; the input is an image when the dense absorbed its flatten.
+    out.push_back({n.name + ".weight", {a.units, g.nodes[n.inputs[0]].type.elements()}});
     if (a.useBias)
       out.push_back({n.name + ".bias", {a.units}});
     break;
@@ -246,7 +247,7 @@ int64_t flopCount(const Graph &g, const Node &n) {
     return 2 * pixels * a.kh * a.kw * g.nodes[n.inputs[0]].type.dims.back() / a.groups;
   }
   case OpKind::Dense:
-    return 2 * out * g.nodes[n.inputs[0]].type.dims.back();
+    return 2 * out * g.nodes[n.inputs[0]].type.elements();
   case OpKind::MaxPool2D:
   case OpKind::AvgPool2D:
   case OpKind::MinPool2D: {

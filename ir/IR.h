@@ -99,6 +99,7 @@ struct DenseAttrs {
   bool useBias = true;
   FoldedBN bn; // set by the fusion passes
   ActFn act;
+  bool image = false; // set by fuse: the input is an image (an absorbed flatten), read HWC
 };
 
 struct ActAttrs {

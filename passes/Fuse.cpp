@@ -78,6 +78,19 @@ static bool fusePool(Graph &g, ValueId id) {
   return true;
 }
 
+static bool fuseFlatten(Graph &g, ValueId id) {
+  Node &f = g.nodes[id];
+  std::vector<ValueId> users = g.users(id);
+  if (isView(g, f) || g.output == id || users.size() != 1 || g.nodes[users[0]].op != OpKind::Dense)
+    return false;
+  Node &dense = g.nodes[users[0]];
+  dense.inputs[0] = f.inputs[0];
+  attrs<DenseAttrs>(dense).image = true;
+  dense.absorbed.insert(dense.absorbed.begin(), f.name + " (flatten)");
+  f.dead = true;
+  return true;
+}
+
 bool fuseElementwise(Graph &g, Diag &) {
   bool changed = false;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -88,6 +101,8 @@ bool fuseElementwise(Graph &g, Diag &) {
       changed |= fuseActivation(g, (ValueId)i);
     else if (!n.dead && n.op == OpKind::MaxPool2D)
       changed |= fusePool(g, (ValueId)i);
+    else if (!n.dead && n.op == OpKind::Flatten)
+      changed |= fuseFlatten(g, (ValueId)i);
   }
   return changed;
 }

@@ -104,7 +104,7 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
     n.type.dims = {in.elements()};
     return true;
   case OpKind::Dense:
-    if (in.dims.size() != 1) {
+    if (in.dims.size() != 1 && !attrs<DenseAttrs>(n).image) {
       diag.error(n.loc,
                  "dense needs a vector input, got " + in.str() + "; add flatten() before it");
       return false;

@@ -65,9 +65,19 @@ void pack(const PackSpec &s, const WeightMap &weights, float *arena) {
   }
   case PackSpec::DenseBlocked: {
     int64_t O = s.shape[0], I = s.shape[1], G = s.padTo;
+    // Row i of the packed weights is the input feature the kernel reads i-th.
+    std::vector<int64_t> from(I);
+    for (int64_t i = 0; i < I; ++i)
+      from[i] = i;
+    if (!s.image.empty()) { // HWC index (h*W + w)*C + c reads PyTorch's c*H*W + h*W + w
+      int64_t HW = s.image[0] * s.image[1], C = s.image[2];
+      for (int64_t p = 0; p < HW; ++p)
+        for (int64_t c = 0; c < C; ++c)
+          from[p * C + c] = c * HW + p;
+    }
     for (int64_t o = 0; o < O; ++o)
       for (int64_t i = 0; i < I; ++i)
-        dst[((o / G) * I + i) * G + o % G] = (float)(w[o * I + i] * bn.scale[o]);
+        dst[((o / G) * I + i) * G + o % G] = (float)(w[o * I + from[i]] * bn.scale[o]);
     break;
   }
   case PackSpec::Bias:

@@ -19,7 +19,8 @@ struct PackSpec {
     /// `block` floats per (tap, input channel) (padTo = ocPad per group).
     ConvHWIO,
     /// [out, in] -> [out / group][in][group]: each group of `group` outputs
-    /// streams its weights contiguously.
+    /// streams its weights contiguously. With `image` = {H, W, C}, `in` is
+    /// reordered from PyTorch's flatten order (c, h, w) to the image's (h, w, c).
     DenseBlocked,
     /// [n] -> [nPad], zero-padded; no key: zeros (a bias only a folded batchnorm makes).
     Bias,
@@ -33,6 +34,7 @@ struct PackSpec {
   int64_t outPad = 0; // DenseBlocked: padded output count (a multiple of group)
   int64_t groups = 1; // ConvHWIO
   int64_t block = 0;  // ConvHWIO: output channels per block (0: padTo, one block)
+  Shape image;        // DenseBlocked: the HWC image a dense reads unflattened, or empty
   std::string bn;     // a folded batchnorm's name, or empty
   double eps = 0;
 };

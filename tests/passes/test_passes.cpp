@@ -224,7 +224,9 @@ TEST_CASE("fusion: implicit and explicit activations join conv2d and dense", "[p
   int live = 0;
   for (const cnnc::Node &n : c.g.nodes)
     live += !n.dead;
-  CHECK(live == 7); // x a b s activation flatten d
+  CHECK(live == 6); // x a b s activation d (the flatten is in d)
+  CHECK(c.node("d").absorbed == std::vector<std::string>{"flatten (flatten)", "sm (softmax)"});
+  CHECK(cnnc::attrs<cnnc::DenseAttrs>(c.node("d")).image);
 }
 
 TEST_CASE("fusion: not when the result has another user or is the output", "[passes]") {
