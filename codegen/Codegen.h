@@ -56,8 +56,13 @@ struct CodegenOptions {
 /// error).
 std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &options);
 
-/// Single-thread FMA peak of `target` in GFLOP/s: a JIT-compiled loop of
-/// independent vector FMAs, the best of `repeats` timings.
-double measureFmaPeak(const TargetInfo &target, int repeats);
+/// A JIT-compiled loop of independent vector FMAs (PeakMeter's).
+class FmaLoop {
+public:
+  virtual ~FmaLoop() = default;
+  /// GFLOP/s of one timed run of about `ms` milliseconds.
+  virtual double sample(double ms) = 0;
+};
+std::unique_ptr<FmaLoop> compileFmaLoop(const TargetInfo &target);
 
 } // namespace cnnc

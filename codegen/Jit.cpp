@@ -264,14 +264,16 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
 
 namespace cnnc {
 
-double measureFmaPeak(const TargetInfo &t, int repeats) {
-  // 24 (AVX-512) or 12 independent accumulators: more than FMA latency x ports.
-  const int chains = t.vectorWidth == 16 ? 24 : 12;
-  Setup js(t, "peak");
-  Function *f = Function::Create(js.kernelType, Function::ExternalLinkage, "peak", *js.mod);
-  setAttributes(f, t);
-  {
-    Emitter e(*js.mod, f, t.vectorWidth);
+namespace {
+
+class FmaLoopImpl : public FmaLoop {
+public:
+  FmaLoopImpl(const TargetInfo &t) : VL(t.vectorWidth), chains(VL == 16 ? 24 : 12) {
+    // More independent accumulators than FMA latency x ports.
+    Setup js(t, "peak");
+    Function *f = Function::Create(js.kernelType, Function::ExternalLinkage, "peak", *js.mod);
+    setAttributes(f, t);
+    Emitter e(*js.mod, f, VL);
     std::vector<Value *> acc;
     for (int i = 0; i < chains; ++i) {
       acc.push_back(e.slot());
@@ -285,21 +287,35 @@ double measureFmaPeak(const TargetInfo &t, int repeats) {
     for (int i = 0; i < chains; ++i)
       e.storeV(e.b.CreateLoad(e.vf, acc[i]), e.at(e.weights(), (int64_t)i * e.VL));
     e.b.CreateRetVoid();
+    optimize(*js.mod, *js.tm);
+    jit = js.jit();
+    fn = check(jit->lookup("peak"), "looking up the peak loop").toPtr<KernelFn>();
+    accs.assign(chains * VL, 1.f);
+    xy.assign(2 * VL, 0.5f);
+    sample(1); // warms up and calibrates
   }
-  optimize(*js.mod, *js.tm);
-  std::unique_ptr<orc::LLJIT> jit = js.jit();
-  auto fn = check(jit->lookup("peak"), "looking up the peak loop").toPtr<KernelFn>();
-  std::vector<float> accs(chains * t.vectorWidth, 1.f), xy(2 * t.vectorWidth, 0.5f);
-  const int64_t iters = 200000; // 24 x 200k zmm FMAs: about 5 ms
-  double best = 1e300;
-  for (int r = 0; r < repeats + 1; ++r) { // the first call warms up
+
+  double sample(double ms) override {
+    int64_t iters = std::max<int64_t>(1000, (int64_t)(ms * itersPerMs));
     auto t0 = std::chrono::steady_clock::now();
     fn(accs.data(), xy.data(), 0, iters);
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (r)
-      best = std::min(best, s);
+    itersPerMs = std::max(itersPerMs, iters / (s * 1e3));
+    return 2.0 * chains * VL * iters / s / 1e9;
   }
-  return 2.0 * chains * t.vectorWidth * iters / best / 1e9;
+
+private:
+  int VL, chains;
+  double itersPerMs = 100000;
+  std::unique_ptr<orc::LLJIT> jit;
+  KernelFn fn;
+  std::vector<float> accs, xy;
+};
+
+} // namespace
+
+std::unique_ptr<FmaLoop> compileFmaLoop(const TargetInfo &t) {
+  return std::make_unique<FmaLoopImpl>(t);
 }
 
 } // namespace cnnc

@@ -12,6 +12,7 @@
 #include "cnnc/Tensor.h"
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -78,8 +79,24 @@ struct KernelProfile {
   std::string plan; // how the kernel is blocked: "tile 2x7 px x 32 ch" (may be empty)
 };
 
-/// This CPU's single-thread FMA peak in GFLOP/s for `target`: a JIT-compiled
-/// loop of independent vector FMAs, the best of `repeats` timings (about 5 ms each).
+class FmaLoop;
+
+/// This CPU's single-thread FMA peak for `target`: a loop of independent
+/// vector FMAs, JIT-compiled once and timed as often as wanted.
+class PeakMeter {
+public:
+  explicit PeakMeter(Target target = Target::Host);
+  ~PeakMeter();
+  PeakMeter(PeakMeter &&) noexcept;
+  /// GFLOP/s of one timed run of about `ms` milliseconds (on a quiet core).
+  double sample(double ms = 5);
+
+private:
+  std::unique_ptr<FmaLoop> loop_;
+};
+
+/// This CPU's single-thread FMA peak in GFLOP/s for `target`: the best of
+/// `repeats` PeakMeter samples of about 5 ms each.
 double measurePeakGflops(Target target = Target::Host, int repeats = 40);
 
 /// One row of the Keras-style summary table.
@@ -127,8 +144,10 @@ public:
   /// overlap with run(). A moved-from Model may only be assigned or destroyed.
   Tensor run(const Tensor &input) const;
 
-  /// Runs the model `runs` times, timing every kernel separately.
-  std::vector<KernelProfile> profileKernels(const Tensor &input, int runs) const;
+  /// Runs the model `runs` times, timing every kernel separately; calls
+  /// `betweenRuns` (when set) after each run, outside the timings.
+  std::vector<KernelProfile> profileKernels(const Tensor &input, int runs,
+                                            const std::function<void()> &betweenRuns = {}) const;
 
   const std::string &name() const;
   Shape inputShape() const;

@@ -67,11 +67,23 @@ TEST_CASE("a batch axis of one in gives a batch axis of one out", "[api]") {
 TEST_CASE("profiling times every kernel of the fused graph", "[api]") {
   cnnc::Model m = cnnc::Model::compileString(tiny, "tiny.cnn");
   m.randomWeights(3);
-  auto prof = m.profileKernels(ramp({9, 7, 3}), 3);
+  int between = 0;
+  auto prof = m.profileKernels(ramp({9, 7, 3}), 3, [&] { ++between; });
+  CHECK(between == 3);
   REQUIRE(prof.size() == 3); // conv+relu, pool, dense reading the image + softmax
   CHECK(prof[0].op == "conv2d+relu");
   CHECK(prof[2].op == "flatten+dense+softmax");
   CHECK(prof[0].flops == 2 * 5 * 4 * 5 * 27);
+}
+
+TEST_CASE("the peak meter times a JIT-compiled FMA loop", "[api]") {
+  for (cnnc::Target t : {cnnc::Target::Host, cnnc::Target::AVX2, cnnc::Target::Generic}) {
+    cnnc::PeakMeter meter(t);
+    double g = meter.sample(1);
+    CHECK(g > 0.5); // even SSE2 without FMA does a GFLOP/s
+    CHECK(g < 1e4);
+  }
+  CHECK_THROWS_WITH(cnnc::measurePeakGflops(cnnc::Target::Host, 0), Catch::Contains("repeat"));
 }
 
 TEST_CASE("one compiled model runs on many threads at once", "[api]") {
