@@ -58,6 +58,10 @@ struct Model::Impl {
   ArenaPool arenas;
   std::unique_ptr<ThreadPool> pool; // the kernels' parallel loops (1 thread: inline)
   bool checkArena = false;
+  int batch = 1;           // images per run, each in its own arena...
+  int64_t arenaStride = 0; // ... this many floats after the previous one
+
+  int64_t arenaFloats() const { return batch * arenaStride; }
 
   /// The guard zones around a buffer of `floats` at `offset`: [first, count).
   static std::vector<std::pair<int64_t, int64_t>> guards(int64_t offset, int64_t floats) {
@@ -75,8 +79,9 @@ struct Model::Impl {
       return guards(graph.nodes[v].scratch, scratchFloats(graph, graph.nodes[v]));
     };
     auto fill = [&](const std::vector<std::pair<int64_t, int64_t>> &zones) {
-      for (auto [at, count] : zones)
-        fillGuard(arena + at, count);
+      for (int i = 0; i < batch; ++i)
+        for (auto [at, count] : zones)
+          fillGuard(arena + i * arenaStride + at, count);
     };
     std::vector<ValueId> live = {graph.input};
     fill(output(graph.input));
@@ -92,13 +97,15 @@ struct Model::Impl {
         fill(output(k.node)), live.push_back(k.node);
       runKernel(k, arena);
       auto check = [&](ValueId v, const std::vector<std::pair<int64_t, int64_t>> &zones) {
-        for (auto [at, count] : zones) {
-          int64_t bad = firstClobbered(arena + at, count);
-          if (bad >= 0)
-            throw Error("internal error: the kernel of '" + n.name +
-                        "' wrote outside its buffer (arena float " + std::to_string(at + bad) +
-                        ", in a guard zone of '" + graph.nodes[v].name + "')");
-        }
+        for (int i = 0; i < batch; ++i)
+          for (auto [at, count] : zones) {
+            int64_t bad = firstClobbered(arena + i * arenaStride + at, count);
+            if (bad >= 0)
+              throw Error("internal error: the kernel of '" + n.name +
+                          "' wrote outside its buffer (image " + std::to_string(i) +
+                          ", arena float " + std::to_string(at + bad) + ", in a guard zone of '" +
+                          graph.nodes[v].name + "')");
+          }
       };
       bool copied = n.scratch >= 0 && !k.padding; // the input's block may be the output's now
       for (ValueId v : live) {
@@ -112,13 +119,17 @@ struct Model::Impl {
     }
   }
 
-  /// Runs kernel k over all its work items, split across the pool if it is parallel.
+  /// Runs kernel k over all its work items, split across the pool if it is
+  /// parallel: once for the batch, or once per image (arena).
   void runKernel(const JitModel::Kernel &k, float *arena) const {
     const float *w = weightArena.data();
-    if (k.parallel)
-      pool->parallelFor(k.items, [&](int64_t lo, int64_t hi) { k.fn(w, arena, lo, hi); });
-    else
-      k.fn(w, arena, 0, k.items);
+    for (int i = 0; i < (k.batched ? 1 : batch); ++i) {
+      float *a = arena + i * arenaStride;
+      if (k.parallel)
+        pool->parallelFor(k.items, [&](int64_t lo, int64_t hi) { k.fn(w, a, lo, hi); });
+      else
+        k.fn(w, a, 0, k.items);
+    }
   }
 };
 
@@ -216,7 +227,12 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
                   std::to_string(bytes) + " bytes of " + what + ", more than the limit of " +
                   std::to_string(limit) + " (Options::" + option + ")");
   };
-  cap(impl->graph.arenaFloats * 4, opts.maxArenaBytes, "activations", "maxArenaBytes");
+  if (opts.batch < 1 || opts.batch > 4096)
+    throw Error("Options::batch must be between 1 and 4096, got " + std::to_string(opts.batch));
+  impl->batch = opts.batch;
+  impl->arenaStride = alignedFloats(impl->graph.arenaFloats + 16);
+  cap(impl->arenaFloats() * 4, opts.maxArenaBytes,
+      opts.batch > 1 ? "activations (for the whole batch)" : "activations", "maxArenaBytes");
   int64_t weightBytes = 0;
   for (auto &[key, shape] : impl->weightShapes)
     weightBytes += numElements(shape) * 4;
@@ -229,6 +245,7 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
   CodegenOptions cg;
   cg.target = impl->target = selectTarget(opts.target);
   cg.convTile = opts.convTile;
+  cg.batch = impl->batch, cg.arenaStride = impl->arenaStride;
   std::string llvmIR, assembly;
   if (!opts.dumpLLVMPath.empty())
     cg.llvmIR = &llvmIR;
@@ -346,7 +363,7 @@ static void prepareArena(const Model &m, const Model::Impl &impl, const Tensor &
 
 Tensor Model::run(const Tensor &input) const {
   const Graph &g = impl_->graph;
-  ArenaLease arena(impl_->arenas, g.arenaFloats + 16);
+  ArenaLease arena(impl_->arenas, impl_->arenaFloats());
   prepareArena(*this, *impl_, input, arena.data());
   if (impl_->checkArena)
     impl_->runChecked(arena.data());
@@ -355,17 +372,20 @@ Tensor Model::run(const Tensor &input) const {
       impl_->runKernel(k, arena.data());
   const Node &out = g.nodes[g.output];
   Shape shape = out.type.dims;
-  if (input.shape().size() == inputShape().size() + 1) // a batch of one in, a batch of one out
-    shape.insert(shape.begin(), 1);
+  if (input.shape().size() == inputShape().size() + 1) // a batch axis in, a batch axis out
+    shape.insert(shape.begin(), impl_->batch);
   Tensor y(shape);
-  std::memcpy(y.data(), arena.data() + out.offset, y.size() * sizeof(float));
+  const int64_t each = out.type.elements();
+  for (int i = 0; i < impl_->batch; ++i)
+    std::memcpy(y.data() + i * each, arena.data() + i * impl_->arenaStride + out.offset,
+                each * sizeof(float));
   return y;
 }
 
 std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs,
                                                  const std::function<void()> &betweenRuns) const {
   const Graph &g = impl_->graph;
-  ArenaLease arena(impl_->arenas, g.arenaFloats + 16);
+  ArenaLease arena(impl_->arenas, impl_->arenaFloats());
   prepareArena(*this, *impl_, input, arena.data());
   // One row per node: a padded conv's padding copy counts with the conv.
   const std::vector<JitModel::Kernel> &ks = impl_->jit->kernels;
@@ -412,18 +432,25 @@ static void prepareArena(const Model &m, const Model::Impl &impl, const Tensor &
   if (!impl.jit)
     throw Error("model '" + name +
                 "' was compiled without code generation (Options::generateCode)");
-  Shape want = m.inputShape(), batched = want;
-  batched.insert(batched.begin(), 1);
-  if (input.shape() != want && input.shape() != batched)
+  Shape one = m.inputShape(), batched = one;
+  batched.insert(batched.begin(), impl.batch);
+  if (input.shape() != batched && (impl.batch > 1 || input.shape() != one))
     throw Error("input has shape " + shapeToString(input.shape()) + ", model '" + name +
-                "' expects " + shapeToString(want) + " (or " + shapeToString(batched) + ")");
+                "' expects " +
+                (impl.batch > 1 ? shapeToString(batched) + " (compiled for a batch of " +
+                                      std::to_string(impl.batch) + ")"
+                                : shapeToString(one) + " (or " + shapeToString(batched) + ")"));
   if (!impl.weightsLoaded && !impl.weightShapes.empty())
     throw Error("model '" + name + "' has no weights: call loadWeights() or randomWeights() first");
-  std::memcpy(arena + g.nodes[g.input].offset, input.data(), input.size() * sizeof(float));
+  const int64_t each = numElements(one);
+  for (int i = 0; i < impl.batch; ++i)
+    std::memcpy(arena + i * impl.arenaStride + g.nodes[g.input].offset, input.data() + i * each,
+                each * sizeof(float));
 }
 
 const std::string &Model::name() const { return impl_->graph.name; }
 Shape Model::inputShape() const { return impl_->graph.nodes[impl_->graph.input].type.dims; }
+int Model::batch() const { return impl_->batch; }
 Shape Model::outputShape() const { return impl_->graph.nodes[impl_->graph.output].type.dims; }
 std::vector<LayerInfo> Model::layers() const { return impl_->layers; }
 double Model::compileSeconds() const { return impl_->compileSeconds; }

@@ -38,6 +38,7 @@ public:
     bool parallel = false;
     bool padding = false; // a padded conv's zero-bordered input copy (runs before the conv)
     std::string plan;     // how it is blocked, for profiles ("tile 2x7 px x 32 ch")
+    bool batched = false; // does every image of the batch in one call (else: one call per image)
   };
   std::vector<Kernel> kernels;
   std::vector<PackSpec> packs; // how to lay out the weights the kernels read
@@ -49,6 +50,8 @@ struct CodegenOptions {
   std::string *llvmIR = nullptr;   // when set, receives the optimised LLVM IR
   std::string *assembly = nullptr; // when set, receives the generated assembly
   ConvTile convTile;               // forced register tile for direct convs (0: cost model)
+  int batch = 1;                   // images per run, each in its own arena...
+  int64_t arenaStride = 0;         // ... this many floats after the previous one
 };
 
 /// Emits one specialised kernel per node (and one for each padded conv's

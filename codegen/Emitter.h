@@ -27,6 +27,11 @@ public:
   /// bodies are already register tiles turn it off: unrolling them further
   /// only costs compile time (a third of ResNet-18's) and code size.
   bool unroll = true;
+  /// The batch: images per run, arenaStride floats apart. A kernel that does
+  /// them all in one call sets `batched`; others are called once per image.
+  int batch = 1;
+  int64_t arenaStride = 0;
+  bool batched = false;
 
   llvm::Value *c(int64_t v) { return b.getInt64(v); }
   /// The kernel's arguments: the packed weights and the activation arena.

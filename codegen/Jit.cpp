@@ -217,9 +217,11 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
     for (unsigned a = 0; a < 2; ++a)
       f->addParamAttr(a, Attribute::NoAlias);
     Emitter e(*mod, f, t.vectorWidth);
+    e.batch = opts.batch, e.arenaStride = opts.arenaStride;
     JitModel::Kernel k{id, nullptr, emit(e)};
     k.padding = padding;
     k.plan = e.plan;
+    k.batched = e.batched;
     // Split only what is worth a thread's wake-up: about a million flops or
     // 256 KiB copied, in at least two work items.
     const Node &n = g.nodes[id];

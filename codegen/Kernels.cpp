@@ -80,12 +80,80 @@ int64_t emitPool(Emitter &e, const Graph &g, const Node &n) {
   return (OH + rows - 1) / rows;
 }
 
+// A batch of images (Options::batch) as a blocked GEMM: a tile of NB images x
+// G output vectors stays in registers over the whole reduction, so each weight
+// vector loaded serves NB images, and the weights stream once per block of NB
+// images rather than once per image. Image b's activations are in its own
+// arena, b * arenaStride floats on.
+int64_t emitDenseBatch(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
+  const DenseAttrs &a = attrs<DenseAttrs>(n);
+  const Node &inNode = g.nodes[n.inputs[0]];
+  const int64_t IN = inNode.type.elements(), OUT = n.type.dims[0], N = e.batch;
+  const int G = (int)std::min<int64_t>(4, (OUT + e.VL - 1) / e.VL), group = G * e.VL;
+  const int64_t groups = (OUT + group - 1) / group;
+  const int regs = e.VL == 16 ? 32 : 16; // NB x G accumulators, G weights, an input
+  const int NB = (int)std::clamp<int64_t>((regs - G - 1) / G, 1, N);
+  e.batched = true;
+  e.unroll = false;
+  e.plan = "tile " + std::to_string(NB) + " images x " + std::to_string(group) + " outputs";
+  std::vector<Value *> acc;
+  for (int i = 0; i < NB * G; ++i)
+    acc.push_back(e.slot());
+  auto image = [&](Value *b, int64_t offset) {
+    return e.at(e.arena(), e.b.CreateAdd(e.b.CreateMul(b, e.c(e.arenaStride)), e.c(offset)));
+  };
+  // Images n0 .. n0 + nb - 1 against output group grp.
+  auto block = [&](Value *grp, Value *n0, int nb) {
+    Value *o0 = e.b.CreateMul(grp, e.c(group));
+    for (Value *s : acc)
+      e.b.CreateStore(e.splat(0.f), s);
+    Value *wg = e.at(e.weights(), e.b.CreateAdd(e.c(wOff), e.b.CreateMul(grp, e.c(IN * group))));
+    std::vector<Value *> in(nb);
+    for (int b = 0; b < nb; ++b)
+      in[b] = image(e.b.CreateAdd(n0, e.c(b)), inNode.offset);
+    e.loop(0, IN, [&](Value *i) {
+      std::vector<Value *> wv(G);
+      for (int gi = 0; gi < G; ++gi)
+        wv[gi] = e.loadV(e.at(e.at(wg, e.b.CreateMul(i, e.c(group))), gi * e.VL));
+      for (int b = 0; b < nb; ++b) {
+        Value *x = e.splat(e.b.CreateLoad(e.f32, e.at(in[b], i)));
+        for (int gi = 0; gi < G; ++gi) {
+          Value *s = acc[b * G + gi];
+          e.b.CreateStore(e.fma(x, wv[gi], e.b.CreateLoad(e.vf, s)), s);
+        }
+      }
+    });
+    for (int b = 0; b < nb; ++b) {
+      Value *out = image(e.b.CreateAdd(n0, e.c(b)), n.offset);
+      for (int gi = 0; gi < G; ++gi) {
+        Value *o = e.b.CreateAdd(o0, e.c(gi * e.VL));
+        Value *v = e.b.CreateLoad(e.vf, acc[b * G + gi]);
+        if (bOff >= 0)
+          v = e.b.CreateFAdd(v, e.loadV(e.at(e.weights(), e.b.CreateAdd(e.c(bOff), o))));
+        e.storeV(e.activate(a.act, v), e.at(out, o), OUT % group ? e.tailMask(o, OUT) : nullptr);
+      }
+    }
+  };
+  // Work items: output groups, but softmax needs whole vectors in one call.
+  const bool whole = a.act == Act::Softmax;
+  e.loop(whole ? e.c(0) : e.lo(), whole ? e.c(groups) : e.hi(), [&](Value *grp) {
+    e.loop(0, N / NB, [&](Value *blk) { block(grp, e.b.CreateMul(blk, e.c(NB)), NB); });
+    if (N % NB)
+      block(grp, e.c(N / NB * NB), (int)(N % NB));
+  });
+  if (whole)
+    e.loop(0, N, [&](Value *b) { e.softmaxRow(image(b, n.offset), OUT); });
+  return whole ? 1 : groups;
+}
+
 // out[o] = act(bias[o] + sum_i in[i] * w[o][i]) over weights packed in groups
 // of G vectors of outputs ([group][in][G*VL]), so each group streams its
 // weights once, contiguously. Softmax runs over the finished vector. An image
 // input (an absorbed flatten) is read in its HWC order; the packed weights
 // are permuted to match.
 int64_t emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
+  if (e.batch > 1)
+    return emitDenseBatch(e, g, n, wOff, bOff);
   const DenseAttrs &a = attrs<DenseAttrs>(n);
   const Node &inNode = g.nodes[n.inputs[0]];
   const int64_t IN = inNode.type.elements(), OUT = n.type.dims[0];

@@ -3,8 +3,9 @@
 
     python3 scripts/check_spills.py CNNC [MODEL.cnn ...]
 
-For each model (default: ResNet-18, VGG-16, MobileNet v1, AlexNet, LeNet) and each
-target (host, avx2), runs `CNNC --target T --dump-asm FILE MODEL` and reads LLVM's
+For each model (default: ResNet-18, VGG-16, MobileNet v1, AlexNet, LeNet, and AlexNet
+compiled for a batch of 7: the batched dense GEMM) and each target (host, avx2), runs
+`CNNC --target T --dump-asm FILE MODEL` and reads LLVM's
 verbose assembly: every spill or reload carries a comment ("# 64-byte Spill") and
 every loop block its depth ("This Inner Loop Header: Depth=5"). A vector spill
 (a store of 16 bytes or more to the stack) in an innermost loop -- the FMA loops of
@@ -19,7 +20,7 @@ import os, re, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = ["examples/resnet18.cnn", "examples/vgg16.cnn", "examples/mobilenet_v1.cnn",
-          "examples/seed/alexnet.cnn", "examples/seed/lenet.cnn"]
+          "examples/seed/alexnet.cnn", "examples/seed/lenet.cnn", "examples/seed/alexnet.cnn:7"]
 SPILL = re.compile(r"(\d+)-byte (?:Folded )?(Spill|Reload)")
 
 
@@ -52,13 +53,16 @@ def main():
         for model in models:
             for target in ("host", "avx2"):
                 out = os.path.join(tmp, "k.s")
-                subprocess.run([cnnc, "--target", target, "--dump-asm", out, model], check=True,
-                               stdout=subprocess.DEVNULL)
+                path, _, batch = model.partition(":")  # MODEL:N compiles for a batch of N
+                cmd = [cnnc, "--target", target, "--dump-asm", out, path]
+                if batch:
+                    cmd = [cnnc, "bench", "--batch", batch, "--runs", "1"] + cmd[1:]
+                subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
                 asm = open(out).read()
                 if "Inner Loop Header" not in asm:
                     sys.exit(f"{model}: no loop comments in the assembly (not verbose?)")
                 inner, other = spills(asm)
-                name = os.path.basename(model)
+                name = os.path.basename(path) + (f" batch {batch}" if batch else "")
                 print(f"{name:18} {target:5} vector spills in innermost loops: "
                       f"{sum(inner.values())}; other vector spills and reloads: {other}")
                 for fn, n in sorted(inner.items()):

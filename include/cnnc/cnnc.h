@@ -54,6 +54,11 @@ struct Options {
   /// weights need more bytes than these is rejected at compile time.
   int64_t maxArenaBytes = int64_t(4) << 30;
   int64_t maxWeightBytes = int64_t(4) << 30;
+  /// Images per run(): run() takes [batch, H, W, C] (batch 1 also takes
+  /// [H, W, C]) and returns [batch, ...]. Each image has its own activation
+  /// arena and runs kernel by kernel, except a dense layer, which serves the
+  /// whole batch in one blocked GEMM so its weights stream once per block of images.
+  int batch = 1;
   /// Threads each run() uses for its larger kernels (the calling thread is one
   /// of them). Results are bit-identical for any count. 0 means one per CPU.
   int threads = 1;
@@ -150,7 +155,8 @@ public:
                                             const std::function<void()> &betweenRuns = {}) const;
 
   const std::string &name() const;
-  Shape inputShape() const;
+  Shape inputShape() const; // one image's, without the batch axis
+  int batch() const;
   Shape outputShape() const;
   std::vector<LayerInfo> layers() const;
   int64_t totalParams() const;

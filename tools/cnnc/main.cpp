@@ -21,7 +21,7 @@ struct Common {
   std::string model, dumpGraph, dumpFormat = "dot", target = "host", dumpLLVM, dumpAsm;
   std::vector<std::string> printAfter;
   bool printAfterAll = false;
-  int threads = 1;
+  int threads = 1, batch = 1;
   bool checkArena = false;
   std::string convTile; // --conv-tile V,R,C
 };
@@ -38,6 +38,7 @@ cnnc::Model compile(const Common &c, bool generateCode = true) {
   o.printAfterAll = c.printAfterAll;
   o.printStream = &std::cout;
   o.threads = c.threads;
+  o.batch = c.batch;
   o.checkArena = c.checkArena;
   if (!c.convTile.empty())
     std::sscanf(c.convTile.c_str(), "%d,%d,%d", &o.convTile.vectors, &o.convTile.rows,
@@ -45,8 +46,20 @@ cnnc::Model compile(const Common &c, bool generateCode = true) {
   return cnnc::Model::compileFile(c.model, o);
 }
 
-void printOutput(const cnnc::Tensor &y) {
+void printOutput(const cnnc::Tensor &y, int batch) {
   std::printf("output %s\n", cnnc::shapeToString(y.shape()).c_str());
+  if (batch > 1) { // each image's largest value
+    const int64_t each = y.size() / batch;
+    for (int i = 0; i < batch; ++i) {
+      const float *v = y.data() + i * each;
+      int64_t best = 0;
+      for (int64_t j = 1; j < each; ++j)
+        if (!std::isnan(v[j]) && (std::isnan(v[best]) || v[j] > v[best]))
+          best = j;
+      std::printf("  image %d: top index %lld  %.6f\n", i, (long long)best, v[best]);
+    }
+    return;
+  }
   const int64_t n = y.size();
   int64_t rank = 0;
   for (int64_t d : y.shape())
@@ -84,6 +97,14 @@ uint64_t parseSeed(const std::string &text, const char *flag) {
     throw cnnc::Error(std::string(flag) + " takes a seed from 0 to 18446744073709551615, got '" +
                       text + "'");
   return v;
+}
+
+/// The input a run takes: [H, W, C], or [N, H, W, C] for a batch of N.
+cnnc::Shape batchShape(const cnnc::Model &m) {
+  cnnc::Shape s = m.inputShape();
+  if (m.batch() > 1)
+    s.insert(s.begin(), m.batch());
+  return s;
 }
 
 cnnc::Tensor randomInput(const cnnc::Shape &shape, uint64_t seed) {
@@ -171,7 +192,9 @@ int main(int argc, char **argv) {
           ->type_name("SEED");
   wOpt->excludes(sOpt);
   auto *iOpt =
-      run->add_option("--input", input, "Input array (.npy, float32, [H, W, C] or [1, H, W, C])")
+      run->add_option("--input", input,
+                      "Input array (.npy, float32, [H, W, C] or [1, H, W, C]; [N, H, W, C] "
+                      "with --batch N)")
           ->type_name("FILE");
   auto *riOpt =
       run->add_option("--random-input", inputSeed, "Use a random input in [0, 1) from SEED")
@@ -213,6 +236,11 @@ int main(int argc, char **argv) {
       ->check(CLI::Range(1, 1000000));
 
   for (CLI::App *sub : {run, bench})
+    sub->add_option("--batch", c.batch,
+                    "Images per run (default 1): the input is [N, H, W, C]. Each image runs "
+                    "kernel by kernel; dense layers do the whole batch as one blocked GEMM")
+        ->check(CLI::Range(1, 4096));
+  for (CLI::App *sub : {run, bench})
     sub->add_option("--threads", c.threads,
                     "Threads for the larger kernels, the calling one included (default 1; 0: one "
                     "per CPU). Outputs are bit-identical for any count")
@@ -249,10 +277,10 @@ int main(int argc, char **argv) {
       if (!saveWeights.empty())
         cnnc::writeSafetensors(saveWeights, used);
       cnnc::Tensor x = input.empty()
-                           ? randomInput(m.inputShape(), parseSeed(inputSeed, "--random-input"))
+                           ? randomInput(batchShape(m), parseSeed(inputSeed, "--random-input"))
                            : cnnc::readNpy(input);
       cnnc::Tensor y = m.run(x);
-      printOutput(y);
+      printOutput(y, m.batch());
       if (!output.empty())
         cnnc::writeNpy(output, y);
     } else if (app.got_subcommand(bench)) {
@@ -276,7 +304,7 @@ int main(int argc, char **argv) {
       std::printf("compile %.3f s  target %s  threads %d\n", m.compileSeconds(),
                   m.targetDescription().c_str(), m.threads());
       m.randomWeights(1);
-      cnnc::Tensor x = randomInput(m.inputShape(), 1);
+      cnnc::Tensor x = randomInput(batchShape(m), 1);
       for (int i = 0; i < 3; ++i)
         m.run(x);
       std::vector<double> ms;
@@ -289,9 +317,13 @@ int main(int argc, char **argv) {
       }
       std::sort(ms.begin(), ms.end());
       double med = ms[ms.size() / 2];
+      const double flops = (double)m.flops() * m.batch(); // per run
       std::printf(
           "median %.3f ms  (min %.3f, max %.3f, %d runs)  %.2f GFLOP/s  (%.3f GFLOP per run)\n",
-          med, ms.front(), ms.back(), runs, m.flops() / (med * 1e6), m.flops() / 1e9);
+          med, ms.front(), ms.back(), runs, flops / (med * 1e6), flops / 1e9);
+      if (m.batch() > 1)
+        std::printf("batch %d: %.3f ms per image, %.1f images/s\n", m.batch(), med / m.batch(),
+                    1e3 * m.batch() / med);
       if (layers) {
         // The peak is sampled again between the profiled runs, and %peak is
         // against its median: on a shared machine both then see the same
@@ -310,7 +342,7 @@ int main(int argc, char **argv) {
         std::printf("%-22s %-26s %9s %8s %6s %6s  %s\n", "kernel", "op", "median ms", "GFLOP/s",
                     "%peak", "share", "plan");
         for (const cnnc::KernelProfile &p : prof) {
-          double gflops = p.flops / (p.medianMs * 1e6);
+          double gflops = (double)p.flops * m.batch() / (p.medianMs * 1e6);
           std::printf("%-22s %-26s %9.3f %8.1f %5.0f%% %5.1f%%  %s\n", p.name.c_str(), p.op.c_str(),
                       p.medianMs, gflops, 100 * gflops / (peakGflops * m.threads()),
                       100 * p.medianMs / total, p.plan.c_str());
