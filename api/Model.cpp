@@ -123,13 +123,24 @@ struct Model::Impl {
   /// parallel: once for the batch, or once per image (arena).
   void runKernel(const JitModel::Kernel &k, float *arena) const {
     const float *w = weightArena.data();
+    auto call = [&](float *a, int64_t lo, int64_t hi) {
+      k.fn(w, a, lo, hi, k.scratchFloats ? threadScratch(k.scratchFloats) : nullptr);
+    };
     for (int i = 0; i < (k.batched ? 1 : batch); ++i) {
       float *a = arena + i * arenaStride;
       if (k.parallel)
-        pool->parallelFor(k.items, [&](int64_t lo, int64_t hi) { k.fn(w, a, lo, hi); });
+        pool->parallelFor(k.items, [&](int64_t lo, int64_t hi) { call(a, lo, hi); });
       else
-        k.fn(w, a, 0, k.items);
+        call(a, 0, k.items);
     }
+  }
+
+  /// The calling thread's scratch for kernels that need it (kept for the next call).
+  static float *threadScratch(int64_t floats) {
+    thread_local std::vector<float> buf;
+    if ((int64_t)buf.size() < floats)
+      buf.resize(floats);
+    return buf.data();
   }
 };
 
@@ -246,6 +257,7 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
   cg.target = impl->target = selectTarget(opts.target);
   cg.convTile = opts.convTile;
   cg.batch = impl->batch, cg.arenaStride = impl->arenaStride;
+  cg.winograd = opts.winograd;
   std::string llvmIR, assembly;
   if (!opts.dumpLLVMPath.empty())
     cg.llvmIR = &llvmIR;

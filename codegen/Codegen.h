@@ -22,7 +22,9 @@ struct TargetInfo {
 TargetInfo selectTarget(Target target);
 
 /// A kernel: does work items [lo, hi) of one node (or of a conv's padding copy).
-using KernelFn = void (*)(const float *weights, float *arena, int64_t lo, int64_t hi);
+/// `scratch` is the calling thread's own memory of Kernel::scratchFloats floats.
+using KernelFn = void (*)(const float *weights, float *arena, int64_t lo, int64_t hi,
+                          float *scratch);
 
 /// Machine code for one model; owns the JIT that holds it.
 class JitModel {
@@ -39,6 +41,7 @@ public:
     bool padding = false; // a padded conv's zero-bordered input copy (runs before the conv)
     std::string plan;     // how it is blocked, for profiles ("tile 2x7 px x 32 ch")
     bool batched = false; // does every image of the batch in one call (else: one call per image)
+    int64_t scratchFloats = 0; // per-thread scratch the kernel needs (Winograd's transforms)
   };
   std::vector<Kernel> kernels;
   std::vector<PackSpec> packs; // how to lay out the weights the kernels read
@@ -50,6 +53,7 @@ struct CodegenOptions {
   std::string *llvmIR = nullptr;   // when set, receives the optimised LLVM IR
   std::string *assembly = nullptr; // when set, receives the generated assembly
   ConvTile convTile;               // forced register tile for direct convs (0: cost model)
+  bool winograd = true;            // Winograd F(2x2, 3x3) where it applies (Options::winograd)
   int batch = 1;                   // images per run, each in its own arena...
   int64_t arenaStride = 0;         // ... this many floats after the previous one
 };

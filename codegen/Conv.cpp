@@ -14,64 +14,13 @@
 // that a border (then a small kernel only zeroes the border first), else a
 // copy made by a kernel of its own (emitPadScratch). Each kernel covers the
 // work items [lo, hi) of its outer loop, so threads can share it.
-#include "codegen/Emitter.h"
+#include "codegen/Conv.h"
 
 namespace cnnc {
 
 using namespace llvm;
 
 namespace {
-
-int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
-
-/// What every conv variant shares: its tensors and the epilogue.
-struct ConvFrame {
-  const ConvAttrs &a;
-  // OH x OW: the conv's own output; with a fused pool the node stores
-  // (OH / pool) x (OW / pool) maxima of it.
-  int64_t IC, OH, OW, OC, Wp, pool;
-  Value *in, *out, *w, *residual = nullptr;
-  int64_t residualW = 0; // the residual's width (a pool may drop the conv's last column)
-  Padding border;        // of the output buffer
-
-  ConvFrame(Emitter &e, const Graph &g, const Node &n, int64_t wOff) : a(attrs<ConvAttrs>(n)) {
-    const Node &inNode = g.nodes[n.inputs[0]];
-    IC = inNode.type.dims[2];
-    pool = std::max(a.pool, 1);
-    OH = n.type.dims[0] * pool, OW = n.type.dims[1] * pool, OC = n.type.dims[2];
-    Wp = inNode.type.dims[1] + a.pad.left + a.pad.right;
-    Value *arena = e.arena();
-    in = e.at(arena, n.scratch >= 0 ? n.scratch : inNode.offset);
-    out = e.at(arena, n.offset);
-    border = n.border;
-    w = e.at(e.weights(), wOff);
-    if (a.residual) {
-      residual = e.at(arena, g.nodes[n.inputs[1]].offset);
-      residualW = g.nodes[n.inputs[1]].type.dims[1];
-    }
-  }
-
-  /// Element (oh, ow, oc) of a width-`width` image with border b.
-  Value *index(Emitter &e, Value *oh, Value *ow, Value *oc, int64_t width, const Padding &b) {
-    Value *pix =
-        e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(oh, e.c(b.top)), e.c(width + b.left + b.right)),
-                      e.b.CreateAdd(ow, e.c(b.left)));
-    return e.b.CreateAdd(e.b.CreateMul(pix, e.c(OC)), oc);
-  }
-  /// acc (bias included) at conv output (oh, ow, oc) -> + residual -> activation.
-  Value *value(Emitter &e, Value *acc, Value *oh, Value *ow, Value *oc, Value *mask) {
-    if (residual)
-      acc = e.b.CreateFAdd(acc, e.loadV(e.at(residual, index(e, oh, ow, oc, residualW, {})), mask));
-    return e.activate(a.act, acc);
-  }
-  /// Stores v at stored pixel (oh, ow) (pooled coordinates with a fused pool).
-  void store(Emitter &e, Value *v, Value *oh, Value *ow, Value *oc, Value *mask) {
-    e.storeV(v, e.at(out, index(e, oh, ow, oc, OW / pool, border)), mask);
-  }
-  void finish(Emitter &e, Value *acc, Value *oh, Value *ow, Value *oc, Value *mask) {
-    store(e, value(e, acc, oh, ow, oc, mask), oh, ow, oc, mask);
-  }
-};
 
 // A tile of `rows` x `cols` output pixels x G output-channel vectors is held
 // in accumulators across the whole reduction (kh, kw, input channel); tail
@@ -308,6 +257,8 @@ bool isDepthwise(const Graph &g, const Node &n) {
 }
 
 int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
+  if (e.winograd)
+    return emitWinograd(e, g, n, wOff, bOff);
   return isDepthwise(g, n) ? emitDepthwise(e, g, n, wOff, bOff) : emitDirect(e, g, n, wOff, bOff);
 }
 

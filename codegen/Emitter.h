@@ -21,8 +21,9 @@ public:
   const int VL;
   llvm::Type *f32, *i64;
   llvm::VectorType *vf;
-  ConvTile convTile; // a direct conv's tile, as planned with its weights (convTile())
-  std::string plan;  // set by a kernel that reports its blocking (JitModel::Kernel::plan)
+  ConvTile convTile;     // a conv's tile, as planned with its weights (convTile(), winogradTile())
+  bool winograd = false; // the conv's weights are packed for emitWinograd
+  std::string plan;      // set by a kernel that reports its blocking (JitModel::Kernel::plan)
   /// Whether LLVM may unroll the loops emitted from now on. Kernels whose
   /// bodies are already register tiles turn it off: unrolling them further
   /// only costs compile time (a third of ResNet-18's) and code size.
@@ -40,6 +41,9 @@ public:
   /// The range of work items [lo, hi) this call covers (see JitModel::Kernel).
   llvm::Value *lo() { return fn->getArg(2); }
   llvm::Value *hi() { return fn->getArg(3); }
+  /// The calling thread's scratch memory: scratchFloats floats, set by the kernel.
+  llvm::Value *scratch() { return fn->getArg(4); }
+  int64_t scratchFloats = 0;
   /// &base[index] for a float pointer and an i64 (or constant) element index.
   llvm::Value *at(llvm::Value *base, llvm::Value *index);
   llvm::Value *at(llvm::Value *base, int64_t index) { return at(base, c(index)); }

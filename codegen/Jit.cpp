@@ -1,7 +1,7 @@
 // codegen/Jit.cpp - builds the LLVM module (a kernel per node, the runtime
 // calls them in order), plans the packed weights, optimises at O3 for the
 // target CPU and JIT-compiles with ORC's LLJIT.
-#include "codegen/Emitter.h"
+#include "codegen/Conv.h"
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
@@ -46,10 +46,12 @@ void initLLVM() {
 /// Where each node's packed weights go, appended to `out`.
 struct WeightSlots {
   int64_t weight = -1, bias = -1;
-  ConvTile tile; // a direct conv's register tile: its weights are packed to match
+  ConvTile tile;         // a conv's register tile: its weights are packed to match
+  bool winograd = false; // ... in Winograd's domain
 };
 
-WeightSlots planWeights(const Graph &g, const Node &n, int VL, ConvTile forced, JitModel &out) {
+WeightSlots planWeights(const Graph &g, const Node &n, int VL, const CodegenOptions &opts,
+                        JitModel &out) {
   WeightSlots s;
   auto add = [&](PackSpec p) {
     p.offset = out.weightFloats;
@@ -70,8 +72,12 @@ WeightSlots planWeights(const Graph &g, const Node &n, int VL, ConvTile forced, 
     // Depthwise weights are one [kh][kw][Cpad] table: the ungrouped layout of [C, 1, kh, kw].
     w.groups = isDepthwise(g, n) ? 1 : a.groups;
     w.padTo = roundUp(isDepthwise(g, n) ? a.filters : ocg, VL);
-    if (!isDepthwise(g, n))
-      s.tile = convTile(g, n, VL, forced);
+    s.winograd = opts.winograd && winogradApplies(g, n);
+    if (s.winograd) {
+      w.kind = PackSpec::ConvWinograd;
+      s.tile = winogradTile(g, n, VL);
+    } else if (!isDepthwise(g, n))
+      s.tile = convTile(g, n, VL, opts.convTile);
     w.block = isDepthwise(g, n) ? w.padTo : s.tile.vectors * VL;
     w.bn = a.bn.name, w.eps = a.bn.eps;
     s.weight = add(w);
@@ -183,7 +189,7 @@ struct Setup {
     mod->setDataLayout(tm->createDataLayout());
     mod->setTargetTriple(tm->getTargetTriple().str());
     Type *ptr = PointerType::get(*ctx, 0), *i64 = Type::getInt64Ty(*ctx);
-    kernelType = FunctionType::get(Type::getVoidTy(*ctx), {ptr, ptr, i64, i64}, false);
+    kernelType = FunctionType::get(Type::getVoidTy(*ctx), {ptr, ptr, i64, i64, ptr}, false);
   }
 
   /// JIT-compiles the (optimised) module; the functions are then looked up by name.
@@ -214,7 +220,7 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
                     const std::function<int64_t(Emitter &)> &emit) {
     Function *f = Function::Create(js.kernelType, Function::ExternalLinkage, name, *mod);
     setAttributes(f, t);
-    for (unsigned a = 0; a < 2; ++a)
+    for (unsigned a : {0, 1, 4})
       f->addParamAttr(a, Attribute::NoAlias);
     Emitter e(*mod, f, t.vectorWidth);
     e.batch = opts.batch, e.arenaStride = opts.arenaStride;
@@ -222,6 +228,7 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
     k.padding = padding;
     k.plan = e.plan;
     k.batched = e.batched;
+    k.scratchFloats = e.scratchFloats;
     // Split only what is worth a thread's wake-up: about a million flops or
     // 256 KiB copied, in at least two work items.
     const Node &n = g.nodes[id];
@@ -234,12 +241,13 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
     const Node &n = g.nodes[i];
     if (n.dead || n.op == OpKind::Input || isView(g, n))
       continue;
-    WeightSlots slots = planWeights(g, n, t.vectorWidth, opts.convTile, *jm);
+    WeightSlots slots = planWeights(g, n, t.vectorWidth, opts, *jm);
     if (scratchFloats(g, n) > 0) // the padded copy (or the border's zeroes) first
       kernel(kernelName((ValueId)i, n) + "_pad", (ValueId)i, true,
              [&](Emitter &e) { return emitPadScratch(e, g, n); });
     kernel(kernelName((ValueId)i, n), (ValueId)i, false, [&](Emitter &e) {
       e.convTile = slots.tile;
+      e.winograd = slots.winograd;
       return emitKernel(e, g, n, slots.weight, slots.bias);
     });
   }
@@ -300,7 +308,7 @@ public:
   double sample(double ms) override {
     int64_t iters = std::max<int64_t>(1000, (int64_t)(ms * itersPerMs));
     auto t0 = std::chrono::steady_clock::now();
-    fn(accs.data(), xy.data(), 0, iters);
+    fn(accs.data(), xy.data(), 0, iters, nullptr);
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     itersPerMs = std::max(itersPerMs, iters / (s * 1e3));
     return 2.0 * chains * VL * iters / s / 1e9;

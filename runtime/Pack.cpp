@@ -10,6 +10,8 @@ int64_t packedSize(const PackSpec &s) {
   switch (s.kind) {
   case PackSpec::ConvHWIO:
     return s.groups * s.shape[2] * s.shape[3] * s.shape[1] * s.padTo;
+  case PackSpec::ConvWinograd:
+    return 16 * s.shape[1] * s.padTo;
   case PackSpec::DenseBlocked:
     return s.outPad * s.shape[1];
   case PackSpec::Bias:
@@ -61,6 +63,26 @@ void pack(const PackSpec &s, const WeightMap &weights, float *arena) {
             blk[((kh * KW + kw) * I + i) * B] =
                 (float)(w[((o * I + i) * KH + kh) * KW + kw] * bn.scale[o]);
     }
+    break;
+  }
+  case PackSpec::ConvWinograd: {
+    // U = G g G^T with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] (Lavin & Gray).
+    static const double Gm[4][3] = {{1, 0, 0}, {.5, .5, .5}, {.5, -.5, .5}, {0, 0, 1}};
+    int64_t O = s.shape[0], I = s.shape[1], B = s.block;
+    for (int64_t o = 0; o < O; ++o)
+      for (int64_t i = 0; i < I; ++i) {
+        const float *g = w + (o * I + i) * 9;
+        double t[4][3]; // G g
+        for (int r = 0; r < 4; ++r)
+          for (int c = 0; c < 3; ++c)
+            t[r][c] = Gm[r][0] * g[c] + Gm[r][1] * g[3 + c] + Gm[r][2] * g[6 + c];
+        for (int r = 0; r < 4; ++r)
+          for (int c = 0; c < 4; ++c) {
+            double u = t[r][0] * Gm[c][0] + t[r][1] * Gm[c][1] + t[r][2] * Gm[c][2];
+            dst[(((r * 4 + c) * (s.padTo / B) + o / B) * I + i) * B + o % B] =
+                (float)(u * bn.scale[o]);
+          }
+      }
     break;
   }
   case PackSpec::DenseBlocked: {

@@ -18,6 +18,9 @@ struct PackSpec {
     /// `block` output channels streams its weights contiguously, one row of
     /// `block` floats per (tap, input channel) (padTo = ocPad per group).
     ConvHWIO,
+    /// A 3x3 conv's OIHW weights in Winograd's F(2x2, 3x3) domain, U = G g G^T
+    /// per (output, input) channel: [16][ocPad / block][ic][block] (padTo = ocPad).
+    ConvWinograd,
     /// [out, in] -> [out / group][in][group]: each group of `group` outputs
     /// streams its weights contiguously. With `image` = {H, W, C}, `in` is
     /// reordered from PyTorch's flatten order (c, h, w) to the image's (h, w, c).

@@ -54,6 +54,11 @@ struct Options {
   /// weights need more bytes than these is rejected at compile time.
   int64_t maxArenaBytes = int64_t(4) << 30;
   int64_t maxWeightBytes = int64_t(4) << 30;
+  /// 3x3 stride-1 convolutions with at least 16 input and 16 output channels
+  /// use Winograd's F(2x2, 3x3): 2.25x fewer multiplications than the direct
+  /// convolution, results within rounding of it (the transforms add and
+  /// subtract, and scale by 1/2). False: every convolution is direct.
+  bool winograd = true;
   /// Images per run(): run() takes [batch, H, W, C] (batch 1 also takes
   /// [H, W, C]) and returns [batch, ...]. Each image has its own activation
   /// arena and runs kernel by kernel, except a dense layer, which serves the

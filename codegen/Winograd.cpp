@@ -1,0 +1,222 @@
+// codegen/Winograd.cpp - 3x3 stride-1 convolutions by Winograd's minimal
+// filtering F(2x2, 3x3) (Lavin & Gray, 2016). Each 2x2 block of outputs (a
+// "tile") comes from the 4x4 input patch d above it:
+//   Y = A^T [ sum_ic U[oc][ic] (.) V[ic] ] A,   V = B^T d B,   U = G g G^T,
+// 16 multiplications per tile and channel pair where the direct convolution
+// takes 36: 2.25x fewer. U is computed when the weights are loaded
+// (PackSpec::ConvWinograd); the 16 sums over input channels are 16
+// independent matrix products, [tiles x IC] x [IC x OC], each one run by the
+// same register tile as the direct convolution (tiles x G channel vectors in
+// accumulators, one broadcast per tile and G weight loads per input channel).
+//
+// A work item is a run of consecutive tiles (row-major over the output).
+// It transforms their input patches into the thread's scratch (V), then per
+// block of G output vectors: the 16 products into scratch (M), and the
+// output transform with the conv's epilogue (bias, residual, activation, a
+// fused 2x2 max pool: a tile is exactly one pooling window) and the stores.
+#include "codegen/Conv.h"
+
+#include <array>
+
+namespace cnnc {
+
+using namespace llvm;
+
+/// Tiles: 2x2 blocks of the conv's output; with a fused pool, whole windows only.
+static int64_t tileCount(const Node &n) {
+  const int k = std::max(attrs<ConvAttrs>(n).pool, 1);
+  return (n.type.dims[0] * k + 1) / 2 * ((n.type.dims[1] * k + 1) / 2);
+}
+
+// Fewer than 32 tiles (ResNet-18's 7x7 layers): U, 1.8x the direct weights,
+// is streamed from memory for too little work, and the direct conv is faster.
+bool winogradApplies(const Graph &g, const Node &n) {
+  if (n.op != OpKind::Conv2D)
+    return false;
+  const ConvAttrs &a = attrs<ConvAttrs>(n);
+  return a.kh == 3 && a.kw == 3 && a.sh == 1 && a.sw == 1 && a.groups == 1 &&
+         (a.pool == 0 || a.pool == 2) && g.nodes[n.inputs[0]].type.dims[2] >= 16 &&
+         a.filters >= 16 && tileCount(n) >= 32;
+}
+
+ConvTile winogradTile(const Graph &g, const Node &n, int VL) {
+  const int regs = VL == 16 ? 32 : 16;
+  const int64_t IC = g.nodes[n.inputs[0]].type.dims[2], OC = n.type.dims[2];
+  const int64_t ICp = roundUp(IC, VL), T = tileCount(n);
+  const int G = (OC + VL - 1) / VL % 2 == 0 ? 2 : 1;
+  const int64_t Rmax = std::min(14, (regs - G - 1) / G); // tiles per register block
+  // Tiles per work item: every item streams all of U (16 x IC x OC floats),
+  // so a large U wants many tiles per item; their V (16 x ICp floats each)
+  // stays within L2 when U is small (and is then split in two items for two
+  // threads), within 2 MiB when it is not.
+  const bool smallU = 64 * IC * roundUp(OC, VL) <= (1 << 20);
+  int64_t per =
+      std::min<int64_t>(T, std::max<int64_t>(1, (smallU ? 256 << 10 : 2 << 20) / (64 * ICp)));
+  if (smallU && T > Rmax)
+    per = std::min(per, (T + 1) / 2);
+  per = (T + (T + per - 1) / per - 1) / ((T + per - 1) / per); // balanced over the items
+  const int64_t blocksPerItem = (per + Rmax - 1) / Rmax;
+  const int64_t R = (per + blocksPerItem - 1) / blocksPerItem;
+  return {G, (int)R, (int)(R * blocksPerItem)};
+}
+
+int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
+  ConvFrame f(e, g, n, wOff);
+  const Node &inNode = g.nodes[n.inputs[0]];
+  const ConvTile t = e.convTile; // winogradTile(), chosen with the weights' packing
+  const int G = t.vectors, R = t.rows, VL = e.VL;
+  const int64_t NT = t.cols, B = G * VL, IC = f.IC, ICp = roundUp(IC, VL), OC = f.OC;
+  const int64_t blocks = roundUp(OC, VL) / B;
+  const int64_t Hp = inNode.type.dims[0] + f.a.pad.top + f.a.pad.bottom;
+  const int64_t TW = (f.OW + 1) / 2, T = tileCount(n);
+  // Work items: runs of NT tiles x groups of channel blocks. A layer of one
+  // run (deep and small) is split by channel blocks for the threads instead;
+  // each of its items transforms the input again, which is cheap next to U.
+  const int64_t runs = (T + NT - 1) / NT;
+  const int64_t groups = std::min<int64_t>(blocks, std::max<int64_t>(1, 4 / runs));
+  e.unroll = false;
+  e.scratchFloats = 16 * NT * (ICp + B);
+  e.plan = "winograd 2x2: " + std::to_string(R) + " tiles x " + std::to_string(B) + " ch";
+  Value *V = e.scratch(), *M = e.at(e.scratch(), 16 * NT * ICp);
+  auto add = [&](Value *x, Value *y) { return e.b.CreateFAdd(x, y); };
+  auto sub = [&](Value *x, Value *y) { return e.b.CreateFSub(x, y); };
+  // B^T x for a column x of 4: [x0 - x2, x1 + x2, x2 - x1, x1 - x3].
+  auto bt = [&](Value *x0, Value *x1, Value *x2, Value *x3) {
+    return std::array<Value *, 4>{sub(x0, x2), add(x1, x2), sub(x2, x1), sub(x1, x3)};
+  };
+  // A^T x for a column x of 4: [x0 + x1 + x2, x1 - x2 - x3].
+  auto at = [&](Value *x0, Value *x1, Value *x2, Value *x3) {
+    return std::array<Value *, 2>{add(add(x0, x1), x2), sub(sub(x1, x2), x3)};
+  };
+  std::vector<Value *> acc;
+  for (int i = 0; i < R * G; ++i)
+    acc.push_back(e.slot());
+
+  e.loop(e.lo(), e.hi(), [&](Value *item) {
+    Value *q = e.b.CreateURem(item, e.c(groups));
+    Value *t0 = e.b.CreateMul(e.b.CreateUDiv(item, e.c(groups)), e.c(NT));
+    Value *count = e.min(e.c(NT), e.b.CreateSub(e.c(T), t0)); // tiles in this item
+    // 1. V[xi][j][ic] = (B^T d B)[xi] for the item's tiles (past the last
+    //    tile: the last tile again, for the register blocks' unused rows).
+    e.loop(0, NT, [&](Value *j) {
+      Value *tile = e.min(e.b.CreateAdd(t0, j), e.c(T - 1));
+      Value *ih = e.b.CreateMul(e.b.CreateUDiv(tile, e.c(TW)), e.c(2));
+      Value *iw = e.b.CreateMul(e.b.CreateURem(tile, e.c(TW)), e.c(2));
+      e.vectors(IC, [&](Value *ic, Value *mask) {
+        Value *d[4][4];
+        for (int r = 0; r < 4; ++r)
+          for (int c = 0; c < 4; ++c) {
+            // An odd output size: the last tiles' 4th row/column is past the
+            // input; it only feeds outputs that are not stored, so any row will do.
+            Value *row = e.b.CreateAdd(ih, e.c(r)), *col = e.b.CreateAdd(iw, e.c(c));
+            if (r == 3 && f.OH % 2)
+              row = e.min(row, e.c(Hp - 1));
+            if (c == 3 && f.OW % 2)
+              col = e.min(col, e.c(f.Wp - 1));
+            Value *pix = e.b.CreateAdd(e.b.CreateMul(row, e.c(f.Wp)), col);
+            d[r][c] = e.loadV(e.at(f.in, e.b.CreateAdd(e.b.CreateMul(pix, e.c(IC)), ic)), mask);
+          }
+        std::array<Value *, 4> s[4]; // s[c] = B^T (column c of d)
+        for (int c = 0; c < 4; ++c)
+          s[c] = bt(d[0][c], d[1][c], d[2][c], d[3][c]);
+        for (int r = 0; r < 4; ++r) {
+          std::array<Value *, 4> v = bt(s[0][r], s[1][r], s[2][r], s[3][r]);
+          for (int c = 0; c < 4; ++c)
+            e.storeV(
+                v[c],
+                e.at(V, e.b.CreateAdd(
+                            e.b.CreateMul(e.b.CreateAdd(e.c((r * 4 + c) * NT), j), e.c(ICp)), ic)));
+        }
+      });
+    });
+    Value *regBlocks = e.b.CreateUDiv(e.b.CreateAdd(count, e.c(R - 1)), e.c(R));
+    Value *blkLo = e.b.CreateUDiv(e.b.CreateMul(q, e.c(blocks)), e.c(groups));
+    Value *blkHi =
+        e.b.CreateUDiv(e.b.CreateMul(e.b.CreateAdd(q, e.c(1)), e.c(blocks)), e.c(groups));
+    e.loop(blkLo, blkHi, [&](Value *blk) {
+      // 2. M[xi][j][oc] = sum_ic V[xi][j][ic] U[xi][ic][oc], R tiles x G vectors at a time.
+      e.loop(0, 16, [&](Value *xi) {
+        Value *u =
+            e.at(e.weights(),
+                 e.b.CreateAdd(e.c(wOff),
+                               e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(xi, e.c(blocks)), blk),
+                                             e.c(IC * B))));
+        e.loop(e.c(0), regBlocks, [&](Value *rb) {
+          Value *j0 = e.b.CreateAdd(e.b.CreateMul(xi, e.c(NT)), e.b.CreateMul(rb, e.c(R)));
+          Value *v = e.at(V, e.b.CreateMul(j0, e.c(ICp)));
+          for (Value *s : acc)
+            e.b.CreateStore(e.splat(0.f), s);
+          e.loop(0, IC, [&](Value *ic) {
+            std::vector<Value *> wv(G);
+            for (int gi = 0; gi < G; ++gi)
+              wv[gi] = e.loadV(e.at(u, e.b.CreateAdd(e.b.CreateMul(ic, e.c(B)), e.c(gi * VL))));
+            for (int r = 0; r < R; ++r) {
+              Value *x = e.splat(e.b.CreateLoad(e.f32, e.at(v, e.b.CreateAdd(ic, e.c(r * ICp)))));
+              for (int gi = 0; gi < G; ++gi) {
+                Value *s = acc[r * G + gi];
+                e.b.CreateStore(e.fma(x, wv[gi], e.b.CreateLoad(e.vf, s)), s);
+              }
+            }
+          });
+          Value *m = e.at(M, e.b.CreateMul(j0, e.c(B)));
+          for (int r = 0; r < R; ++r)
+            for (int gi = 0; gi < G; ++gi)
+              e.storeV(e.b.CreateLoad(e.vf, acc[r * G + gi]), e.at(m, r * B + gi * VL));
+        });
+      });
+      // 3. Y = A^T M A per tile, then the epilogue and the stores.
+      e.loop(e.c(0), count, [&](Value *j) {
+        Value *tile = e.b.CreateAdd(t0, j);
+        Value *tr = e.b.CreateUDiv(tile, e.c(TW)), *tc = e.b.CreateURem(tile, e.c(TW));
+        Value *oh = e.b.CreateMul(tr, e.c(2)), *ow = e.b.CreateMul(tc, e.c(2));
+        for (int gi = 0; gi < G; ++gi) {
+          Value *oc = e.b.CreateAdd(e.b.CreateMul(blk, e.c(B)), e.c(gi * VL));
+          Value *mask = OC % VL ? e.tailMask(oc, OC) : nullptr;
+          Value *mv[4][4];
+          for (int xi = 0; xi < 16; ++xi)
+            mv[xi / 4][xi % 4] =
+                e.loadV(e.at(M, e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(e.c(xi * NT), j), e.c(B)),
+                                              e.c(gi * VL))));
+          std::array<Value *, 2> s[4]; // s[c] = A^T (column c of M)
+          for (int c = 0; c < 4; ++c)
+            s[c] = at(mv[0][c], mv[1][c], mv[2][c], mv[3][c]);
+          Value *bias =
+              bOff >= 0 ? e.loadV(e.at(e.weights(), e.b.CreateAdd(e.c(bOff), oc))) : nullptr;
+          Value *y[2][2], *pooled = nullptr;
+          for (int r = 0; r < 2; ++r) {
+            std::array<Value *, 2> yr = at(s[0][r], s[1][r], s[2][r], s[3][r]);
+            for (int c = 0; c < 2; ++c)
+              y[r][c] = bias ? add(yr[c], bias) : yr[c];
+          }
+          for (int r = 0; r < 2; ++r)
+            for (int c = 0; c < 2; ++c) {
+              Value *row = e.b.CreateAdd(oh, e.c(r)), *col = e.b.CreateAdd(ow, e.c(c));
+              if (f.pool > 1) { // the tile is the pooling window: its maximum
+                Value *v = f.value(e, y[r][c], row, col, oc, mask);
+                pooled = pooled ? e.maxNaN(pooled, v) : v;
+                continue;
+              }
+              auto store = [&] { f.finish(e, y[r][c], row, col, oc, mask); };
+              // An odd output size: the last tiles' second row/column is not there.
+              Value *inside = nullptr;
+              if (r == 1 && f.OH % 2)
+                inside = e.b.CreateICmpULT(tr, e.c(f.OH / 2));
+              if (c == 1 && f.OW % 2) {
+                Value *ok = e.b.CreateICmpULT(tc, e.c(f.OW / 2));
+                inside = inside ? e.b.CreateAnd(inside, ok) : ok;
+              }
+              if (inside)
+                e.ifElse(inside, store, [] {});
+              else
+                store();
+            }
+          if (pooled)
+            f.store(e, pooled, tr, tc, oc, mask);
+        }
+      });
+    });
+  });
+  return runs * groups;
+}
+
+} // namespace cnnc
