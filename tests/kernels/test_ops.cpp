@@ -251,8 +251,11 @@ Case makeCase(const std::string &what, const cnnc::Shape &inShape, const std::ve
 }
 
 /// Compiles `c` for every target, runs it and compares with the reference.
-/// A `tile` forces that register tile on every direct conv it fits.
-void check(const Case &c, cnnc::ConvTile tile = {}) {
+/// A `tile` forces that register tile on every direct conv it fits; with
+/// `winograd` false every conv is direct. `plan`, when given, must be part
+/// of some kernel's plan (on every target): the kernel under test was used.
+void check(const Case &c, cnnc::ConvTile tile = {}, bool winograd = true,
+           const std::string &plan = "") {
   for (const TargetName &t : Targets) {
     INFO("target " << t.name << ", " << c.what << ", input " << cnnc::shapeToString(c.input.shape())
                    << "\n"
@@ -261,7 +264,9 @@ void check(const Case &c, cnnc::ConvTile tile = {}) {
     opts.target = t.target;
     opts.checkArena = true; // guard zones around every buffer, checked after each kernel
     opts.convTile = tile;
-    INFO("conv tile " << tile.vectors << " vectors x " << tile.rows << " x " << tile.cols);
+    opts.winograd = winograd;
+    INFO("conv tile " << tile.vectors << " vectors x " << tile.rows << " x " << tile.cols
+                      << (winograd ? "" : ", no Winograd"));
     try {
       cnnc::Model m = cnnc::Model::compileString(c.source, "test.cnn", opts);
       m.loadWeights(c.weights);
@@ -278,6 +283,12 @@ void check(const Case &c, cnnc::ConvTile tile = {}) {
                             << "); worst at flat index " << wi << ": got " << y[wi] << ", want "
                             << c.expected.v[(size_t)wi]);
       CHECK(err <= Tolerance * scale);
+      if (!plan.empty()) {
+        bool used = false;
+        for (const cnnc::KernelProfile &k : m.profileKernels(c.input, 1))
+          used |= k.plan.find(plan) != std::string::npos;
+        CHECK(used);
+      }
     } catch (const cnnc::Error &e) {
       FAIL_CHECK("cnnc::Error: " << e.what());
     }
@@ -413,6 +424,42 @@ TEST_CASE("conv2d: forced register tiles with row and column tails, bordered buf
                  {conv(192, 3, 3, 1, 1, PadKind::Same, Act::Relu, true),
                   conv(40, 3, 3, 1, 1, PadKind::Same, Act::Linear, true)},
                  rng));
+}
+
+TEST_CASE("conv2d: Winograd F(2x2, 3x3) against the reference and the direct conv",
+          "[kernels][conv][winograd]") {
+  Rng rng(3232);
+  // Odd and even output sizes (the last tiles' second row/column is not
+  // stored), channels that are not multiples of the vector width, every
+  // padding, a fused 2x2 max pool over odd sizes, a Winograd conv writing a
+  // padded Winograd conv's bordered input, and over 1 MiB of U.
+  struct Cfg {
+    cnnc::Shape in;
+    std::vector<Layer> layers;
+  };
+  const Cfg cfgs[] = {
+      {{14, 16, 16}, {conv(16, 3, 3, 1, 1, PadKind::Same, Act::Relu, true)}},
+      {{15, 13, 17}, {conv(33, 3, 3, 1, 1, PadKind::Valid, Act::Linear, true)}},
+      {{13, 18, 35}, {conv(24, 3, 3, 1, 1, PadKind::Four, Act::Tanh, false, {0, 2, 1, 0})}},
+      {{17, 11, 31}, {conv(17, 3, 3, 1, 1, PadKind::Same, Act::Sigmoid, true)}},
+      {{12, 12, 20},
+       {conv(40, 3, 3, 1, 1, PadKind::Same, Act::Relu, true),
+        conv(48, 3, 3, 1, 1, PadKind::Same, Act::Linear, true)}},
+      {{19, 17, 16},
+       {conv(32, 3, 3, 1, 1, PadKind::Same, Act::Relu, true),
+        pool(true, 2, 2, 2, 2, PadKind::Valid),
+        conv(20, 3, 3, 1, 1, PadKind::Same, Act::Relu, false)}},
+      {{17, 16, 23},
+       {conv(16, 3, 3, 1, 1, PadKind::Valid, Act::Softmax, true),
+        pool(true, 2, 2, 2, 2, PadKind::Valid)}},
+      {{12, 11, 130}, {conv(160, 3, 3, 1, 1, PadKind::Same, Act::Relu, true)}}, // 1.3 MB of U
+  };
+  int i = 0;
+  for (const Cfg &c : cfgs) {
+    Case k = makeCase("winograd #" + std::to_string(i++), c.in, c.layers, rng);
+    check(k, {}, true, "winograd");
+    check(k, {}, false);
+  }
 }
 
 TEST_CASE("'same' padding with stride 2 on even and odd inputs", "[kernels][conv][pool]") {
