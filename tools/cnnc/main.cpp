@@ -22,7 +22,7 @@ struct Common {
   std::vector<std::string> printAfter;
   bool printAfterAll = false;
   int threads = 1, batch = 1;
-  bool checkArena = false;
+  bool checkArena = false, noWinograd = false;
   std::string convTile; // --conv-tile V,R,C
 };
 
@@ -40,6 +40,7 @@ cnnc::Model compile(const Common &c, bool generateCode = true) {
   o.threads = c.threads;
   o.batch = c.batch;
   o.checkArena = c.checkArena;
+  o.winograd = !c.noWinograd;
   if (!c.convTile.empty())
     std::sscanf(c.convTile.c_str(), "%d,%d,%d", &o.convTile.vectors, &o.convTile.rows,
                 &o.convTile.cols); // checked by the option's validator
@@ -164,6 +165,9 @@ int main(int argc, char **argv) {
       ->delimiter(',')
       ->allow_extra_args(false);
   app.add_flag("--print-after-all", c.printAfterAll, "Print the IR after every pass");
+  app.add_flag("--no-winograd", c.noWinograd,
+               "Direct convolution everywhere (default: Winograd F(2x2, 3x3) for 3x3 stride-1 "
+               "convs with >= 16 channels in and out and >= 32 output tiles)");
   app.add_option("--dump-llvm", c.dumpLLVM, "Write the optimised LLVM IR of every kernel to FILE")
       ->type_name("FILE");
   app.add_option("--dump-asm", c.dumpAsm, "Write the generated assembly to FILE")
