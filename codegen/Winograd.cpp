@@ -69,11 +69,14 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
   const int64_t blocks = roundUp(OC, VL) / B;
   const int64_t Hp = inNode.type.dims[0] + f.a.pad.top + f.a.pad.bottom;
   const int64_t TW = (f.OW + 1) / 2, T = tileCount(n);
-  // Work items: runs of NT tiles x groups of channel blocks. A layer of one
-  // run (deep and small) is split by channel blocks for the threads instead;
-  // each of its items transforms the input again, which is cheap next to U.
+  // Work items: runs of NT tiles x groups of channel blocks. A layer of few
+  // runs (deep and small) is split by channel blocks too, into at least 8
+  // items and an even count where it can be, so threads get equal shares;
+  // each group transforms the run's input again, which is cheap next to U.
   const int64_t runs = (T + NT - 1) / NT;
-  const int64_t groups = std::min<int64_t>(blocks, std::max<int64_t>(1, 4 / runs));
+  int64_t groups = std::min<int64_t>(blocks, std::max<int64_t>(1, (8 + runs - 1) / runs));
+  if (runs % 2 && groups % 2 && groups < blocks)
+    ++groups;
   e.unroll = false;
   e.scratchFloats = 16 * NT * (ICp + B);
   e.plan = "winograd 2x2: " + std::to_string(R) + " tiles x " + std::to_string(B) + " ch";
