@@ -251,8 +251,8 @@ Case makeCase(const std::string &what, const cnnc::Shape &inShape, const std::ve
 }
 
 /// Compiles `c` for every target, runs it and compares with the reference.
-/// A `tile` forces that register tile on every direct conv it fits; with
-/// `winograd` false every conv is direct. `plan`, when given, must be part
+/// A `tile` forces that register tile on every conv it fits (all direct then);
+/// with `winograd` false every conv is direct. `plan`, when given, must be part
 /// of some kernel's plan (on every target): the kernel under test was used.
 void check(const Case &c, cnnc::ConvTile tile = {}, bool winograd = true,
            const std::string &plan = "") {
@@ -264,7 +264,7 @@ void check(const Case &c, cnnc::ConvTile tile = {}, bool winograd = true,
     opts.target = t.target;
     opts.checkArena = true; // guard zones around every buffer, checked after each kernel
     opts.convTile = tile;
-    opts.winograd = winograd;
+    opts.winograd = winograd && !tile.vectors; // a forced tile is a direct conv's
     INFO("conv tile " << tile.vectors << " vectors x " << tile.rows << " x " << tile.cols
                       << (winograd ? "" : ", no Winograd"));
     try {

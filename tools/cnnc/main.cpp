@@ -224,7 +224,8 @@ int main(int argc, char **argv) {
   bench
       ->add_option("--conv-tile", c.convTile,
                    "Tuning: force every direct conv's register tile to V channel vectors x R "
-                   "rows x C columns of output pixels where it fits (default: the cost model)")
+                   "rows x C columns of output pixels where it fits (default: the cost model; "
+                   "add --no-winograd to make the 3x3 convs direct too)")
       ->type_name("V,R,C")
       ->check(CLI::Validator(
           [](std::string &s) -> std::string {
@@ -348,12 +349,17 @@ int main(int argc, char **argv) {
           total += p.medianMs;
         std::printf("%-22s %-26s %9s %8s %6s %6s  %s\n", "kernel", "op", "median ms", "GFLOP/s",
                     "%peak", "share", "plan");
+        bool winograd = false;
         for (const cnnc::KernelProfile &p : prof) {
           double gflops = (double)p.flops * m.batch() / (p.medianMs * 1e6);
           std::printf("%-22s %-26s %9.3f %8.1f %5.0f%% %5.1f%%  %s\n", p.name.c_str(), p.op.c_str(),
                       p.medianMs, gflops, 100 * gflops / (peakGflops * m.threads()),
                       100 * p.medianMs / total, p.plan.c_str());
+          winograd |= p.plan.rfind("winograd", 0) == 0;
         }
+        if (winograd)
+          std::printf("(winograd: GFLOP/s and %%peak count the direct convolution's flops; "
+                      "Winograd does 2.25x fewer multiplications. --no-winograd for direct.)\n");
       }
     } else if (!c.model.empty()) {
       compile(c);
