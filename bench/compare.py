@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """cnnc vs PyTorch (oneDNN inside) on the example models, in one run.
 
-    /usr/bin/python3 bench/compare.py [--runs 50] [--rounds 3] [--threads 1] [MODEL.cnn ...]
+    /usr/bin/python3 bench/compare.py [--runs 50] [--rounds 3] [--threads 1] [--batch 1] [MODEL.cnn ...]
 
 For each model (default: examples/seed/*.cnn and examples/*.cnn): `cnnc bench MODEL`
 (median latency of --runs runs) and the same network in PyTorch, the same number
@@ -10,8 +10,9 @@ runs the model's layer graph with nn modules (nn.Conv2d with groups, nn.BatchNor
 in eval mode, nn.Linear, nn.MaxPool2d/AvgPool2d with PyTorch's own padding where
 it matches the DSL's), traced, frozen and passed through
 torch.jit.optimize_for_inference (oneDNN: batchnorm folded into convolutions,
-fusions), batch 1. Both sides run the same random weights and input (those of
-`cnnc bench`), on --threads threads each.
+fusions), traced at the batch size run. Both sides run the same random weights
+and input (those of `cnnc bench`), on --threads threads each, --batch images per
+run (cnnc compiled with --batch; times are per run, i.e. per batch).
 Prints the median over rounds of each side's median and the ratio cnnc/PyTorch
 (< 1 means cnnc is faster). Needs Debian's python3-torch and a built cnnc
 (build/tools/cnnc/cnnc).
@@ -128,7 +129,7 @@ def build(model):
         index[name] = len(mods)
     return Graph(mods, plan, index[model["output"]], weights).eval(), x0
 
-def torch_net(model, seed=1):
+def torch_net(model, seed=1, batch=1):
     """The model traced, frozen and optimised for inference, and its input: the weights and input
     of `cnnc bench` (Random.h, seed 1; make_fixtures has its generator), so the same values flow."""
     net, x = build(model)
@@ -138,9 +139,10 @@ def torch_net(model, seed=1):
                 if k != "num_batches_tracked":
                     key, shape = f"{name}.{k}", tuple(v.shape)
                     v.copy_(torch.from_numpy(mf.random_tensor(shape, seed, key, *mf.random_init(key, shape))))
+        shape = ([batch] if batch > 1 else []) + list(model["input"])
+        x = torch.from_numpy(0.5 * (mf.random_tensor(shape, seed, "input", 1.0) + 1))  # [0, 1)
+        x = (x.permute(0, 3, 1, 2) if batch > 1 else x.permute(2, 0, 1).unsqueeze(0)).contiguous()
         net = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(net, x)))
-        x = torch.from_numpy(0.5 * (mf.random_tensor(model["input"], seed, "input", 1.0) + 1))  # [0, 1)
-        x = x.permute(2, 0, 1).unsqueeze(0).contiguous()
         for _ in range(3):  # the profiling executor optimises on the first runs
             net(x)
     return net, x
@@ -156,8 +158,9 @@ def time_torch(net, x, runs):
             times.append((time.perf_counter() - t0) * 1e3)
     return statistics.median(times)
 
-def time_cnnc(path, runs, threads):
-    out = subprocess.run([CNNC, "bench", path, "--runs", str(runs), "--threads", str(threads)],
+def time_cnnc(path, runs, threads, batch):
+    out = subprocess.run([CNNC, "bench", path, "--runs", str(runs), "--threads", str(threads),
+                          "--batch", str(batch)],
                          capture_output=True, text=True, check=True).stdout
     return float(re.search(r"median ([0-9.]+) ms", out).group(1)), float(re.search(r"compile ([0-9.]+) s", out).group(1))
 
@@ -167,18 +170,19 @@ def main():
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1, help="threads for both sides")
+    ap.add_argument("--batch", type=int, default=1, help="images per run for both sides (ms are per batch)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     paths = args.models or sorted(glob.glob(os.path.join(ROOT, "examples", "seed", "*.cnn"))) + \
         sorted(glob.glob(os.path.join(ROOT, "examples", "*.cnn")))
-    print(f"# {time.strftime('%Y-%m-%d')}, {args.threads} thread(s) each, batch 1, torch {torch.__version__}, median of {args.rounds} rounds x {args.runs} runs")
+    print(f"# {time.strftime('%Y-%m-%d')}, {args.threads} thread(s) each, batch {args.batch}, torch {torch.__version__}, median of {args.rounds} rounds x {args.runs} runs")
     print(f"{'model':<16}{'cnnc ms':>10}{'torch ms':>10}{'cnnc/torch':>12}{'compile s':>11}")
     for path in paths:
         model = mf.parse(path)
-        net, x = torch_net(model)
+        net, x = torch_net(model, batch=args.batch)
         c, t, comp = [], [], []
         for _ in range(args.rounds):
-            ms, cs = time_cnnc(path, args.runs, args.threads)
+            ms, cs = time_cnnc(path, args.runs, args.threads, args.batch)
             c.append(ms)
             comp.append(cs)
             t.append(time_torch(net, x, args.runs))
