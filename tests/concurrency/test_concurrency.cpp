@@ -44,7 +44,7 @@ int raceModel(const cnnc::Model &m, const std::vector<cnnc::Tensor> &inputs,
 
 TEST_CASE("8 threads x 100 runs of one compiled model match sequential runs bit for bit",
           "[api][concurrency]") {
-  for (const char *name : {"lenet", "mnist_pool"}) {
+  for (const char *name : {"lenet", "mnist_pool", "mnist_same"}) { // mnist_same: Winograd scratch
     INFO(name);
     cnnc::Model m = cnnc::Model::compileFile(seedModel(name));
     m.randomWeights(11);
@@ -101,7 +101,7 @@ TEST_CASE("models compile on several threads at once", "[api][concurrency]") {
 TEST_CASE("a model on 1, 2 and 3 threads gives bit-identical outputs", "[api][concurrency]") {
   // Each model has kernels big enough to be split (convs, pools, dense, padding copies).
   for (const char *path : {"/examples/seed/alexnet.cnn", "/examples/mobilenet_v1.cnn",
-                           "/tests/golden/ir/graph_ops.cnn"}) {
+                           "/tests/golden/ir/graph_ops.cnn", "/examples/seed/mnist_same.cnn"}) {
     INFO(path);
     std::vector<cnnc::Tensor> outs;
     for (int threads : {1, 2, 3}) {
