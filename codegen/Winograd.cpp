@@ -105,30 +105,38 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
       Value *tile = e.min(e.b.CreateAdd(t0, j), e.c(T - 1));
       Value *ih = e.b.CreateMul(e.b.CreateUDiv(tile, e.c(TW)), e.c(2));
       Value *iw = e.b.CreateMul(e.b.CreateURem(tile, e.c(TW)), e.c(2));
+      // The patch's four input rows, from its first column; its columns and
+      // V's 16 rows are constant offsets from these (immediates, few registers).
+      Value *rows[4];
+      for (int r = 0; r < 4; ++r) {
+        // An odd output size: the last tiles' 4th row/column is past the
+        // input; it only feeds outputs that are not stored, so any row will do.
+        Value *row = e.b.CreateAdd(ih, e.c(r));
+        if (r == 3 && f.OH % 2)
+          row = e.min(row, e.c(Hp - 1));
+        rows[r] =
+            e.at(f.in, e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(row, e.c(f.Wp)), iw), e.c(IC)));
+      }
+      Value *last = e.c(3 * IC); // the 4th column
+      if (f.OW % 2)
+        last = e.b.CreateMul(e.b.CreateSub(e.min(e.b.CreateAdd(iw, e.c(3)), e.c(f.Wp - 1)), iw),
+                             e.c(IC));
+      Value *vj = e.at(V, e.b.CreateMul(j, e.c(ICp)));
       e.vectors(IC, [&](Value *ic, Value *mask) {
         Value *d[4][4];
         for (int r = 0; r < 4; ++r)
           for (int c = 0; c < 4; ++c) {
-            // An odd output size: the last tiles' 4th row/column is past the
-            // input; it only feeds outputs that are not stored, so any row will do.
-            Value *row = e.b.CreateAdd(ih, e.c(r)), *col = e.b.CreateAdd(iw, e.c(c));
-            if (r == 3 && f.OH % 2)
-              row = e.min(row, e.c(Hp - 1));
-            if (c == 3 && f.OW % 2)
-              col = e.min(col, e.c(f.Wp - 1));
-            Value *pix = e.b.CreateAdd(e.b.CreateMul(row, e.c(f.Wp)), col);
-            d[r][c] = e.loadV(e.at(f.in, e.b.CreateAdd(e.b.CreateMul(pix, e.c(IC)), ic)), mask);
+            Value *px = c == 3 ? e.at(rows[r], last) : e.at(rows[r], (int64_t)c * IC);
+            d[r][c] = e.loadV(e.at(px, ic), mask);
           }
         std::array<Value *, 4> s[4]; // s[c] = B^T (column c of d)
         for (int c = 0; c < 4; ++c)
           s[c] = bt(d[0][c], d[1][c], d[2][c], d[3][c]);
+        Value *v0 = e.at(vj, ic);
         for (int r = 0; r < 4; ++r) {
           std::array<Value *, 4> v = bt(s[0][r], s[1][r], s[2][r], s[3][r]);
           for (int c = 0; c < 4; ++c)
-            e.storeV(
-                v[c],
-                e.at(V, e.b.CreateAdd(
-                            e.b.CreateMul(e.b.CreateAdd(e.c((r * 4 + c) * NT), j), e.c(ICp)), ic)));
+            e.storeV(v[c], e.at(v0, (r * 4 + c) * NT * ICp));
         }
       });
     });
@@ -175,11 +183,9 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
         for (int gi = 0; gi < G; ++gi) {
           Value *oc = e.b.CreateAdd(e.b.CreateMul(blk, e.c(B)), e.c(gi * VL));
           Value *mask = OC % VL ? e.tailMask(oc, OC) : nullptr;
-          Value *mv[4][4];
+          Value *mv[4][4], *mj = e.at(M, e.b.CreateMul(j, e.c(B)));
           for (int xi = 0; xi < 16; ++xi)
-            mv[xi / 4][xi % 4] =
-                e.loadV(e.at(M, e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(e.c(xi * NT), j), e.c(B)),
-                                              e.c(gi * VL))));
+            mv[xi / 4][xi % 4] = e.loadV(e.at(mj, xi * NT * B + gi * VL));
           std::array<Value *, 2> s[4]; // s[c] = A^T (column c of M)
           for (int c = 0; c < 4; ++c)
             s[c] = at(mv[0][c], mv[1][c], mv[2][c], mv[3][c]);
