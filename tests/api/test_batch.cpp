@@ -83,3 +83,29 @@ TEST_CASE("a batch is checked: its size, the input's shape", "[api][batch]") {
   CHECK_THROWS_WITH(cnnc::Model::compileString(model, "m.cnn", o),
                     Catch::Contains("activations (for the whole batch)"));
 }
+
+TEST_CASE("a batch through Winograd convs and an absorbed flatten", "[api][batch]") {
+  const std::string path = std::string(CNNC_SOURCE_DIR) + "/examples/seed/mnist_same.cnn";
+  cnnc::Model m1 = cnnc::Model::compileFile(path);
+  cnnc::WeightMap w = m1.randomWeights(3);
+  cnnc::Options o;
+  o.batch = 3;
+  o.threads = 2;
+  cnnc::Model mb = cnnc::Model::compileFile(path, o);
+  mb.loadWeights(w);
+  bool winograd = false;
+  cnnc::Tensor x = images(3, m1.inputShape(), 4);
+  for (const cnnc::KernelProfile &k : mb.profileKernels(x, 1))
+    winograd |= k.plan.rfind("winograd", 0) == 0;
+  CHECK(winograd);
+  cnnc::Tensor y = mb.run(x);
+  REQUIRE(y.shape() == cnnc::Shape{3, 10});
+  const int64_t each = 28 * 28;
+  for (int i = 0; i < 3; ++i) {
+    cnnc::Tensor xi(m1.inputShape());
+    std::memcpy(xi.data(), x.data() + i * each, each * sizeof(float));
+    cnnc::Tensor yi = m1.run(xi);
+    for (int j = 0; j < 10; ++j)
+      CHECK(std::fabs(y[i * 10 + j] - yi[j]) <= 1e-5f);
+  }
+}
