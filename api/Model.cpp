@@ -62,6 +62,8 @@ struct Model::Impl {
   int64_t arenaStride = 0; // ... this many floats after the previous one
 
   int64_t arenaFloats() const { return batch * arenaStride; }
+  /// Image i's arena within a leased batch arena.
+  float *image(float *arena, int i) const { return arena + i * arenaStride; }
 
   /// The guard zones around a buffer of `floats` at `offset`: [first, count).
   static std::vector<std::pair<int64_t, int64_t>> guards(int64_t offset, int64_t floats) {
@@ -81,7 +83,7 @@ struct Model::Impl {
     auto fill = [&](const std::vector<std::pair<int64_t, int64_t>> &zones) {
       for (int i = 0; i < batch; ++i)
         for (auto [at, count] : zones)
-          fillGuard(arena + i * arenaStride + at, count);
+          fillGuard(image(arena, i) + at, count);
     };
     std::vector<ValueId> live = {graph.input};
     fill(output(graph.input));
@@ -99,7 +101,7 @@ struct Model::Impl {
       auto check = [&](ValueId v, const std::vector<std::pair<int64_t, int64_t>> &zones) {
         for (int i = 0; i < batch; ++i)
           for (auto [at, count] : zones) {
-            int64_t bad = firstClobbered(arena + i * arenaStride + at, count);
+            int64_t bad = firstClobbered(image(arena, i) + at, count);
             if (bad >= 0)
               throw Error("internal error: the kernel of '" + n.name +
                           "' wrote outside its buffer (image " + std::to_string(i) +
@@ -127,7 +129,7 @@ struct Model::Impl {
       k.fn(w, a, lo, hi, k.scratchFloats ? threadScratch(k.scratchFloats) : nullptr);
     };
     for (int i = 0; i < (k.batched ? 1 : batch); ++i) {
-      float *a = arena + i * arenaStride;
+      float *a = image(arena, i);
       if (k.parallel)
         pool->parallelFor(k.items, [&](int64_t lo, int64_t hi) { call(a, lo, hi); });
       else
@@ -389,7 +391,7 @@ Tensor Model::run(const Tensor &input) const {
   Tensor y(shape);
   const int64_t each = out.type.elements();
   for (int i = 0; i < impl_->batch; ++i)
-    std::memcpy(y.data() + i * each, arena.data() + i * impl_->arenaStride + out.offset,
+    std::memcpy(y.data() + i * each, impl_->image(arena.data(), i) + out.offset,
                 each * sizeof(float));
   return y;
 }
@@ -456,7 +458,7 @@ static void prepareArena(const Model &m, const Model::Impl &impl, const Tensor &
     throw Error("model '" + name + "' has no weights: call loadWeights() or randomWeights() first");
   const int64_t each = numElements(one);
   for (int i = 0; i < impl.batch; ++i)
-    std::memcpy(arena + i * impl.arenaStride + g.nodes[g.input].offset, input.data() + i * each,
+    std::memcpy(impl.image(arena, i) + g.nodes[g.input].offset, input.data() + i * each,
                 each * sizeof(float));
 }
 

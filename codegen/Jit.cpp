@@ -59,7 +59,6 @@ WeightSlots planWeights(const Graph &g, const Node &n, int VL, const CodegenOpti
     out.packs.push_back(p);
     return p.offset;
   };
-  auto roundUp = [](int64_t x, int64_t m) { return (x + m - 1) / m * m; };
   auto shapes = weightShapes(g, n);
   FoldedBN bn;
   bool useBias = false;

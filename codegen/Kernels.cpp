@@ -80,17 +80,43 @@ int64_t emitPool(Emitter &e, const Graph &g, const Node &n) {
   return (OH + rows - 1) / rows;
 }
 
+/// What both dense kernels share: output groups of G vectors (as packed,
+/// [group][in][G*VL]), the work items and the epilogue.
+struct DenseFrame {
+  const DenseAttrs &a;
+  const Node &inNode;
+  int64_t IN, OUT;
+  int G, group;
+  int64_t groups;
+  bool whole; // softmax needs whole vectors: one call does every group
+
+  DenseFrame(Emitter &e, const Graph &g, const Node &n)
+      : a(attrs<DenseAttrs>(n)), inNode(g.nodes[n.inputs[0]]), IN(inNode.type.elements()),
+        OUT(n.type.dims[0]), G((int)std::min<int64_t>(4, (OUT + e.VL - 1) / e.VL)), group(G * e.VL),
+        groups((OUT + group - 1) / group), whole(a.act == Act::Softmax) {}
+
+  /// body(grp) for this call's output groups (work items: groups, or all at once).
+  int64_t forGroups(Emitter &e, const std::function<void(Value *)> &body) const {
+    e.loop(whole ? e.c(0) : e.lo(), whole ? e.c(groups) : e.hi(), body);
+    return whole ? 1 : groups;
+  }
+  /// v + bias -> activation -> stored at out[o .. o + VL) (masked past OUT).
+  void finish(Emitter &e, Value *v, Value *out, Value *o, int64_t bOff) const {
+    if (bOff >= 0)
+      v = e.b.CreateFAdd(v, e.loadV(e.at(e.weights(), e.b.CreateAdd(e.c(bOff), o))));
+    e.storeV(e.activate(a.act, v), e.at(out, o), OUT % group ? e.tailMask(o, OUT) : nullptr);
+  }
+};
+
 // A batch of images (Options::batch) as a blocked GEMM: a tile of NB images x
 // G output vectors stays in registers over the whole reduction, so each weight
 // vector loaded serves NB images, and the weights stream once per block of NB
 // images rather than once per image. Image b's activations are in its own
 // arena, b * arenaStride floats on.
 int64_t emitDenseBatch(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
-  const DenseAttrs &a = attrs<DenseAttrs>(n);
-  const Node &inNode = g.nodes[n.inputs[0]];
-  const int64_t IN = inNode.type.elements(), OUT = n.type.dims[0], N = e.batch;
-  const int G = (int)std::min<int64_t>(4, (OUT + e.VL - 1) / e.VL), group = G * e.VL;
-  const int64_t groups = (OUT + group - 1) / group;
+  const DenseFrame d(e, g, n);
+  const int G = d.G, group = d.group;
+  const int64_t N = e.batch;
   const int regs = e.VL == 16 ? 32 : 16; // NB x G accumulators, G weights, an input
   const int NB = (int)std::clamp<int64_t>((regs - G - 1) / G, 1, N);
   e.batched = true;
@@ -107,11 +133,11 @@ int64_t emitDenseBatch(Emitter &e, const Graph &g, const Node &n, int64_t wOff, 
     Value *o0 = e.b.CreateMul(grp, e.c(group));
     for (Value *s : acc)
       e.b.CreateStore(e.splat(0.f), s);
-    Value *wg = e.at(e.weights(), e.b.CreateAdd(e.c(wOff), e.b.CreateMul(grp, e.c(IN * group))));
+    Value *wg = e.at(e.weights(), e.b.CreateAdd(e.c(wOff), e.b.CreateMul(grp, e.c(d.IN * group))));
     std::vector<Value *> in(nb);
     for (int b = 0; b < nb; ++b)
-      in[b] = image(e.b.CreateAdd(n0, e.c(b)), inNode.offset);
-    e.loop(0, IN, [&](Value *i) {
+      in[b] = image(e.b.CreateAdd(n0, e.c(b)), d.inNode.offset);
+    e.loop(0, d.IN, [&](Value *i) {
       std::vector<Value *> wv(G);
       for (int gi = 0; gi < G; ++gi)
         wv[gi] = e.loadV(e.at(e.at(wg, e.b.CreateMul(i, e.c(group))), gi * e.VL));
@@ -125,25 +151,19 @@ int64_t emitDenseBatch(Emitter &e, const Graph &g, const Node &n, int64_t wOff, 
     });
     for (int b = 0; b < nb; ++b) {
       Value *out = image(e.b.CreateAdd(n0, e.c(b)), n.offset);
-      for (int gi = 0; gi < G; ++gi) {
-        Value *o = e.b.CreateAdd(o0, e.c(gi * e.VL));
-        Value *v = e.b.CreateLoad(e.vf, acc[b * G + gi]);
-        if (bOff >= 0)
-          v = e.b.CreateFAdd(v, e.loadV(e.at(e.weights(), e.b.CreateAdd(e.c(bOff), o))));
-        e.storeV(e.activate(a.act, v), e.at(out, o), OUT % group ? e.tailMask(o, OUT) : nullptr);
-      }
+      for (int gi = 0; gi < G; ++gi)
+        d.finish(e, e.b.CreateLoad(e.vf, acc[b * G + gi]), out, e.b.CreateAdd(o0, e.c(gi * e.VL)),
+                 bOff);
     }
   };
-  // Work items: output groups, but softmax needs whole vectors in one call.
-  const bool whole = a.act == Act::Softmax;
-  e.loop(whole ? e.c(0) : e.lo(), whole ? e.c(groups) : e.hi(), [&](Value *grp) {
+  int64_t items = d.forGroups(e, [&](Value *grp) {
     e.loop(0, N / NB, [&](Value *blk) { block(grp, e.b.CreateMul(blk, e.c(NB)), NB); });
     if (N % NB)
       block(grp, e.c(N / NB * NB), (int)(N % NB));
   });
-  if (whole)
-    e.loop(0, N, [&](Value *b) { e.softmaxRow(image(b, n.offset), OUT); });
-  return whole ? 1 : groups;
+  if (d.whole)
+    e.loop(0, N, [&](Value *b) { e.softmaxRow(image(b, n.offset), d.OUT); });
+  return items;
 }
 
 // out[o] = act(bias[o] + sum_i in[i] * w[o][i]) over weights packed in groups
@@ -154,12 +174,10 @@ int64_t emitDenseBatch(Emitter &e, const Graph &g, const Node &n, int64_t wOff, 
 int64_t emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   if (e.batch > 1)
     return emitDenseBatch(e, g, n, wOff, bOff);
-  const DenseAttrs &a = attrs<DenseAttrs>(n);
-  const Node &inNode = g.nodes[n.inputs[0]];
-  const int64_t IN = inNode.type.elements(), OUT = n.type.dims[0];
-  const int G = (int)std::min<int64_t>(4, (OUT + e.VL - 1) / e.VL), group = G * e.VL;
-  const int64_t groups = (OUT + group - 1) / group;
-  Value *in = e.at(e.arena(), inNode.offset), *out = e.at(e.arena(), n.offset);
+  const DenseFrame d(e, g, n);
+  const int G = d.G, group = d.group;
+  const int64_t IN = d.IN;
+  Value *in = e.at(e.arena(), d.inNode.offset), *out = e.at(e.arena(), n.offset);
   // The reduction runs as K interleaved streams over K slices of the input
   // (summed at the end): more loads in flight from L2/L3/memory.
   const int K = IN < 4096 ? 1 : e.VL == 16 ? 4 : 2; // K x G accumulators fit the registers
@@ -167,9 +185,7 @@ int64_t emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64
   std::vector<Value *> acc;
   for (int i = 0; i < K * G; ++i)
     acc.push_back(e.slot());
-  // Work items: output groups, but softmax needs the whole vector in one call.
-  const bool whole = a.act == Act::Softmax;
-  e.loop(whole ? e.c(0) : e.lo(), whole ? e.c(groups) : e.hi(), [&](Value *grp) {
+  int64_t items = d.forGroups(e, [&](Value *grp) {
     Value *o0 = e.b.CreateMul(grp, e.c(group));
     for (Value *s : acc)
       e.b.CreateStore(e.splat(0.f), s);
@@ -188,18 +204,15 @@ int64_t emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64
     });
     e.loop(K * slice, IN, [&](Value *i) { step(i, K - 1); });
     for (int gi = 0; gi < G; ++gi) {
-      Value *o = e.b.CreateAdd(o0, e.c(gi * e.VL));
       Value *v = e.b.CreateLoad(e.vf, acc[gi]);
       for (int k = 1; k < K; ++k)
         v = e.b.CreateFAdd(v, e.b.CreateLoad(e.vf, acc[k * G + gi]));
-      if (bOff >= 0)
-        v = e.b.CreateFAdd(v, e.loadV(e.at(e.weights(), e.b.CreateAdd(e.c(bOff), o))));
-      e.storeV(e.activate(a.act, v), e.at(out, o), OUT % group ? e.tailMask(o, OUT) : nullptr);
+      d.finish(e, v, out, e.b.CreateAdd(o0, e.c(gi * e.VL)), bOff);
     }
   });
-  if (whole)
-    e.softmaxRow(out, OUT);
-  return whole ? 1 : groups;
+  if (d.whole)
+    e.softmaxRow(out, d.OUT);
+  return items;
 }
 
 // A standalone activation: element-wise over the whole tensor, or softmax

@@ -23,6 +23,14 @@ static bool onlyFeeds(const Graph &g, ValueId pid, ValueId user) {
   return g.output != pid && users.size() == 1 && users[0] == user;
 }
 
+/// Node `id` becomes part of node `into` (recorded as `entry`): its readers read `into`.
+static bool absorb(Graph &g, ValueId into, ValueId id, const std::string &entry) {
+  g.nodes[into].absorbed.push_back(entry);
+  g.replaceUses(id, into);
+  g.nodes[id].dead = true;
+  return true;
+}
+
 static bool fuseResidual(Graph &g, ValueId id) {
   Node &add = g.nodes[id];
   // The later operand is the producer; the earlier one is ready by then.
@@ -36,10 +44,7 @@ static bool fuseResidual(Graph &g, ValueId id) {
     return false;
   *e.residual = true;
   p.inputs.push_back(other);
-  p.absorbed.push_back(add.name + " (add)");
-  g.replaceUses(id, pid);
-  add.dead = true;
-  return true;
+  return absorb(g, pid, id, add.name + " (add)");
 }
 
 static bool fuseActivation(Graph &g, ValueId id) {
@@ -53,10 +58,7 @@ static bool fuseActivation(Graph &g, ValueId id) {
   if (act == Act::Softmax && p.op != OpKind::Dense)
     return false;
   *slot = act;
-  p.absorbed.push_back(a.implicit ? actString(act) : a.name + " (" + actString(act) + ")");
-  g.replaceUses(id, pid);
-  a.dead = true;
-  return true;
+  return absorb(g, pid, id, a.implicit ? actString(act) : a.name + " (" + actString(act) + ")");
 }
 
 static bool fusePool(Graph &g, ValueId id) {
@@ -72,10 +74,7 @@ static bool fusePool(Graph &g, ValueId id) {
     return false;
   c.pool = a.kh;
   p.type = pool.type;
-  p.absorbed.push_back(pool.name + " (maxpool2d)");
-  g.replaceUses(id, pid);
-  pool.dead = true;
-  return true;
+  return absorb(g, pid, id, pool.name + " (maxpool2d)");
 }
 
 static bool fuseFlatten(Graph &g, ValueId id) {
