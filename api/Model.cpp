@@ -427,10 +427,10 @@ std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs,
   for (size_t k = 0; k < times.size(); ++k) {
     const Node &n = g.nodes[nodes[k]];
     std::sort(times[k].begin(), times[k].end());
-    // "conv2d+batchnorm+add+relu": the absorbed ops' kinds ("bn1 (batchnorm)" -> "batchnorm")
+    // "conv2d+batchnorm+add+relu": the absorbed ops' kinds
     std::string op = opName(n.op);
-    for (const std::string &a : n.absorbed) {
-      std::string kind = absorbedKind(a); // an absorbed flatten comes before the op
+    for (const Absorbed &a : n.absorbed) {
+      std::string kind = a.kind(); // an absorbed flatten comes before the op
       op = kind == "flatten" ? kind + "+" + op : op + "+" + kind;
     }
     out.push_back({n.name, op, times[k].empty() ? 0 : times[k][times[k].size() / 2],

@@ -6,6 +6,7 @@
 #include "frontend/Frontend.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <set>
@@ -52,13 +53,13 @@ std::string joined(const std::vector<std::string> &v) {
   return s;
 }
 
+/// What a statement may call: every op but input and activation, and every activation.
 const std::vector<std::string> &dslOps() {
   static const std::vector<std::string> ops = [] {
     std::vector<std::string> v;
-#define OP(Enum, dsl, keras, prefix, arity, traits)                                                \
-  if (OpKind::Enum != OpKind::Activation && OpKind::Enum != OpKind::Input)                         \
-    v.push_back(dsl);
-#include "ir/Ops.def"
+    for (OpKind op : AllOps)
+      if (op != OpKind::Activation && op != OpKind::Input)
+        v.push_back(opName(op));
     for (Act a : AllActs)
       v.push_back(actName(a));
     return v;
@@ -90,6 +91,32 @@ public:
       return def;
     }
     return checkInt(*v, name, min, def);
+  }
+
+  /// The attribute fields of an Ops.def struct (its visit() calls these): Dsl
+  /// ones are read and checked as their rows declare, the others are the passes'.
+  void operator()(const AttrSpec &s, int &v, int def) {
+    if (s.flags & Dsl)
+      v = integer(s.name, def, (int)s.min, s.flags & Required);
+  }
+  void operator()(const AttrSpec &s, int &h, int &w, int dh, int dw) {
+    if (s.flags & Dsl)
+      std::tie(h, w) = pair(s.name, {dh, dw}, (int)s.min, s.flags & Required);
+  }
+  void operator()(const AttrSpec &s, double &v, double def) {
+    if (s.flags & Dsl)
+      v = real(s.name, def, s.min, s.max);
+  }
+  void operator()(const AttrSpec &s, bool &v, bool def) {
+    if (s.flags & Dsl)
+      v = boolean(s.name, def);
+  }
+  void operator()(const AttrSpec &s, Padding &v, const Padding &def) {
+    if (s.flags & Dsl)
+      v = padding(s.name, def);
+  }
+  template <class T> void operator()(const AttrSpec &s, T &, const T &) {
+    CNNC_ASSERT(!(s.flags & Dsl), std::string("no DSL reader for attribute ") + s.name);
   }
 
   std::pair<int, int> pair(const std::string &name, std::pair<int, int> def, int min,
@@ -152,11 +179,11 @@ public:
   }
 
   /// padding=valid|same|N|(h, w)|(top, bottom, left, right)
-  Padding padding() {
+  Padding padding(const std::string &name, const Padding &def) {
     Padding p;
-    const AstValue *v = find("padding");
+    const AstValue *v = find(name);
     if (!v || v->kind == AstValue::Invalid)
-      return p;
+      return def;
     if (v->kind == AstValue::Ident) {
       if (v->s == "valid")
         return p;
@@ -187,19 +214,51 @@ public:
     return p;
   }
 
-  /// activation=NAME on conv2d/dense; leaky_relu takes Keras's alpha 0.3.
+  /// activation=NAME on an op with an epilogue; parameters take their defaults
+  /// (leaky_relu: Keras's alpha 0.3). Functions with required parameters are layers.
   ActFn activation() {
     std::vector<std::string> names;
     for (Act a : AllActs)
-      if (a != Act::Clip) // it needs bounds
+      if (!needsParams(a))
         names.push_back(actName(a));
     const AstValue *v = find("activation");
-    if (v && v->kind == AstValue::Ident && v->s == "clip") {
-      diag_.error(v->loc, "clip needs bounds: write clip(min=A, max=B) as its own layer");
+    std::optional<Act> given = v && v->kind == AstValue::Ident ? parseAct(v->s) : std::nullopt;
+    if (given && needsParams(*given)) {
+      diag_.error(v->loc, v->s + " needs parameters: write " + v->s + "(" + paramList(*given) +
+                              ") as its own layer");
       return {};
     }
-    Act act = *parseAct(word("activation", "linear", names));
-    return {act, act == Act::LeakyRelu ? 0.3f : 0.f};
+    return ActFn::withDefaults(*parseAct(word("activation", "linear", names)));
+  }
+
+  /// The parameters of activation layer `act` (ACT row): checked, defaults
+  /// filled in, required ones reported when missing.
+  ActFn activationParams(Act act) {
+    const ActInfo &i = actInfo(act);
+    ActFn f = ActFn::withDefaults(act);
+    float *slot[2] = {&f.lo, &f.hi};
+    bool missing = false;
+    for (int k = 0; k < 2 && i.param[k]; ++k) {
+      *slot[k] = (float)real(i.param[k], std::isnan(i.def[k]) ? 0 : i.def[k], i.min, i.max);
+      missing |= std::isnan(i.def[k]) && !has(i.param[k]);
+    }
+    if (missing)
+      diag_.error(s_.opLoc, s_.op + " needs " + (i.param[1] ? "both " : "") + i.param[0] + "=" +
+                                (i.param[1] ? std::string(" and ") + i.param[1] + "=" : ""));
+    else if (i.param[1] && f.lo > f.hi)
+      diag_.error(s_.opLoc, s_.op + "'s " + i.param[0] + " (" + numberString(f.lo) +
+                                ") is above its " + i.param[1] + " (" + numberString(f.hi) + ")");
+    return f;
+  }
+
+  static bool needsParams(Act a) {
+    const ActInfo &i = actInfo(a);
+    return (i.param[0] && std::isnan(i.def[0])) || (i.param[1] && std::isnan(i.def[1]));
+  }
+  static std::string paramList(Act a) {
+    const ActInfo &i = actInfo(a);
+    std::string s = std::string(i.param[0]) + "=A";
+    return i.param[1] ? s + ", " + i.param[1] + "=B" : s;
   }
 
   void finish() {
@@ -337,120 +396,24 @@ private:
     }
     Node n;
     n.loc = s.opLoc;
-    std::vector<std::string> known;
-    if (s.op == "conv2d") {
-      n.op = OpKind::Conv2D;
-      known = {"filters", "kernel", "stride", "padding", "groups", "activation", "use_bias"};
-    } else if (s.op == "maxpool2d" || s.op == "avgpool2d" || s.op == "minpool2d") {
-      n.op = s.op == "maxpool2d"   ? OpKind::MaxPool2D
-             : s.op == "avgpool2d" ? OpKind::AvgPool2D
-                                   : OpKind::MinPool2D;
-      known = {"size", "stride", "padding"};
-    } else if (s.op == "flatten" || s.op == "add" || s.op == "concat" ||
-               s.op == "globalavgpool2d") {
-      n.op = s.op == "flatten"  ? OpKind::Flatten
-             : s.op == "add"    ? OpKind::Add
-             : s.op == "concat" ? OpKind::Concat
-                                : OpKind::GlobalAvgPool2D;
-    } else if (s.op == "dense") {
-      n.op = OpKind::Dense;
-      known = {"units", "activation", "use_bias"};
-    } else if (s.op == "batchnorm") {
-      n.op = OpKind::BatchNorm;
-      known = {"epsilon"};
-    } else if (s.op == "zeropad2d") {
-      n.op = OpKind::ZeroPad2D;
-      known = {"padding"};
-    } else if (s.op == "dropout") {
-      n.op = OpKind::Dropout;
-      known = {"rate"};
-    } else if (parseAct(s.op)) {
-      n.op = OpKind::Activation;
-      if (*parseAct(s.op) == Act::Clip)
-        known = {"min", "max"};
-      if (*parseAct(s.op) == Act::LeakyRelu)
-        known = {"alpha"};
-    } else {
+    std::optional<OpKind> op = parseOp(s.op);
+    std::optional<Act> actOp = parseAct(s.op);
+    if (actOp)
+      op = OpKind::Activation;
+    if (!op || op == OpKind::Input || (op == OpKind::Activation && !actOp)) {
       diag_.error(s.opLoc, "unknown op '" + s.op + "'" + suggest(s.op, dslOps()));
       return;
     }
-    AttrReader r(s, diag_, known);
-    ActFn act;
-    switch (n.op) {
-    case OpKind::Conv2D: {
-      ConvAttrs a;
-      a.filters = r.integer("filters", 1, 1, true);
-      std::tie(a.kh, a.kw) = r.pair("kernel", {1, 1}, 1, true);
-      std::tie(a.sh, a.sw) = r.pair("stride", {1, 1}, 1);
-      a.groups = r.integer("groups", 1, 1);
-      if (a.filters % a.groups)
-        diag_.error(r.find("groups")->loc, "filters (" + std::to_string(a.filters) +
-                                               ") must be a multiple of groups (" +
-                                               std::to_string(a.groups) + ")");
-      a.pad = r.padding();
-      a.useBias = r.boolean("use_bias", true);
+    n.op = *op;
+    n.attrs = defaultAttrs(n.op);
+    AttrReader r(s, diag_, dslAttrNames(n, actOp));
+    ActFn act; // conv2d(activation=...): an implicit activation node after it
+    if (actOp)
+      n.attrs = ActAttrs{r.activationParams(*actOp)};
+    else
+      std::visit([&](auto &a) { a.visit(a, r), checkAttrs(a, r, s); }, n.attrs);
+    if (hasTrait(n.op, HasEpilogue))
       act = r.activation();
-      n.attrs = a;
-      break;
-    }
-    case OpKind::MaxPool2D:
-    case OpKind::AvgPool2D:
-    case OpKind::MinPool2D: {
-      PoolAttrs a;
-      std::tie(a.kh, a.kw) = r.pair("size", {2, 2}, 1);
-      // Keras: strides default to the pool size.
-      std::tie(a.sh, a.sw) = r.pair("stride", {a.kh, a.kw}, 1);
-      a.pad = r.padding();
-      n.attrs = a;
-      break;
-    }
-    case OpKind::BatchNorm:
-      n.attrs = BatchNormAttrs{r.real("epsilon", 1e-3, 1e-30, 1)};
-      break;
-    case OpKind::ZeroPad2D: {
-      Padding p = r.padding();
-      if (!r.has("padding"))
-        p.mode = PadMode::Explicit, p.top = p.bottom = p.left = p.right = 1; // Keras: 1
-      if (p.mode != PadMode::Explicit)
-        diag_.error(s.opLoc, "zeropad2d takes numbers: padding=N, (h, w) or (top, bottom, "
-                             "left, right)");
-      n.attrs = ZeroPadAttrs{p};
-      break;
-    }
-    case OpKind::Dropout:
-      n.attrs = DropoutAttrs{r.real("rate", 0.5, 0, 0.999999)};
-      break;
-    case OpKind::Activation: {
-      ActFn f(*parseAct(s.op));
-      if (f == Act::Clip) {
-        f.lo = (float)r.real("min", 0, -3e38, 3e38);
-        f.hi = (float)r.real("max", 0, -3e38, 3e38);
-        if (!r.has("min") || !r.has("max"))
-          diag_.error(s.opLoc, "clip needs both min= and max=");
-        else if (f.lo > f.hi)
-          diag_.error(s.opLoc, "clip's min (" + numberString(f.lo) + ") is above its max (" +
-                                   numberString(f.hi) + ")");
-      }
-      if (f == Act::LeakyRelu)
-        f.lo = (float)r.real("alpha", 0.3, 0, 1e30);
-      n.attrs = ActAttrs{f};
-      break;
-    }
-    case OpKind::Dense: {
-      DenseAttrs a;
-      a.units = r.integer("units", 1, 1, true);
-      a.useBias = r.boolean("use_bias", true);
-      act = r.activation();
-      n.attrs = a;
-      break;
-    }
-    case OpKind::Input:
-    case OpKind::Flatten:
-    case OpKind::GlobalAvgPool2D:
-    case OpKind::Add:
-    case OpKind::Concat:
-      break;
-    }
     r.finish();
     if (!resolveInputs(s, n))
       return;
@@ -469,6 +432,43 @@ private:
     define(n.name, s.result.empty() ? s.opLoc : s.resultLoc, id);
     last_ = id;
   }
+
+  /// The attribute names a call of `n`'s op takes, in table order.
+  static std::vector<std::string> dslAttrNames(Node &n, std::optional<Act> act) {
+    std::vector<std::string> names;
+    if (act) {
+      for (const char *p : actInfo(*act).param)
+        if (p)
+          names.push_back(p);
+      return names;
+    }
+    std::visit([&](auto &a) { a.visit(a, [&](const AttrSpec &s, auto &&...) {
+                   if (s.flags & Dsl)
+                     names.push_back(s.name);
+                 }); },
+               n.attrs);
+    if (hasTrait(n.op, HasEpilogue))
+      names.push_back("activation");
+    return names;
+  }
+
+  // Rules between attributes, after the table's per-attribute checks.
+  void checkAttrs(ConvAttrs &a, AttrReader &r, const AstStmt &) {
+    if (a.filters % a.groups)
+      diag_.error(r.find("groups")->loc, "filters (" + std::to_string(a.filters) +
+                                             ") must be a multiple of groups (" +
+                                             std::to_string(a.groups) + ")");
+  }
+  void checkAttrs(PoolAttrs &a, AttrReader &, const AstStmt &) {
+    if (a.sh == 0) // Keras: strides default to the pool size
+      a.sh = a.kh, a.sw = a.kw;
+  }
+  void checkAttrs(ZeroPadAttrs &a, AttrReader &, const AstStmt &s) {
+    if (a.pad.mode != PadMode::Explicit)
+      diag_.error(s.opLoc, "zeropad2d takes numbers: padding=N, (h, w) or (top, bottom, left, "
+                           "right)");
+  }
+  template <class A> void checkAttrs(A &, AttrReader &, const AstStmt &) {}
 
   bool resolveInputs(const AstStmt &s, Node &n) {
     for (const AstArg &a : s.args) {

@@ -32,38 +32,12 @@ std::string quoted(const std::string &s) {
   return out + "\"";
 }
 
-const char *fillColor(OpKind op) {
-  switch (op) {
-  case OpKind::Input:
-    return "#e8e8e8";
-  case OpKind::Conv2D:
-    return "#cfe2ff";
-  case OpKind::Dense:
-    return "#d1e7dd";
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-  case OpKind::MinPool2D:
-  case OpKind::GlobalAvgPool2D:
-    return "#fff3cd";
-  case OpKind::Flatten:
-  case OpKind::ZeroPad2D:
-  case OpKind::Concat:
-  case OpKind::Dropout:
-    return "#f8f9fa";
-  case OpKind::Activation:
-  case OpKind::BatchNorm:
-  case OpKind::Add:
-    return "#f8d7da";
-  }
-  return "white";
-}
-
 /// attrString split at its top-level commas: "kernel=[3,3]" stays one item.
 std::vector<std::string> splitAttrs(const std::string &s) {
   std::vector<std::string> items(1);
   int depth = 0;
   for (size_t i = 0; i < s.size(); ++i) {
-    depth += (s[i] == '[' || s[i] == '{') - (s[i] == ']' || s[i] == '}');
+    depth += (s[i] == '[' || s[i] == '{' || s[i] == '(') - (s[i] == ']' || s[i] == '}' || s[i] == ')');
     if (s[i] == ',' && depth == 0) {
       items.emplace_back();
       i += i + 1 < s.size() && s[i + 1] == ' ';
@@ -130,15 +104,15 @@ std::string graphToDot(const Graph &g, const std::string &stage) {
     const Node &n = g.nodes[i];
     if (n.dead)
       continue;
-    std::string node = id(i) + " [label=" + nodeLabel(n) + ", fillcolor=\"" + fillColor(n.op) +
+    std::string node = id(i) + " [label=" + nodeLabel(n) + ", fillcolor=\"" + opColour(n.op) +
                        "\"" + (n.absorbed.empty() ? "" : ", penwidth=1.5") + "];\n";
     if (n.absorbed.empty()) {
       s += "  " + node;
       continue;
     }
     std::string fused = "fused: " + n.name;
-    for (const std::string &a : n.absorbed)
-      fused += " + " + absorbedName(a);
+    for (const Absorbed &a : n.absorbed)
+      fused += " + " + a.label();
     s += "  subgraph cluster_" + id(i) + " {\n    label=" + quoted(fused) +
          ";\n    style=\"rounded,filled\";\n    fillcolor=\"#f2f6fc\";\n    color=\"#8fa8c8\";\n"
          "    fontsize=10;\n    " +
@@ -146,7 +120,7 @@ std::string graphToDot(const Graph &g, const std::string &stage) {
     for (size_t k = 0; k < n.absorbed.size(); ++k) {
       std::string from = k ? id(i) + "_" + std::to_string(k - 1) : id(i);
       std::string to = id(i) + "_" + std::to_string(k);
-      s += "    " + to + " [label=" + quoted(n.absorbed[k]) +
+      s += "    " + to + " [label=" + quoted(n.absorbed[k].str()) +
            ", fontsize=9, height=0.25, fillcolor=\"#ffffff\"];\n";
       s += "    " + from + " -> " + to + " [style=dashed, arrowsize=0.5];\n";
     }

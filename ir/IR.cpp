@@ -2,6 +2,8 @@
 // per-op cost model (parameters, FLOPs, weight shapes).
 #include "ir/IR.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 
@@ -12,41 +14,58 @@ struct OpInfo {
   const char *name, *keras, *prefix;
   int arity;
   unsigned traits;
+  WeightRule weights;
+  CostRule cost;
+  const char *colour;
 };
-const OpInfo opTable[] = {
-#define OP(Enum, dsl, keras, prefix, arity, traits) {dsl, keras, prefix, arity, traits},
+constexpr OpInfo opTable[] = {
+#define OP(Enum, dsl, keras, prefix, arity, traits, Attrs, weights, cost, colour)                  \
+  {dsl, keras, prefix, arity, traits, WeightRule::weights, CostRule::cost, colour},
 #include "ir/Ops.def"
 };
 const OpInfo &info(OpKind op) { return opTable[(int)op]; }
+constexpr bool weightsDeclared() {
+  for (const OpInfo &i : opTable)
+    if (bool(i.traits & HasWeights) != (i.weights != WeightRule::None))
+      return false;
+  return true;
+}
+static_assert(weightsDeclared(), "Ops.def: HasWeights and a weight rule go together");
+
+const ActInfo actTable[] = {
+#define ACT(Enum, dsl, param, def, param2, def2, min, max) {dsl, {param, param2}, {def, def2}, min, max},
+#include "ir/Ops.def"
+};
 } // namespace
 
 const char *opName(OpKind op) { return info(op).name; }
 const char *opKerasType(OpKind op) { return info(op).keras; }
 const char *opNamePrefix(OpKind op) { return info(op).prefix; }
+const char *opColour(OpKind op) { return info(op).colour; }
 int opArity(OpKind op) { return info(op).arity; }
 bool hasTrait(OpKind op, OpTrait trait) { return info(op).traits & trait; }
+WeightRule opWeights(OpKind op) { return info(op).weights; }
+CostRule opCost(OpKind op) { return info(op).cost; }
 
-const char *actName(Act act) {
-  switch (act) {
-  case Act::Linear:
-    return "linear";
-  case Act::Relu:
-    return "relu";
-  case Act::Tanh:
-    return "tanh";
-  case Act::Sigmoid:
-    return "sigmoid";
-  case Act::Softmax:
-    return "softmax";
-  case Act::Relu6:
-    return "relu6";
-  case Act::Clip:
-    return "clip";
-  case Act::LeakyRelu:
-    return "leaky_relu";
-  }
-  return "?";
+std::optional<OpKind> parseOp(const std::string &dsl) {
+  for (OpKind op : AllOps)
+    if (dsl == opName(op))
+      return op;
+  return std::nullopt;
 }
+
+Attrs defaultAttrs(OpKind op) {
+  switch (op) {
+#define OP(Enum, dsl, keras, prefix, arity, traits, A, weights, cost, colour)                      \
+  case OpKind::Enum:                                                                               \
+    return A{};
+#include "ir/Ops.def"
+  }
+  return NoAttrs{};
+}
+
+const ActInfo &actInfo(Act act) { return actTable[(int)act]; }
+const char *actName(Act act) { return actInfo(act).name; }
 
 std::optional<Act> parseAct(const std::string &name) {
   for (Act a : AllActs)
@@ -55,45 +74,54 @@ std::optional<Act> parseAct(const std::string &name) {
   return std::nullopt;
 }
 
-std::string numberString(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
+ActFn ActFn::withDefaults(Act k) {
+  const ActInfo &i = actInfo(k);
+  return {k, i.param[0] ? (float)i.def[0] : 0.f, i.param[1] ? (float)i.def[1] : 0.f};
 }
 
+template <class T> static std::string shortest(T x) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, ec == std::errc() ? end : buf);
+}
+std::string numberString(double x) { return shortest(x); }
+std::string numberString(float x) { return shortest(x); }
+
 std::string actString(const ActFn &a) {
-  if (a.kind == Act::Clip)
-    return std::string("clip(") + numberString(a.lo) + ", " + numberString(a.hi) + ")";
-  if (a.kind == Act::LeakyRelu)
-    return std::string("leaky_relu(") + numberString(a.lo) + ")";
-  return actName(a.kind);
+  const ActInfo &i = actInfo(a.kind);
+  if (!i.param[0])
+    return i.name;
+  std::string s = std::string(i.name) + "(" + numberString(a.lo);
+  if (i.param[1])
+    s += ", " + numberString(a.hi);
+  return s + ")";
+}
+
+std::string Absorbed::str() const {
+  if (implicit)
+    return actString(act);
+  return name + " (" + (op == OpKind::Activation ? actString(act) : opName(op)) + ")";
+}
+std::string Absorbed::label() const { return implicit ? actString(act) : name; }
+std::string Absorbed::kind() const {
+  return op == OpKind::Activation ? actName(act.kind) : opName(op);
 }
 
 Epilogue epilogue(Node &n) {
-  switch (n.op) {
-  case OpKind::Conv2D: {
-    ConvAttrs &a = std::get<ConvAttrs>(n.attrs);
-    return {&a.bn, &a.act, &a.residual};
-  }
-  case OpKind::Dense: {
-    DenseAttrs &a = std::get<DenseAttrs>(n.attrs);
-    return {&a.bn, &a.act, nullptr};
-  }
-  case OpKind::Input:
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-  case OpKind::MinPool2D:
-  case OpKind::GlobalAvgPool2D:
-  case OpKind::ZeroPad2D:
-  case OpKind::BatchNorm:
-  case OpKind::Add:
-  case OpKind::Concat:
-  case OpKind::Dropout:
-  case OpKind::Flatten:
-  case OpKind::Activation:
-    break;
-  }
-  return {};
+  if (!hasTrait(n.op, HasEpilogue))
+    return {};
+  return std::visit(
+      [](auto &a) {
+        Epilogue e;
+        if constexpr (requires { a.bn; })
+          e.bn = &a.bn;
+        if constexpr (requires { a.act; })
+          e.act = &a.act;
+        if constexpr (requires { a.residual; })
+          e.residual = &a.residual;
+        return e;
+      },
+      n.attrs);
 }
 
 /// Floats of an H x W x C image inside a border p.
@@ -105,13 +133,6 @@ int64_t scratchFloats(const Graph &g, const Node &n) {
   if (n.op != OpKind::Conv2D || !std::get<ConvAttrs>(n.attrs).pad.any())
     return 0;
   return borderedFloats(g.nodes[n.inputs[0]].type.dims, std::get<ConvAttrs>(n.attrs).pad);
-}
-
-std::string absorbedName(const std::string &entry) { return entry.substr(0, entry.find(" (")); }
-
-std::string absorbedKind(const std::string &entry) {
-  size_t open = entry.find(" (");
-  return open == std::string::npos ? entry : entry.substr(open + 2, entry.size() - open - 3);
 }
 
 bool hasBorder(const Node &n) { return n.border.any(); }
@@ -187,15 +208,17 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> weightShapes(const Gra
   if (n.inputs.empty() || !g.nodes[n.inputs[0]].type.known())
     return out;
   const std::vector<int64_t> &in = g.nodes[n.inputs[0]].type.dims;
-  switch (n.op) {
-  case OpKind::Conv2D: {
+  switch (opWeights(n.op)) {
+  case WeightRule::None:
+    break;
+  case WeightRule::ConvOIHW: {
     const ConvAttrs &a = attrs<ConvAttrs>(n);
     out.push_back({n.name + ".weight", {a.filters, in.back() / a.groups, a.kh, a.kw}});
     if (a.useBias)
       out.push_back({n.name + ".bias", {a.filters}});
     break;
   }
-  case OpKind::Dense: {
+  case WeightRule::DenseOI: {
     const DenseAttrs &a = attrs<DenseAttrs>(n);
     // [units, in features]; the input is an image when the dense absorbed its flatten.
     out.push_back({n.name + ".weight", {a.units, g.nodes[n.inputs[0]].type.elements()}});
@@ -203,21 +226,9 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> weightShapes(const Gra
       out.push_back({n.name + ".bias", {a.units}});
     break;
   }
-  case OpKind::BatchNorm:
+  case WeightRule::ChannelStats:
     for (const char *k : {".weight", ".bias", ".running_mean", ".running_var"})
       out.push_back({n.name + k, {in.back()}});
-    break;
-  case OpKind::Input:
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-  case OpKind::MinPool2D:
-  case OpKind::GlobalAvgPool2D:
-  case OpKind::ZeroPad2D:
-  case OpKind::Add:
-  case OpKind::Concat:
-  case OpKind::Dropout:
-  case OpKind::Flatten:
-  case OpKind::Activation:
     break;
   }
   return out;
@@ -240,33 +251,26 @@ int64_t flopCount(const Graph &g, const Node &n) {
   if (!n.type.known())
     return 0;
   int64_t out = n.type.elements();
-  switch (n.op) {
-  case OpKind::Conv2D: {
+  switch (opCost(n.op)) {
+  case CostRule::Free:
+    return 0;
+  case CostRule::PerOutput:
+    return out;
+  case CostRule::TwoPerOutput:
+    return 2 * out;
+  case CostRule::PerInput:
+    return g.nodes[n.inputs[0]].type.elements();
+  case CostRule::PerWindow: {
+    const PoolAttrs &a = attrs<PoolAttrs>(n);
+    return out * a.kh * a.kw;
+  }
+  case CostRule::Conv: {
     const ConvAttrs &a = attrs<ConvAttrs>(n);
     const int64_t pixels = a.pool ? out * a.pool * a.pool : out; // the conv's own output
     return 2 * pixels * a.kh * a.kw * g.nodes[n.inputs[0]].type.dims.back() / a.groups;
   }
-  case OpKind::Dense:
+  case CostRule::Dense:
     return 2 * out * g.nodes[n.inputs[0]].type.elements();
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-  case OpKind::MinPool2D: {
-    const PoolAttrs &a = attrs<PoolAttrs>(n);
-    return out * a.kh * a.kw;
-  }
-  case OpKind::GlobalAvgPool2D:
-    return g.nodes[n.inputs[0]].type.elements();
-  case OpKind::BatchNorm:
-    return 2 * out;
-  case OpKind::Activation:
-  case OpKind::Add:
-    return out;
-  case OpKind::Input:
-  case OpKind::Flatten:
-  case OpKind::ZeroPad2D:
-  case OpKind::Concat:
-  case OpKind::Dropout:
-    return 0;
   }
   return 0;
 }

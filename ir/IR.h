@@ -13,39 +13,76 @@
 namespace cnnc {
 
 enum class OpKind {
-#define OP(Enum, dsl, keras, prefix, arity, traits) Enum,
+#define OP(Enum, dsl, keras, prefix, arity, traits, Attrs, weights, cost, colour) Enum,
 #include "ir/Ops.def"
 };
-enum OpTrait : unsigned { HasWeights = 1, Fusable = 2, Pool = 4, Elementwise = 8 };
+enum OpTrait : unsigned {
+  HasWeights = 1,
+  HasEpilogue = 2,
+  Fusable = 4,
+  Elementwise = 8,
+  Pool = 16,
+  Identity = 32
+};
+/// The PyTorch layout of an op's weights (the table's `weights` column).
+enum class WeightRule { None, ConvOIHW, DenseOI, ChannelStats };
+/// An op's FLOP formula (the table's `cost` column).
+enum class CostRule { Free, PerOutput, TwoPerOutput, PerInput, PerWindow, Conv, Dense };
 
 const char *opName(OpKind op);       // "conv2d"
 const char *opKerasType(OpKind op);  // "Conv2D"
 const char *opNamePrefix(OpKind op); // "conv2d", "max_pooling2d"
+const char *opColour(OpKind op);     // the DOT fill colour
 int opArity(OpKind op);              // -1: two or more
 bool hasTrait(OpKind op, OpTrait trait);
+WeightRule opWeights(OpKind op);
+CostRule opCost(OpKind op);
+std::optional<OpKind> parseOp(const std::string &dsl);
+/// Every op, in table order.
+inline constexpr OpKind AllOps[] = {
+#define OP(Enum, dsl, keras, prefix, arity, traits, Attrs, weights, cost, colour) OpKind::Enum,
+#include "ir/Ops.def"
+};
 
-/// Activation functions; Linear is the identity.
-enum class Act { Linear, Relu, Tanh, Sigmoid, Softmax, Relu6, Clip, LeakyRelu };
+/// Activation functions (Ops.def's ACT rows); Linear is the identity.
+enum class Act {
+#define ACT(Enum, dsl, param, def, param2, def2, min, max) Enum,
+#include "ir/Ops.def"
+};
 /// Every Act, in the order the DSL lists them.
-inline constexpr Act AllActs[] = {Act::Linear,  Act::Relu,  Act::Tanh, Act::Sigmoid,
-                                  Act::Softmax, Act::Relu6, Act::Clip, Act::LeakyRelu};
+inline constexpr Act AllActs[] = {
+#define ACT(Enum, dsl, param, def, param2, def2, min, max) Act::Enum,
+#include "ir/Ops.def"
+};
+/// An activation's ACT row: its parameters' names (null: none), defaults (NAN:
+/// required) and range.
+struct ActInfo {
+  const char *name;
+  const char *param[2];
+  double def[2];
+  double min, max;
+};
+const ActInfo &actInfo(Act act);
 const char *actName(Act act);
 std::optional<Act> parseAct(const std::string &name);
 
-/// An activation with its parameters: Clip keeps [lo, hi], LeakyRelu uses
-/// `lo` as its slope alpha. Converts from and compares with a plain Act.
+/// An activation with its parameters: `lo` and `hi` are the ACT row's params
+/// (clip's [min, max], leaky_relu's alpha). Converts from and compares with a plain Act.
 struct ActFn {
   Act kind = Act::Linear;
   float lo = 0, hi = 0;
   ActFn(Act k = Act::Linear, float l = 0, float h = 0) : kind(k), lo(l), hi(h) {}
+  /// The function with its ACT row's default parameters.
+  static ActFn withDefaults(Act k);
   bool operator==(Act k) const { return kind == k; }
   bool operator==(const ActFn &o) const = default;
 };
 /// Floats rounded up to whole 64-byte lines: every arena buffer and packed weight starts on one.
 inline int64_t alignedFloats(int64_t floats) { return (floats + 15) / 16 * 16; }
 
-/// A number as the printer shows it ("%g": 1e-05, 0.3, 6).
+/// The shortest text that reads back as the same number ("1e-05", "0.3", "6").
 std::string numberString(double x);
+std::string numberString(float x);
 /// "relu", "clip(-1, 1)", "leaky_relu(0.3)".
 std::string actString(const ActFn &act);
 
@@ -55,6 +92,7 @@ struct Padding {
   PadMode mode = PadMode::Valid;
   int top = 0, bottom = 0, left = 0, right = 0; // explicit, or resolved by shape inference
   bool any() const { return top + bottom + left + right > 0; }
+  bool operator==(const Padding &) const = default;
 };
 
 /// Where a pool's work is split: `rows` output rows and `cblocks` channel
@@ -62,6 +100,7 @@ struct Padding {
 struct TilePlan {
   int rows = 0;
   int cblocks = 0;
+  bool operator==(const TilePlan &) const = default;
 };
 
 /// A batchnorm folded into the conv/dense before it: the packer scales the
@@ -69,57 +108,55 @@ struct TilePlan {
 struct FoldedBN {
   std::string name; // the batchnorm's layer name (its weight key prefix); empty if none
   double eps = 0;
+  bool operator==(const FoldedBN &) const = default;
 };
 
-struct ConvAttrs {
-  int filters = 0;
-  int kh = 1, kw = 1, sh = 1, sw = 1;
-  int groups = 1; // input and output channels split in `groups` independent convs
-  Padding pad;
-  bool useBias = true;
-  // Set by the fusion passes: bias -> batchnorm -> + inputs[1] (residual) -> act
-  // -> a max pool of pool x pool, stride pool (0: none; the node's type is then
-  // the pooled one, the conv's own output is never stored).
-  FoldedBN bn;
-  bool residual = false;
-  ActFn act;
-  int pool = 0;
+/// The largest integer attribute the DSL takes.
+constexpr int MaxAttrInt = 1 << 20;
+/// Attribute flags (Ops.def's ATTR rows).
+enum AttrFlag : unsigned { Dsl = 1, Required = 2, Shown = 4 };
+/// One attribute of a struct, as its ATTR or PAIR row declares it.
+struct AttrSpec {
+  const char *name;
+  double min, max;
+  unsigned flags;
 };
 
-/// Max and min ignore padded cells. Average divides by the real pixels for
-/// `same` (Keras) and by the whole window for explicit padding (PyTorch).
-struct PoolAttrs {
-  int kh = 1, kw = 1, sh = 1, sw = 1;
-  Padding pad;
-  TilePlan tile;
+/// The attribute structs, generated from Ops.def. Each has a defaulted == and
+/// `visit(a, v)`, which calls v(spec, field, default) for every ATTR row and
+/// v(spec, field_h, field_w, default_h, default_w) for every PAIR row, in
+/// table order (`a` may be const).
+struct NoAttrs {
+  bool operator==(const NoAttrs &) const = default;
+  template <class Self, class V> static void visit(Self &, V &&) {}
 };
+#define ATTRS(S) struct S {
+#define ATTR(Type, field, name, def, min, max, flags) Type field = def;
+#define PAIR(fh, fw, name, dh, dw, min, flags) int fh = dh, fw = dw;
+#define END_ATTRS(S)                                                                               \
+  bool operator==(const S &) const = default;                                                      \
+  template <class Self, class V> static void visit(Self &a, V &&v);                                \
+  }                                                                                                \
+  ;
+#include "ir/Ops.def"
 
-struct DenseAttrs {
-  int units = 0;
-  bool useBias = true;
-  FoldedBN bn; // set by the fusion passes
-  ActFn act;
-  bool image = false; // set by fuse: the input is an image (an absorbed flatten), read HWC
-};
+#define ATTRS(S) template <class Self, class V> void S::visit(Self &a, V &&v) {
+#define ATTR(Type, field, name, def, min, max, flags)                                              \
+  {                                                                                                \
+    static const Type d = def;                                                                     \
+    v(AttrSpec{name, min, max, flags}, a.field, d);                                                \
+  }
+#define PAIR(fh, fw, name, dh, dw, min, flags)                                                     \
+  v(AttrSpec{name, min, MaxAttrInt, flags}, a.fh, a.fw, dh, dw);
+#define END_ATTRS(S) }
+#include "ir/Ops.def"
 
-struct ActAttrs {
-  ActFn act;
-};
-
-struct BatchNormAttrs {
-  double eps = 1e-3; // Keras's default
-};
-
-struct ZeroPadAttrs {
-  Padding pad; // always explicit
-};
-
-struct DropoutAttrs {
-  double rate = 0.5;
-};
-
-using Attrs = std::variant<std::monostate, ConvAttrs, PoolAttrs, DenseAttrs, ActAttrs,
-                           BatchNormAttrs, ZeroPadAttrs, DropoutAttrs>;
+using Attrs = std::variant<NoAttrs
+#define ATTRS(S) , S
+#include "ir/Ops.def"
+                           >;
+/// The attribute struct of `op` (Ops.def's Attrs column), at its defaults.
+Attrs defaultAttrs(OpKind op);
 
 /// The memory layout of a tensor. HWC is channels-last without a batch axis.
 enum class Layout { Unknown, HWC, Vector };
@@ -135,6 +172,21 @@ struct TensorType {
 
 using ValueId = int;
 
+/// A node that fusion folded into another one.
+struct Absorbed {
+  std::string name; // its layer name
+  OpKind op = OpKind::Activation;
+  bool implicit = false; // a conv2d(activation=...)'s activation, which the user did not name
+  ActFn act;             // an activation's function
+  /// What the IR and DOT show: "bn1 (batchnorm)", "r (relu)", or "relu" when implicit.
+  std::string str() const;
+  /// "bn1", "r", or "relu" when implicit.
+  std::string label() const;
+  /// "batchnorm", "relu".
+  std::string kind() const;
+  bool operator==(const Absorbed &) const = default;
+};
+
 struct Node {
   OpKind op = OpKind::Input;
   std::string name;            // the layer name ("conv2d_1"), also the weight key prefix
@@ -144,7 +196,7 @@ struct Node {
   SourceLoc loc;
   bool implicit = false;             // made by the front end for conv2d(activation=...)
   bool dead = false;                 // removed by a pass; kept so ids stay stable
-  std::vector<std::string> absorbed; // what fusion folded in: "bn1 (batchnorm)", or "relu"
+  std::vector<Absorbed> absorbed; // what fusion folded in, in order
   int64_t offset = -1;               // arena offset in floats, set by memory planning
   int64_t scratch = -1;              // conv: arena offset of its zero-bordered input copy
   /// Memory planning: the output buffer holds the value inside a zero border
@@ -198,11 +250,6 @@ Epilogue epilogue(Node &n);
 /// buffer). A flatten of an image is a real copy into PyTorch's CHW order.
 bool isView(const Graph &g, const Node &n);
 
-/// An absorbed entry's name ("bn1 (batchnorm)" -> "bn1"; "relu" stays) and op
-/// kind ("bn1 (batchnorm)" -> "batchnorm"; "relu" stays).
-std::string absorbedName(const std::string &entry);
-std::string absorbedKind(const std::string &entry);
-
 /// Floats of a padded conv's zero-bordered input (0 without padding): a
 /// scratch copy, or the input's own buffer when that has the border.
 int64_t scratchFloats(const Graph &g, const Node &n);
@@ -222,5 +269,8 @@ std::string printGraph(const Graph &g);
 std::string graphToDot(const Graph &g, const std::string &stage);
 /// The attributes of a node as "k=v, k=v" (shared by the printer and the DOT writer).
 std::string attrString(const Node &n);
+/// Reads printGraph's text back (ir/IRParser.cpp): a single pass can then be
+/// run on a given graph. Errors go to `diag` with the text's line and column.
+bool parseGraph(Diag &diag, Graph &out);
 
 } // namespace cnnc

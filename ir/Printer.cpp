@@ -1,4 +1,5 @@
-// ir/Printer.cpp - the deterministic text form of the IR.
+// ir/Printer.cpp - the deterministic text form of the IR (ir/IRParser.cpp
+// reads it back). Attributes print as the op table declares them.
 #include "ir/IR.h"
 
 namespace cnnc {
@@ -21,74 +22,41 @@ static std::string padString(const Padding &p) {
   return "?";
 }
 
+namespace {
+
+/// Prints the fields of an attribute struct (AttrSpec order) that are Shown
+/// or not at their defaults, each as its spelling in the IR text.
+struct AttrPrinter {
+  std::string &s;
+  void add(const char *k, const std::string &v) const { s += (s.empty() ? "" : ", ") + (k + ("=" + v)); }
+  template <class T> void operator()(const AttrSpec &spec, const T &v, const T &def) const {
+    if ((spec.flags & Shown) || !(v == def))
+      add(spec.name, text(v));
+  }
+  void operator()(const AttrSpec &spec, int h, int w, int dh, int dw) const {
+    if ((spec.flags & Shown) || h != dh || w != dw)
+      add(spec.name, pair(h, w));
+  }
+  static std::string text(int x) { return std::to_string(x); }
+  static std::string text(double x) { return numberString(x); }
+  static std::string text(bool x) { return x ? "true" : "false"; }
+  static std::string text(const Padding &p) { return padString(p); }
+  static std::string text(const ActFn &a) { return actString(a); }
+  static std::string text(const FoldedBN &b) {
+    return "{name=" + b.name + ", eps=" + numberString(b.eps) + "}";
+  }
+  static std::string text(const TilePlan &t) {
+    return "{rows=" + std::to_string(t.rows) + ", cblocks=" + std::to_string(t.cblocks) + "}";
+  }
+};
+
+} // namespace
+
 std::string attrString(const Node &n) {
   std::string s;
-  auto add = [&](const std::string &k, const std::string &v) {
-    s += (s.empty() ? "" : ", ") + k + "=" + v;
-  };
-  switch (n.op) {
-  case OpKind::Input:
-  case OpKind::Flatten:
-  case OpKind::GlobalAvgPool2D:
-  case OpKind::Add:
-  case OpKind::Concat:
-    break;
-  case OpKind::Conv2D: {
-    const ConvAttrs &a = attrs<ConvAttrs>(n);
-    add("filters", std::to_string(a.filters));
-    add("kernel", pair(a.kh, a.kw));
-    add("stride", pair(a.sh, a.sw));
-    add("padding", padString(a.pad));
-    if (a.groups != 1)
-      add("groups", std::to_string(a.groups));
-    if (!a.useBias)
-      add("use_bias", "false");
-    if (!a.bn.name.empty())
-      add("bn", a.bn.name);
-    if (a.residual)
-      add("residual", "%" + std::to_string(n.inputs[1]));
-    if (a.act != Act::Linear)
-      add("act", actString(a.act));
-    if (a.pool)
-      add("maxpool", std::to_string(a.pool));
-    break;
-  }
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-  case OpKind::MinPool2D: {
-    const PoolAttrs &a = attrs<PoolAttrs>(n);
-    add("size", pair(a.kh, a.kw));
-    add("stride", pair(a.sh, a.sw));
-    add("padding", padString(a.pad));
-    if (a.tile.rows)
-      add("tile", "{rows=" + std::to_string(a.tile.rows) +
-                      ", cblocks=" + std::to_string(a.tile.cblocks) + "}");
-    break;
-  }
-  case OpKind::Dense: {
-    const DenseAttrs &a = attrs<DenseAttrs>(n);
-    add("units", std::to_string(a.units));
-    if (!a.useBias)
-      add("use_bias", "false");
-    if (!a.bn.name.empty())
-      add("bn", a.bn.name);
-    if (a.act != Act::Linear)
-      add("act", actString(a.act));
-    break;
-  }
-  case OpKind::Activation:
-    add("act", actString(attrs<ActAttrs>(n).act));
-    break;
-  case OpKind::BatchNorm:
-    add("epsilon", numberString(attrs<BatchNormAttrs>(n).eps));
-    break;
-  case OpKind::ZeroPad2D:
-    add("padding", padString(attrs<ZeroPadAttrs>(n).pad));
-    break;
-  case OpKind::Dropout:
-    add("rate", numberString(attrs<DropoutAttrs>(n).rate));
-    break;
-  }
+  AttrPrinter p{s};
+  std::visit([&](const auto &a) { a.visit(a, p); }, n.attrs);
+  auto add = [&](const std::string &k, const std::string &v) { p.add(k.c_str(), v); };
   if (n.type.layout != Layout::Unknown)
     add("layout", layoutName(n.type.layout));
   if (n.offset >= 0)
@@ -115,9 +83,9 @@ std::string printGraph(const Graph &g) {
       s += ", " + a;
     s += "} : " + n.type.str();
     if (!n.absorbed.empty()) {
-      s += "  # absorbed:";
-      for (const std::string &x : n.absorbed)
-        s += " " + x;
+      s += "  # absorbed: ";
+      for (size_t k = 0; k < n.absorbed.size(); ++k)
+        s += (k ? ", " : "") + n.absorbed[k].str();
     }
     s += "\n";
   }

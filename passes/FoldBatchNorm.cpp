@@ -19,7 +19,7 @@ bool foldBatchNorm(Graph &g, Diag &) {
         g.output == pid || g.users(pid).size() != 1)
       continue;
     *e.bn = {bn.name, attrs<BatchNormAttrs>(bn).eps};
-    g.nodes[pid].absorbed.push_back(bn.name + " (batchnorm)");
+    g.nodes[pid].absorbed.push_back({bn.name, bn.op});
     g.replaceUses((ValueId)i, pid);
     bn.dead = changed = true;
   }

@@ -21,7 +21,7 @@ bool foldZeroPad(Graph &g, Diag &) {
       p.mode = PadMode::Explicit;
       p.top += zp.top, p.bottom += zp.bottom, p.left += zp.left, p.right += zp.right;
       c.inputs[0] = z.inputs[0];
-      c.absorbed.push_back(z.name + " (zeropad2d)");
+      c.absorbed.push_back({z.name, z.op});
       changed = true;
     }
     if (g.users((ValueId)i).empty())

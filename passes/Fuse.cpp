@@ -1,6 +1,8 @@
-// passes/Fuse.cpp - fusion groups, by TVM's rule: a conv2d or dense absorbs
-// the element-wise chain after it when nothing else needs the intermediate
-// tensor. The epilogue applies, before the single store:
+// passes/Fuse.cpp - fusion groups, by TVM's rule and decided by the op
+// table's traits: an op with an epilogue (HasEpilogue: conv2d, dense) absorbs
+// the chain of Fusable ops after it when nothing else needs the intermediate
+// tensor, a unary one as its activation, a binary one as its residual. The
+// epilogue applies, before the single store:
 //   bias (and a folded batchnorm) -> + residual (a following `add`, conv only)
 //   -> activation (softmax only into dense: it needs the whole vector).
 // The residual's other operand must already be computed when the conv runs,
@@ -23,9 +25,13 @@ static bool onlyFeeds(const Graph &g, ValueId pid, ValueId user) {
   return g.output != pid && users.size() == 1 && users[0] == user;
 }
 
-/// Node `id` becomes part of node `into` (recorded as `entry`): its readers read `into`.
-static bool absorb(Graph &g, ValueId into, ValueId id, const std::string &entry) {
-  g.nodes[into].absorbed.push_back(entry);
+/// Node `id` becomes part of node `into`: its readers read `into`.
+static bool absorb(Graph &g, ValueId into, ValueId id) {
+  const Node &n = g.nodes[id];
+  Absorbed a{n.name, n.op, n.implicit};
+  if (n.op == OpKind::Activation)
+    a.act = attrs<ActAttrs>(n).act;
+  g.nodes[into].absorbed.push_back(a);
   g.replaceUses(id, into);
   g.nodes[id].dead = true;
   return true;
@@ -44,21 +50,33 @@ static bool fuseResidual(Graph &g, ValueId id) {
     return false;
   *e.residual = true;
   p.inputs.push_back(other);
-  return absorb(g, pid, id, add.name + " (add)");
+  return absorb(g, pid, id);
+}
+
+/// The unary function a Fusable op applies (its attributes' `act`).
+static ActFn unaryFn(const Node &n) {
+  return std::visit(
+      [&](const auto &a) {
+        if constexpr (requires { a.act; })
+          return a.act;
+        CNNC_ASSERT(false, std::string("a unary Fusable op has no act: ") + opName(n.op));
+        return ActFn();
+      },
+      n.attrs);
 }
 
 static bool fuseActivation(Graph &g, ValueId id) {
   Node &a = g.nodes[id];
   ValueId pid = a.inputs[0];
   Node &p = g.nodes[pid];
-  ActFn act = attrs<ActAttrs>(a).act;
+  ActFn act = unaryFn(a);
   ActFn *slot = epilogue(p).act;
   if (!slot || *slot != Act::Linear || !onlyFeeds(g, pid, id))
     return false;
   if (act == Act::Softmax && p.op != OpKind::Dense)
     return false;
   *slot = act;
-  return absorb(g, pid, id, a.implicit ? actString(act) : a.name + " (" + actString(act) + ")");
+  return absorb(g, pid, id);
 }
 
 static bool fusePool(Graph &g, ValueId id) {
@@ -74,7 +92,7 @@ static bool fusePool(Graph &g, ValueId id) {
     return false;
   c.pool = a.kh;
   p.type = pool.type;
-  return absorb(g, pid, id, pool.name + " (maxpool2d)");
+  return absorb(g, pid, id);
 }
 
 static bool fuseFlatten(Graph &g, ValueId id) {
@@ -85,7 +103,7 @@ static bool fuseFlatten(Graph &g, ValueId id) {
   Node &dense = g.nodes[users[0]];
   dense.inputs[0] = f.inputs[0];
   attrs<DenseAttrs>(dense).image = true;
-  dense.absorbed.insert(dense.absorbed.begin(), f.name + " (flatten)");
+  dense.absorbed.insert(dense.absorbed.begin(), {f.name, f.op});
   f.dead = true;
   return true;
 }
@@ -93,14 +111,14 @@ static bool fuseFlatten(Graph &g, ValueId id) {
 bool fuseElementwise(Graph &g, Diag &) {
   bool changed = false;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
-    Node &n = g.nodes[i];
-    if (!n.dead && n.op == OpKind::Add)
-      changed |= fuseResidual(g, (ValueId)i);
-    else if (!n.dead && n.op == OpKind::Activation)
-      changed |= fuseActivation(g, (ValueId)i);
-    else if (!n.dead && n.op == OpKind::MaxPool2D)
+    const Node &n = g.nodes[i];
+    if (n.dead)
+      continue;
+    if (hasTrait(n.op, Fusable))
+      changed |= opArity(n.op) == 2 ? fuseResidual(g, (ValueId)i) : fuseActivation(g, (ValueId)i);
+    else if (n.op == OpKind::MaxPool2D)
       changed |= fusePool(g, (ValueId)i);
-    else if (!n.dead && n.op == OpKind::Flatten)
+    else if (n.op == OpKind::Flatten)
       changed |= fuseFlatten(g, (ValueId)i);
   }
   return changed;

@@ -1,7 +1,8 @@
 // passes/MergeCommon.cpp - common subexpressions: two nodes with the same op,
-// the same inputs and the same attributes compute the same tensor, so the
-// later one's users read the earlier one. Layers with weights are never
-// merged (their weights are their own, named after them).
+// the same inputs and equal attributes (the structs' defaulted ==, so exact
+// values) compute the same tensor, so the later one's users read the earlier
+// one. Layers with weights are never merged (their weights are their own,
+// named after them).
 #include "passes/Passes.h"
 
 #include <map>
@@ -9,22 +10,21 @@
 namespace cnnc {
 
 bool mergeCommon(Graph &g, Diag &) {
-  std::map<std::string, ValueId> seen;
+  // (op, inputs) -> the earlier nodes with them; attributes are compared exactly.
+  std::map<std::pair<OpKind, std::vector<ValueId>>, std::vector<ValueId>> seen;
   bool changed = false;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node &n = g.nodes[i];
     if (n.dead || n.op == OpKind::Input || hasTrait(n.op, HasWeights))
       continue;
-    std::string key = std::string(opName(n.op)) + "(";
-    for (ValueId in : n.inputs)
-      key += std::to_string(in) + ",";
-    key += ")" + attrString(n);
-    auto [it, inserted] = seen.emplace(key, (ValueId)i);
-    if (inserted)
+    std::vector<ValueId> &same = seen[{n.op, n.inputs}];
+    auto it = std::find_if(same.begin(), same.end(),
+                           [&](ValueId j) { return g.nodes[j].attrs == n.attrs; });
+    if (it == same.end()) {
+      same.push_back((ValueId)i);
       continue;
-    if (g.output == (ValueId)i)
-      g.output = it->second;
-    g.replaceUses((ValueId)i, it->second);
+    }
+    g.replaceUses((ValueId)i, *it);
     n.dead = changed = true;
   }
   return changed;

@@ -9,7 +9,7 @@ bool removeIdentity(Graph &g, Diag &) {
   bool changed = false;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node &n = g.nodes[i];
-    bool identity = n.op == OpKind::Dropout ||
+    bool identity = hasTrait(n.op, Identity) ||
                     (n.op == OpKind::Activation && attrs<ActAttrs>(n).act == Act::Linear);
     if (n.dead || !identity || (g.output == (ValueId)i && n.inputs[0] == g.input))
       continue;
