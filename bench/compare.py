@@ -15,7 +15,8 @@ and input (those of `cnnc bench`), on --threads threads each, --batch images per
 run (cnnc compiled with --batch; times are per run, i.e. per batch).
 Prints the median over rounds of each side's median and the ratio cnnc/PyTorch
 (< 1 means cnnc is faster). Needs Debian's python3-torch and a built cnnc
-(build/tools/cnnc/cnnc).
+(build/tools/cnnc/cnnc, or the binary the environment variable CNNC names, e.g.
+an older build to compare against in the same sitting).
 """
 import argparse, glob, os, re, statistics, subprocess, sys, time
 import torch
@@ -26,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import make_fixtures as mf  # the .cnn parser (and float64 reference) shared with the fixture generator
 
-CNNC = os.path.join(ROOT, "build", "tools", "cnnc", "cnnc")
+CNNC = os.environ.get("CNNC", os.path.join(ROOT, "build", "tools", "cnnc", "cnnc"))
 ACTS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity,
         "softmax": lambda: nn.Softmax(dim=1)}
 
