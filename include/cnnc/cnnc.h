@@ -58,6 +58,8 @@ struct Options {
   /// use Winograd's F(2x2, 3x3): 2.25x fewer multiplications than the direct
   /// convolution, results within rounding of it (the transforms add and
   /// subtract, and scale by 1/2). False: every convolution is direct.
+  /// With Winograd, a non-finite input can make NaN outputs where the direct
+  /// convolution gives +-inf; false propagates them exactly.
   bool winograd = true;
   /// Images per run(): run() takes [batch, H, W, C] (batch 1 also takes
   /// [H, W, C]) and returns [batch, ...]. Each image has its own activation

@@ -39,7 +39,7 @@ TEST_CASE("compile errors are exceptions carrying file:line:col diagnostics", "[
   CHECK_THROWS_WITH(cnnc::parseTarget("avx1024"), Catch::Contains("unknown target 'avx1024'"));
 }
 
-TEST_CASE("shapes, names and weight keys are queryable", "[api]") {
+TEST_CASE("shapes and names and weight keys are queryable", "[api]") {
   cnnc::Model m = cnnc::Model::compileString(tiny, "tiny.cnn");
   CHECK(m.name() == "tiny");
   CHECK(m.inputShape() == cnnc::Shape{9, 7, 3});

@@ -67,7 +67,7 @@ TEST_CASE("a batch gives every image what a run of one gives", "[api][batch]") {
   }
 }
 
-TEST_CASE("a batch is checked: its size, the input's shape", "[api][batch]") {
+TEST_CASE("a batch is checked: its size and the input's shape", "[api][batch]") {
   cnnc::Options o;
   o.batch = 3;
   cnnc::Model m = cnnc::Model::compileString(model, "m.cnn", o);

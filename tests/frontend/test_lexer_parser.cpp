@@ -105,7 +105,7 @@ TEST_CASE("lexer: '#' and '//' comments run to the end of the line", "[frontend]
   CHECK(show(toks) == "id:a@1:1 id:b@1:5 end:@1:6 ");
 }
 
-TEST_CASE("lexer: numbers, malformed and out of range ones", "[frontend]") {
+TEST_CASE("lexer: valid numbers and malformed and out of range ones", "[frontend]") {
   cnnc::Diag diag("t.cnn", "");
   auto toks = cnnc::lex("0 7 0042 9223372036854775807 1.5 .5 5. 1e3 2.5e-3 1E+2", diag);
   CHECK_FALSE(diag.hasErrors());
@@ -143,7 +143,7 @@ TEST_CASE("lexer: numbers, malformed and out of range ones", "[frontend]") {
   }
 }
 
-TEST_CASE("lexer: hexadecimal numbers are malformed, with or without 'e' or '.'", "[frontend]") {
+TEST_CASE("lexer: hexadecimal numbers are malformed with or without 'e' or '.'", "[frontend]") {
   // "0x10" is rejected, but anything with an 'e' or '.' went to strtod, which
   // accepts C hex floats: "0x1e" lexed as the float 30, "0x1.8p1" as 3.
   for (const char *hex : {"0x10", "0x1e", "0x1.8p1", "0X1E5"}) {
@@ -155,7 +155,7 @@ TEST_CASE("lexer: hexadecimal numbers are malformed, with or without 'e' or '.'"
   }
 }
 
-TEST_CASE("lexer: bad characters, tabs, NUL and non-ASCII bytes", "[frontend]") {
+TEST_CASE("lexer: bad characters and tabs and NUL and non-ASCII bytes", "[frontend]") {
   cnnc::Diag d("t.cnn", std::string("a\t$\0b", 5));
   auto toks = cnnc::lex(std::string("a\t$\0b", 5), d);
   CHECK(d.errorCount() == 2);
@@ -277,7 +277,7 @@ TEST_CASE("parser: one run reports one error per broken line", "[frontend]") {
   CHECK(compile(src).errors == 5);
 }
 
-TEST_CASE("the error cap: 20 errors printed, the rest counted", "[frontend]") {
+TEST_CASE("the error cap: 20 errors printed and the rest counted", "[frontend]") {
   std::string src =
       "model m {\n  input x: f32[4, 4, 1]\n" + repeat("  relu() @\n", 30) + "  nosuch()\n}\n";
   Outcome o = compile(src);
@@ -348,7 +348,7 @@ TEST_CASE("adversarial inputs fail quickly with an error", "[frontend]") {
   }
 }
 
-TEST_CASE("every prefix of a valid model is an error, never a crash", "[frontend]") {
+TEST_CASE("every prefix of a valid model is an error and never a crash", "[frontend]") {
   const std::string src =
       "model m { # c\n  input x: f32[8, 8, 2]\n  c = conv2d(x, filters=4, kernel=(3, 3), "
       "padding=same, activation=relu);\n  maxpool2d(size=2)\n  flatten()\n"
@@ -374,7 +374,7 @@ TEST_CASE("the source size limit", "[frontend]") {
   CHECK(compile(src).ok); // exactly at the limit
 }
 
-TEST_CASE("the layer limit counts layers, as its message says", "[frontend]") {
+TEST_CASE("the layer limit counts layers as its message says", "[frontend]") {
   // The builder counts graph nodes (the input and the activation node of each
   // conv2d(activation=...) included), but reports "too many layers (the limit
   // is 10000)": 10000 layers are rejected, and so are 6000 convolutions with

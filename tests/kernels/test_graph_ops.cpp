@@ -397,7 +397,7 @@ TEST_CASE("add: standalone and fused into a conv as a residual", "[kernels][grap
 
 // --- concat, globalavgpool2d -------------------------------------------------------
 
-TEST_CASE("concat of 3, 17 and 16 channels; globalavgpool2d then dense", "[kernels][graph]") {
+TEST_CASE("concat of 3 + 17 + 16 channels and globalavgpool2d then dense", "[kernels][graph]") {
   const Conv a{3, 1, 1}, b{17, 3, 3, 1, 1, 1, Pad::Same};
   const Pool p{PoolKind::Max, 3, 3, 1, 1, Pad::Same};
   auto parts = [=](auto &x, auto &w) {
@@ -436,7 +436,7 @@ TEST_CASE("concat of 3, 17 and 16 channels; globalavgpool2d then dense", "[kerne
 
 // --- zeropad2d ---------------------------------------------------------------------
 
-TEST_CASE("zeropad2d: standalone before pooling, folded into a conv", "[kernels][graph]") {
+TEST_CASE("zeropad2d: standalone before pooling and folded into a conv", "[kernels][graph]") {
   int i = 0;
   auto go = [&](cnnc::Shape in, Pads z, std::string zdsl, std::vector<std::string> rest,
                 std::function<Array(const Array &, const Weights &)> after) {
@@ -503,7 +503,7 @@ TEST_CASE("max/min/avg pooling with explicit and same padding", "[kernels][graph
 
 // --- relu6, clip, leaky_relu, dropout ------------------------------------------------------
 
-TEST_CASE("relu6, clip and leaky_relu standalone and fused; dropout is the identity",
+TEST_CASE("relu6 and clip and leaky_relu standalone and fused - dropout is the identity",
           "[kernels][graph]") {
   int i = 0;
   for (cnnc::Shape s : {cnnc::Shape{1, 1, 1}, {3, 5, 7}, {2, 9, 33}, {37}, {16}}) {

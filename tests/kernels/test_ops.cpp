@@ -391,7 +391,7 @@ TEST_CASE("conv2d: random sweep over kernels/strides/paddings/channels/activatio
   }
 }
 
-TEST_CASE("conv2d: forced register tiles with row and column tails, bordered buffers",
+TEST_CASE("conv2d: forced register tiles with row and column tails and bordered buffers",
           "[kernels][conv]") {
   Rng rng(4242);
   // 11 x 13 outputs leave tails for every tile below; 40 filters are 3, 5 and
@@ -426,7 +426,7 @@ TEST_CASE("conv2d: forced register tiles with row and column tails, bordered buf
                  rng));
 }
 
-TEST_CASE("conv2d: Winograd F(2x2, 3x3) against the reference and the direct conv",
+TEST_CASE("conv2d: Winograd F(2x2 3x3) against the reference and the direct conv",
           "[kernels][conv][winograd]") {
   Rng rng(3232);
   // Odd and even output sizes (the last tiles' second row/column is not
@@ -578,7 +578,7 @@ TEST_CASE("flatten then dense indexes the flattened image in CHW order",
   go({7, 5, 9}, {pool(false, 3, 2, 1, 2, PadKind::Same), flatten(), dense(13, Act::Tanh, true)});
 }
 
-TEST_CASE("flatten of a flatten, then dense", "[kernels][dense][flatten]") {
+TEST_CASE("flatten of a flatten then dense", "[kernels][dense][flatten]") {
   // flatten() of a vector is the identity (as in PyTorch and Keras), so the
   // dense weights still index the image in CHW order.
   // (A regression test: planWeights once looked through activations but not

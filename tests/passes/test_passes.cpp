@@ -87,7 +87,7 @@ TEST_CASE("total parameters of every seed model", "[passes]") {
   }
 }
 
-TEST_CASE("AlexNet's layer table: names, types, output shapes, parameters", "[passes]") {
+TEST_CASE("AlexNet's layer table: name and type and output shape and parameters", "[passes]") {
   struct Row {
     const char *name, *type;
     cnnc::Shape shape;
@@ -118,7 +118,7 @@ TEST_CASE("AlexNet's layer table: names, types, output shapes, parameters", "[pa
   CHECK(seed("alexnet").outputShape() == cnnc::Shape{1000});
 }
 
-TEST_CASE("Keras auto names: a counter per kind; explicit names take no number", "[passes]") {
+TEST_CASE("Keras auto names: a counter per kind - explicit names take no number", "[passes]") {
   Compiled c = compile("model m {\n"
                        "  input x: f32[32, 32, 3]\n"
                        "  conv2d(filters=4, kernel=3)\n"                                // conv2d
@@ -147,7 +147,7 @@ TEST_CASE("Keras auto names: a counter per kind; explicit names take no number",
   CHECK_FALSE(c.g.nodes[8].implicit);
 }
 
-TEST_CASE("'same' padding: output ceil(n / s), the odd pixel at the bottom/right", "[passes]") {
+TEST_CASE("'same' padding: output ceil(n / s) with the odd pixel at the bottom/right", "[passes]") {
   struct Case {
     int n, k, s;
     int64_t out;
@@ -298,7 +298,7 @@ TEST_CASE("tile plans keep a tile's input rows within L1", "[passes]") {
   }
 }
 
-TEST_CASE("the pipeline: its passes in order, an error stops it", "[passes]") {
+TEST_CASE("the pipeline: its passes in order and an error stops it", "[passes]") {
   std::vector<std::string> names;
   for (const cnnc::PassInfo &p : cnnc::defaultPipeline())
     names.push_back(p.name);
@@ -337,7 +337,7 @@ TEST_CASE("the summary table of lenet", "[passes]") {
   CHECK(s.find("Non-trainable params: 0") != std::string::npos);
 }
 
-TEST_CASE("the summary of a graph model: Connected to, non-trainable statistics", "[passes]") {
+TEST_CASE("the summary of a graph model: Connected to and non-trainable statistics", "[passes]") {
   cnnc::Options opts;
   opts.generateCode = false;
   cnnc::Model m =

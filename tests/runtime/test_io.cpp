@@ -113,7 +113,7 @@ TEST_CASE("numElements and shapeToString", "[runtime]") {
   REQUIRE(numElements({max, 0}) == 0);
 }
 
-TEST_CASE("Tensor storage is zeroed, aligned and deep-copied", "[runtime]") {
+TEST_CASE("Tensor storage is zeroed and aligned and deep-copied", "[runtime]") {
   Tensor t({3, 5});
   REQUIRE(t.size() == 15);
   REQUIRE(reinterpret_cast<uintptr_t>(t.data()) % 64 == 0);
@@ -137,7 +137,7 @@ TEST_CASE("Tensor storage is zeroed, aligned and deep-copied", "[runtime]") {
   REQUIRE(Tensor({2}, {1.0f, 2.0f})[1] == 2.0f);
 }
 
-TEST_CASE("Empty tensors are safe to make, copy and reshape", "[runtime]") {
+TEST_CASE("Empty tensors are safe to make and copy and reshape", "[runtime]") {
   Tensor none;
   REQUIRE(none.size() == 0);
   Tensor empty({4, 0});
@@ -371,7 +371,7 @@ TEST_CASE("npy writes the tuple forms numpy writes", "[runtime]") {
   REQUIRE(readBytes(dir.file("b.npy")).find("'shape': (), }") != std::string::npos);
 }
 
-TEST_CASE("npy reads versions 1.0, 2.0 and 3.0 and numpy's header variants", "[runtime]") {
+TEST_CASE("npy reads versions 1.0 to 3.0 and numpy's header variants", "[runtime]") {
   const std::string data = floatBytes({1, 2, 3, 4, 5, 6});
   for (int major : {1, 2, 3}) {
     Tensor t = parseNpy(npy(npyDict("(2, 3)"), data, major), "x.npy");

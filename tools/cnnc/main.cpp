@@ -167,7 +167,9 @@ int main(int argc, char **argv) {
   app.add_flag("--print-after-all", c.printAfterAll, "Print the IR after every pass");
   app.add_flag("--no-winograd", c.noWinograd,
                "Direct convolution everywhere (default: Winograd F(2x2, 3x3) for 3x3 stride-1 "
-               "convs with >= 16 channels in and out and >= 32 output tiles)");
+               "convs with >= 16 channels in and out and >= 32 output tiles). With Winograd, a "
+               "non-finite input can make NaN outputs where the direct convolution gives +-inf; "
+               "--no-winograd propagates them exactly");
   app.add_option("--dump-llvm", c.dumpLLVM, "Write the optimised LLVM IR of every kernel to FILE")
       ->type_name("FILE");
   app.add_option("--dump-asm", c.dumpAsm, "Write the generated assembly to FILE")
