@@ -442,11 +442,14 @@ private:
           names.push_back(p);
       return names;
     }
-    std::visit([&](auto &a) { a.visit(a, [&](const AttrSpec &s, auto &&...) {
-                   if (s.flags & Dsl)
-                     names.push_back(s.name);
-                 }); },
-               n.attrs);
+    std::visit(
+        [&](auto &a) {
+          a.visit(a, [&](const AttrSpec &s, auto &&...) {
+            if (s.flags & Dsl)
+              names.push_back(s.name);
+          });
+        },
+        n.attrs);
     if (hasTrait(n.op, HasEpilogue))
       names.push_back("activation");
     return names;

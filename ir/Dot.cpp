@@ -37,7 +37,8 @@ std::vector<std::string> splitAttrs(const std::string &s) {
   std::vector<std::string> items(1);
   int depth = 0;
   for (size_t i = 0; i < s.size(); ++i) {
-    depth += (s[i] == '[' || s[i] == '{' || s[i] == '(') - (s[i] == ']' || s[i] == '}' || s[i] == ')');
+    depth +=
+        (s[i] == '[' || s[i] == '{' || s[i] == '(') - (s[i] == ']' || s[i] == '}' || s[i] == ')');
     if (s[i] == ',' && depth == 0) {
       items.emplace_back();
       i += i + 1 < s.size() && s[i + 1] == ' ';

@@ -33,7 +33,8 @@ constexpr bool weightsDeclared() {
 static_assert(weightsDeclared(), "Ops.def: HasWeights and a weight rule go together");
 
 const ActInfo actTable[] = {
-#define ACT(Enum, dsl, param, def, param2, def2, min, max) {dsl, {param, param2}, {def, def2}, min, max},
+#define ACT(Enum, dsl, param, def, param2, def2, min, max)                                         \
+  {dsl, {param, param2}, {def, def2}, min, max},
 #include "ir/Ops.def"
 };
 } // namespace

@@ -194,11 +194,11 @@ struct Node {
   Attrs attrs;
   TensorType type;
   SourceLoc loc;
-  bool implicit = false;             // made by the front end for conv2d(activation=...)
-  bool dead = false;                 // removed by a pass; kept so ids stay stable
+  bool implicit = false;          // made by the front end for conv2d(activation=...)
+  bool dead = false;              // removed by a pass; kept so ids stay stable
   std::vector<Absorbed> absorbed; // what fusion folded in, in order
-  int64_t offset = -1;               // arena offset in floats, set by memory planning
-  int64_t scratch = -1;              // conv: arena offset of its zero-bordered input copy
+  int64_t offset = -1;            // arena offset in floats, set by memory planning
+  int64_t scratch = -1;           // conv: arena offset of its zero-bordered input copy
   /// Memory planning: the output buffer holds the value inside a zero border
   /// this wide (the padding its only reader, a conv, needs); `offset` is the
   /// buffer's corner and the producer writes the interior, rows Wp apart.

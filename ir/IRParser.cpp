@@ -243,7 +243,8 @@ private:
            brace = text.find("} : ", close);
     int64_t id;
     if (eq == std::string::npos || open == std::string::npos || close == std::string::npos ||
-        brace == std::string::npos || text[b] != '%' || !integer(text.substr(b + 1, eq - b - 1), id))
+        brace == std::string::npos || text[b] != '%' ||
+        !integer(text.substr(b + 1, eq - b - 1), id))
       return diag_.error({line, (int)b + 1}, "expected '%ID = op(inputs) {attributes} : type'");
     if (id < (int64_t)g_.nodes.size() || id > 1000000)
       return diag_.error({line, (int)b + 1}, "ids must increase from line to line");
@@ -255,7 +256,8 @@ private:
     n.loc = {line, (int)b + 1};
     std::optional<OpKind> op = parseOp(text.substr(eq + 3, open - eq - 3));
     if (!op)
-      return diag_.error({line, (int)eq + 4}, "unknown op '" + text.substr(eq + 3, open - eq - 3) + "'");
+      return diag_.error({line, (int)eq + 4},
+                         "unknown op '" + text.substr(eq + 3, open - eq - 3) + "'");
     n.op = *op;
     n.attrs = defaultAttrs(n.op);
     for (auto &[in, col] : splitTop(text.substr(open + 1, close - open - 1), (int)open + 2))
@@ -297,9 +299,9 @@ private:
     if (key == "name")
       return n.name = v, !v.empty();
     if (key == "layout")
-      return (n.type.layout = v == "HWC" ? Layout::HWC : v == "C" ? Layout::Vector
-                                                                  : Layout::Unknown) !=
-             Layout::Unknown;
+      return (n.type.layout = v == "HWC" ? Layout::HWC
+                              : v == "C" ? Layout::Vector
+                                         : Layout::Unknown) != Layout::Unknown;
     if (key == "offset" || key == "scratch")
       return integer(v, x) && x >= 0 && ((key == "offset" ? n.offset : n.scratch) = x, true);
     if (key == "border")
@@ -337,7 +339,8 @@ private:
         a.op = *op;
       else if (!activation(kind, a.act))
         diag_.error({line, col}, "an absorbed entry is 'name (op)', 'name (activation)' or an "
-                                 "activation, got '" + item + "'");
+                                 "activation, got '" +
+                                     item + "'");
       n.absorbed.push_back(a);
     }
   }

@@ -28,7 +28,9 @@ namespace {
 /// or not at their defaults, each as its spelling in the IR text.
 struct AttrPrinter {
   std::string &s;
-  void add(const char *k, const std::string &v) const { s += (s.empty() ? "" : ", ") + (k + ("=" + v)); }
+  void add(const char *k, const std::string &v) const {
+    s += (s.empty() ? "" : ", ") + (k + ("=" + v));
+  }
   template <class T> void operator()(const AttrSpec &spec, const T &v, const T &def) const {
     if ((spec.flags & Shown) || !(v == def))
       add(spec.name, text(v));
