@@ -9,6 +9,7 @@
 #include "runtime/Random.h"
 #include "runtime/ThreadPool.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstring>
@@ -179,6 +180,13 @@ static std::vector<LayerInfo> layerTable(const Graph &g) {
   return out;
 }
 
+std::vector<std::string> passNames() {
+  std::vector<std::string> names = {"parsed"};
+  for (const PassInfo &info : defaultPipeline())
+    names.push_back(info.name);
+  return names;
+}
+
 Model Model::compileString(const std::string &source, const std::string &fileName,
                            const Options &opts) {
   auto start = std::chrono::steady_clock::now();
@@ -219,17 +227,14 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
       (opts.printStream ? *opts.printStream : std::cerr) << "// after " << stage << "\n"
                                                          << printGraph(g);
   };
-  for (const std::string &p : opts.printAfter) {
-    bool known = p == "parsed";
-    for (const PassInfo &info : defaultPipeline())
-      known |= p == info.name;
-    if (!known) {
-      std::string all = "parsed";
-      for (const PassInfo &info : defaultPipeline())
-        all += std::string(", ") + info.name;
+  const std::vector<std::string> passes = passNames();
+  for (const std::string &p : opts.printAfter)
+    if (std::find(passes.begin(), passes.end(), p) == passes.end()) {
+      std::string all;
+      for (const std::string &name : passes)
+        all += (all.empty() ? "" : ", ") + name;
       throw Error("unknown pass '" + p + "' in --print-after (passes: " + all + ")");
     }
-  }
   impl->checkArena = opts.checkArena;
   impl->graph.guardFloats = opts.checkArena ? GuardFloats : 0;
   if (!runPipeline(impl->graph, diag, hooks))

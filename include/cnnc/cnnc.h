@@ -34,6 +34,10 @@ struct ConvTile {
   int vectors = 0, rows = 0, cols = 0;
 };
 
+/// The stages Options::printAfter accepts, in pipeline order: "parsed" (the
+/// graph as written, before any pass), then every pass of the default pipeline.
+std::vector<std::string> passNames();
+
 struct Options {
   Target target = Target::Host;
   /// False stops after the passes: summary(), layers() and the dumps work,
@@ -44,7 +48,7 @@ struct Options {
   /// The format of those files: "dot" (the text), "svg" or "png" (rendered
   /// in-process with Graphviz; DIR/NN-<stage>.svg|png, the .dot stays beside it).
   std::string dumpFormat = "dot";
-  /// Print the textual IR after these passes (names as in passes/Passes.def).
+  /// Print the textual IR after these passes (names from passNames()).
   std::vector<std::string> printAfter;
   bool printAfterAll = false;
   /// When set, write the optimised LLVM IR / the generated assembly to these files.

@@ -1,7 +1,7 @@
-// tools/cnnc/main.cpp - the command-line driver: thin glue over the C++ API.
+// tools/cnnc/main.cpp - the command-line driver: thin glue over the public C++ API
+// (include/cnnc/). One function per command; main() only dispatches.
+#include "cnnc/Io.h"
 #include "cnnc/cnnc.h"
-#include "runtime/Io.h"
-#include "runtime/Random.h"
 
 #include <CLI/CLI.hpp>
 
@@ -17,6 +17,7 @@
 
 namespace {
 
+/// The options every command reads, whichever command line set them.
 struct Common {
   std::string model, dumpGraph, dumpFormat = "dot", target = "host", dumpLLVM, dumpAsm;
   std::vector<std::string> printAfter;
@@ -108,13 +109,6 @@ cnnc::Shape batchShape(const cnnc::Model &m) {
   return s;
 }
 
-cnnc::Tensor randomInput(const cnnc::Shape &shape, uint64_t seed) {
-  cnnc::Tensor x = cnnc::randomTensor(shape, seed, "input", 1.0);
-  for (int64_t i = 0; i < x.size(); ++i)
-    x[i] = 0.5f * (x[i] + 1.f); // [0, 1), like an image scaled to unit range
-  return x;
-}
-
 void printMemory(const cnnc::Model &m) {
   cnnc::MemoryInfo mem = m.memory();
   auto mib = [](int64_t bytes) { return std::to_string(bytes / 1024.0 / 1024.0).substr(0, 6); };
@@ -128,22 +122,47 @@ void printMemory(const cnnc::Model &m) {
             << "\n";
 }
 
-} // namespace
+/// "a, b, c"
+std::string joined(const std::vector<std::string> &names) {
+  std::string all;
+  for (const std::string &name : names)
+    all += (all.empty() ? "" : ", ") + name;
+  return all;
+}
 
-int main(int argc, char **argv) {
-  CLI::App app{
-      "cnnc - compiles convolutional networks written in the .cnn DSL to native SIMD code\n"
-      "(LLVM ORC JIT, specialised to every layer's shapes).\n\n"
-      "  cnnc summary MODEL [--memory]           Keras-style layer table (and the memory plan)\n"
-      "  cnnc run MODEL --random-weights 1 --input x.npy [--output y.npy]\n"
-      "  cnnc bench MODEL [--runs N] [--threads N]  compile time, median latency, GFLOP/s\n"
-      "  cnnc bench MODEL --layers                every kernel's time, GFLOP/s, % of FMA peak\n"
-      "  cnnc bench --peak                        this CPU's FMA peak (a JIT-compiled loop)\n"
-      "  cnnc --dump-graph DIR MODEL              one Graphviz file per compiler stage\n"
-      "  cnnc --dump-graph DIR --dump-format svg MODEL   the same, rendered to SVG (or png)\n",
-      "cnnc"};
+// ---- Options: one function per command line (the top level, then each subcommand).
+
+const char *const About =
+    "cnnc - compiles convolutional networks written in the .cnn DSL to native SIMD code\n"
+    "(LLVM ORC JIT, specialised to every layer's shapes).\n\n"
+    "  cnnc summary MODEL [--memory]           Keras-style layer table (and the memory plan)\n"
+    "  cnnc run MODEL --random-weights 1 --input x.npy [--output y.npy]\n"
+    "  cnnc bench MODEL [--runs N] [--threads N]  compile time, median latency, GFLOP/s\n"
+    "  cnnc bench MODEL --layers                every kernel's time, GFLOP/s, % of FMA peak\n"
+    "  cnnc bench --peak                        this CPU's FMA peak (a JIT-compiled loop)\n"
+    "  cnnc --dump-graph DIR MODEL              one Graphviz file per compiler stage\n"
+    "  cnnc --dump-graph DIR --dump-format svg MODEL   the same, rendered to SVG (or png)\n";
+
+/// --print-after takes the names the pipeline has; anything else is a usage error.
+void addPrintAfter(CLI::App &app, Common &c) {
+  const std::vector<std::string> passes = cnnc::passNames();
+  app.add_option("--print-after", c.printAfter,
+                 "Print the IR after these passes (comma-separated): " + joined(passes))
+      ->type_name("PASS")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->check(CLI::Validator(
+          [passes](std::string &name) -> std::string {
+            if (std::find(passes.begin(), passes.end(), name) != passes.end())
+              return "";
+            return "unknown pass '" + name + "' (passes: " + joined(passes) + ")";
+          },
+          ""));
+}
+
+/// The options before any subcommand: the compile-only path's, and every subcommand's.
+void addGlobalOptions(CLI::App &app, Common &c) {
   app.set_help_all_flag("--help-all", "Print help for every subcommand");
-  Common c;
   auto *dumpGraph = app.add_option("--dump-graph", c.dumpGraph,
                                    "Write DIR/NN-<stage>.dot for every compiler stage")
                         ->type_name("DIR");
@@ -157,13 +176,7 @@ int main(int argc, char **argv) {
                  "Instruction set: host (default), avx512, avx2, sse4, generic (x86-64 baseline: "
                  "SSE2, no FMA)")
       ->type_name("ISA");
-  app.add_option("--print-after", c.printAfter,
-                 "Print the IR after these passes (comma-separated): parsed, infer-shapes, "
-                 "remove-identity, eliminate-dead, merge-common, fold-zeropad, "
-                 "fold-batchnorm, fuse, tile-pooling, plan-memory")
-      ->type_name("PASS")
-      ->delimiter(',')
-      ->allow_extra_args(false);
+  addPrintAfter(app, c);
   app.add_flag("--print-after-all", c.printAfterAll, "Print the IR after every pass");
   app.add_flag("--no-winograd", c.noWinograd,
                "Direct convolution everywhere (default: Winograd F(2x2, 3x3) for 3x3 stride-1 "
@@ -176,51 +189,80 @@ int main(int argc, char **argv) {
       ->type_name("FILE");
   app.add_option("model", c.model,
                  "The .cnn model (with only --dump-graph/--print-after: compile it and stop)");
+}
 
+CLI::App *addSummary(CLI::App &app, Common &c, bool &memory) {
   CLI::App *summary = app.add_subcommand(
       "summary", "Print the Keras-style summary: layers, output shapes, parameters");
   summary->add_option("model", c.model, "The .cnn model")->required();
-  bool memory = false;
   summary->add_flag("--memory", memory,
                     "Also print the memory plan: arena bytes (buffers reused by liveness) vs one "
                     "buffer per activation, and every buffer's offset, size and live range");
+  return summary;
+}
 
+struct RunArgs {
+  std::string weights, input, output, saveWeights;
+  std::string seed, inputSeed; // --random-weights, --random-input
+  CLI::Option *randomWeights = nullptr, *randomInput = nullptr;
+};
+
+CLI::App *addRun(CLI::App &app, Common &c, RunArgs &a) {
   CLI::App *run = app.add_subcommand(
       "run", "Compile the model, load weights, run it on an input and print the output");
   run->add_option("model", c.model, "The .cnn model")->required();
-  std::string weights, input, output, saveWeights;
-  std::string seed, inputSeed;
   auto *wOpt =
-      run->add_option("--weights", weights, "Weights (.safetensors, PyTorch names and layouts)")
+      run->add_option("--weights", a.weights, "Weights (.safetensors, PyTorch names and layouts)")
           ->type_name("FILE");
-  auto *sOpt =
-      run->add_option("--random-weights", seed, "Use deterministic random weights from SEED")
+  a.randomWeights =
+      run->add_option("--random-weights", a.seed, "Use deterministic random weights from SEED")
           ->type_name("SEED");
-  wOpt->excludes(sOpt);
+  wOpt->excludes(a.randomWeights);
   auto *iOpt =
-      run->add_option("--input", input,
+      run->add_option("--input", a.input,
                       "Input array (.npy, float32, [H, W, C] or [1, H, W, C]; [N, H, W, C] "
                       "with --batch N)")
           ->type_name("FILE");
-  auto *riOpt =
-      run->add_option("--random-input", inputSeed, "Use a random input in [0, 1) from SEED")
+  a.randomInput =
+      run->add_option("--random-input", a.inputSeed, "Use a random input in [0, 1) from SEED")
           ->type_name("SEED");
-  iOpt->excludes(riOpt);
-  run->add_option("--output", output, "Write the output to this .npy file")->type_name("FILE");
+  iOpt->excludes(a.randomInput);
+  run->add_option("--output", a.output, "Write the output to this .npy file")->type_name("FILE");
   run->add_flag("--check-arena", c.checkArena,
                 "Debug: guard zones around every buffer, checked after each kernel");
-  run->add_option("--save-weights", saveWeights, "Write the weights used to this .safetensors file")
+  run->add_option("--save-weights", a.saveWeights,
+                  "Write the weights used to this .safetensors file")
       ->type_name("FILE");
+  return run;
+}
 
+struct BenchArgs {
+  int runs = 50;
+  bool layers = false, peak = false;
+};
+
+/// --conv-tile V,R,C: three numbers from 1 to 64.
+CLI::Validator convTileValidator() {
+  return CLI::Validator(
+      [](std::string &s) -> std::string {
+        int v, r, c;
+        char end;
+        if (std::sscanf(s.c_str(), "%d,%d,%d%c", &v, &r, &c, &end) != 3 || v < 1 || r < 1 ||
+            c < 1 || v > 64 || r > 64 || c > 64)
+          return "expected three numbers 1-64 separated by commas, like 2,2,7; got '" + s + "'";
+        return "";
+      },
+      "V,R,C");
+}
+
+CLI::App *addBench(CLI::App &app, Common &c, BenchArgs &a) {
   CLI::App *bench =
       app.add_subcommand("bench", "Compile and time the model on random weights and input");
   bench->add_option("model", c.model, "The .cnn model (optional with --peak)");
-  int runs = 50;
-  bool layers = false, peak = false;
-  bench->add_flag("--layers", layers,
+  bench->add_flag("--layers", a.layers,
                   "Also time every kernel: median ms, GFLOP/s, % of the FMA peak (sampled between "
                   "the profiled runs, times the thread count), share of the total, blocking plan");
-  bench->add_flag("--peak", peak,
+  bench->add_flag("--peak", a.peak,
                   "Measure this CPU's single-thread FMA peak (GFLOP/s) with a JIT-compiled loop "
                   "of independent vector FMAs for --target");
   bench
@@ -229,29 +271,186 @@ int main(int argc, char **argv) {
                    "rows x C columns of output pixels where it fits (default: the cost model; "
                    "add --no-winograd to make the 3x3 convs direct too)")
       ->type_name("V,R,C")
-      ->check(CLI::Validator(
-          [](std::string &s) -> std::string {
-            int v, r, c;
-            char end;
-            if (std::sscanf(s.c_str(), "%d,%d,%d%c", &v, &r, &c, &end) != 3 || v < 1 || r < 1 ||
-                c < 1 || v > 64 || r > 64 || c > 64)
-              return "expected three numbers 1-64 separated by commas, like 2,2,7; got '" + s + "'";
-            return "";
-          },
-          "V,R,C"));
-  bench->add_option("--runs", runs, "Timed runs (after 3 warm-up runs); the median is reported")
+      ->check(convTileValidator());
+  bench->add_option("--runs", a.runs, "Timed runs (after 3 warm-up runs); the median is reported")
       ->check(CLI::Range(1, 1000000));
+  return bench;
+}
 
+/// --batch and --threads, for the subcommands that run the model.
+void addRunOptions(CLI::App &sub, Common &c) {
+  sub.add_option("--batch", c.batch,
+                 "Images per run (default 1): the input is [N, H, W, C]. Each image runs "
+                 "kernel by kernel; dense layers do the whole batch as one blocked GEMM")
+      ->check(CLI::Range(1, 4096));
+  sub.add_option("--threads", c.threads,
+                 "Threads for the larger kernels, the calling one included (default 1; 0: one "
+                 "per CPU). Outputs are bit-identical for any count")
+      ->check(CLI::Range(0, 1024));
+}
+
+// ---- Commands: each returns the exit code; failures throw cnnc::Error.
+
+int summaryCommand(const Common &c, bool memory) {
+  cnnc::Model m = compile(c, false);
+  std::cout << m.summary();
+  if (memory)
+    printMemory(m);
+  return 0;
+}
+
+int runCommand(const Common &c, const RunArgs &a) {
+  if (a.weights.empty() && !a.randomWeights->count())
+    throw cnnc::Error("run needs --weights FILE or --random-weights SEED");
+  if (a.input.empty() && !a.randomInput->count())
+    throw cnnc::Error("run needs --input FILE.npy or --random-input SEED");
+  cnnc::Model m = compile(c);
+  // The weights file is read once, whether or not --save-weights copies it.
+  cnnc::WeightMap used;
+  if (!a.weights.empty() && a.saveWeights.empty())
+    m.loadWeights(a.weights);
+  else if (!a.weights.empty())
+    m.loadWeights(used = cnnc::loadSafetensors(a.weights));
+  else
+    used = m.randomWeights(parseSeed(a.seed, "--random-weights"));
+  if (!a.saveWeights.empty())
+    cnnc::saveSafetensors(a.saveWeights, used);
+  cnnc::Tensor x = a.input.empty()
+                       ? cnnc::randomInput(batchShape(m), parseSeed(a.inputSeed, "--random-input"))
+                       : cnnc::loadNpy(a.input);
+  cnnc::Tensor y = m.run(x);
+  printOutput(y, m.batch());
+  if (!a.output.empty())
+    cnnc::saveNpy(a.output, y);
+  return 0;
+}
+
+/// 3 warm-up runs, then `runs` timed ones: the median latency and GFLOP/s.
+void timeRuns(const cnnc::Model &m, const cnnc::Tensor &x, int runs) {
+  for (int i = 0; i < 3; ++i)
+    m.run(x);
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    m.run(x);
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  double med = ms[ms.size() / 2];
+  const double flops = (double)m.flops() * m.batch(); // per run
+  std::printf("median %.3f ms  (min %.3f, max %.3f, %d runs)  %.2f GFLOP/s  (%.3f GFLOP per run)\n",
+              med, ms.front(), ms.back(), runs, flops / (med * 1e6), flops / 1e9);
+  if (m.batch() > 1)
+    std::printf("batch %d: %.3f ms per image, %.1f images/s\n", m.batch(), med / m.batch(),
+                1e3 * m.batch() / med);
+}
+
+void printKernelTable(const cnnc::Model &m, const std::vector<cnnc::KernelProfile> &prof,
+                      double peakGflops) {
+  double total = 0;
+  for (const cnnc::KernelProfile &p : prof)
+    total += p.medianMs;
+  std::printf("%-22s %-26s %9s %8s %6s %6s  %s\n", "kernel", "op", "median ms", "GFLOP/s", "%peak",
+              "share", "plan");
+  bool winograd = false;
+  for (const cnnc::KernelProfile &p : prof) {
+    double gflops = (double)p.flops * m.batch() / (p.medianMs * 1e6);
+    std::printf("%-22s %-26s %9.3f %8.1f %5.0f%% %5.1f%%  %s\n", p.name.c_str(), p.op.c_str(),
+                p.medianMs, gflops, 100 * gflops / (peakGflops * m.threads()),
+                100 * p.medianMs / total, p.plan.c_str());
+    winograd |= p.plan.rfind("winograd", 0) == 0;
+  }
+  if (winograd)
+    std::printf("(winograd: GFLOP/s and %%peak count the direct convolution's flops; "
+                "Winograd does 2.25x fewer multiplications. --no-winograd for direct.)\n");
+}
+
+/// bench --layers: every kernel's median time, against the peak measured meanwhile.
+void timeKernels(const cnnc::Model &m, const cnnc::Tensor &x, int runs, cnnc::PeakMeter &meter) {
+  // The peak is sampled again between the profiled runs, and %peak is
+  // against its median: on a shared machine both then see the same
+  // minutes (another tenant's load lowers both alike). An untimed run
+  // follows each sample, so every profiled run finds warm caches.
+  std::vector<double> during;
+  std::vector<cnnc::KernelProfile> prof = m.profileKernels(x, runs, [&] {
+    during.push_back(meter.sample(2));
+    m.run(x); // untimed: the caches warm again, as in back-to-back runs
+  });
+  std::sort(during.begin(), during.end());
+  double peakGflops = during[during.size() / 2];
+  std::printf("peak during the profile %.1f GFLOP/s per thread  (median of %d x 2 ms, one "
+              "between runs; %%peak is of this)\n",
+              peakGflops, runs);
+  printKernelTable(m, prof, peakGflops);
+}
+
+int benchCommand(const Common &c, const BenchArgs &a, const CLI::App &bench) {
+  if (c.model.empty() && !a.peak) {
+    std::cerr << "cnnc bench: error: a MODEL is required (or --peak alone)\n" << bench.help();
+    return 2;
+  }
+  std::optional<cnnc::PeakMeter> meter;
+  if (a.peak || a.layers) {
+    meter.emplace(cnnc::parseTarget(c.target));
+    double peakGflops = 0;
+    for (int i = 0; i < 40; ++i)
+      peakGflops = std::max(peakGflops, meter->sample(5));
+    std::printf("peak %.1f GFLOP/s per thread  (target %s, JIT-compiled FMA loop, best of "
+                "40 x 5 ms)\n",
+                peakGflops, c.target.c_str());
+    if (c.model.empty())
+      return 0;
+  }
+  cnnc::Model m = compile(c);
+  std::printf("compile %.3f s  target %s  threads %d\n", m.compileSeconds(),
+              m.targetDescription().c_str(), m.threads());
+  m.randomWeights(1);
+  cnnc::Tensor x = cnnc::randomInput(batchShape(m), 1);
+  timeRuns(m, x, a.runs);
+  if (a.layers)
+    timeKernels(m, x, a.runs, *meter);
+  return 0;
+}
+
+/// No subcommand: compile MODEL (for its dumps) and stop; without one, the help.
+int compileCommand(const Common &c, const CLI::App &app) {
+  if (c.model.empty()) {
+    std::cout << app.help();
+    return 1;
+  }
+  compile(c);
+  if (!c.dumpGraph.empty())
+    std::printf("wrote the stage graphs of %s to %s/\n", c.model.c_str(), c.dumpGraph.c_str());
+  if (c.dumpGraph.empty() && c.dumpLLVM.empty() && c.dumpAsm.empty() && c.printAfter.empty() &&
+      !c.printAfterAll)
+    std::printf("%s compiles cleanly (see --help for what to do with it)\n", c.model.c_str());
+  return 0;
+}
+
+/// A failure's diagnostics on stderr, prefixed "cnnc: error: " unless they name their place.
+int reportError(const cnnc::Error &e) {
+  std::string msg = e.what();
+  if (msg.find("error:") == std::string::npos)
+    msg = "cnnc: error: " + msg;
+  std::cerr << msg << (msg.empty() || msg.back() != '\n' ? "\n" : "");
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{About, "cnnc"};
+  Common c;
+  addGlobalOptions(app, c);
+  bool memory = false;
+  RunArgs runArgs;
+  BenchArgs benchArgs;
+  CLI::App *summary = addSummary(app, c, memory);
+  CLI::App *run = addRun(app, c, runArgs);
+  CLI::App *bench = addBench(app, c, benchArgs);
   for (CLI::App *sub : {run, bench})
-    sub->add_option("--batch", c.batch,
-                    "Images per run (default 1): the input is [N, H, W, C]. Each image runs "
-                    "kernel by kernel; dense layers do the whole batch as one blocked GEMM")
-        ->check(CLI::Range(1, 4096));
-  for (CLI::App *sub : {run, bench})
-    sub->add_option("--threads", c.threads,
-                    "Threads for the larger kernels, the calling one included (default 1; 0: one "
-                    "per CPU). Outputs are bit-identical for any count")
-        ->check(CLI::Range(0, 1024));
+    addRunOptions(*sub, c);
   for (CLI::App *sub : {summary, run, bench})
     sub->fallthrough();
   app.require_subcommand(0, 1);
@@ -262,127 +461,17 @@ int main(int argc, char **argv) {
   }
 
   try {
-    if (app.got_subcommand(summary)) {
-      cnnc::Model m = compile(c, false);
-      std::cout << m.summary();
-      if (memory)
-        printMemory(m);
-    } else if (app.got_subcommand(run)) {
-      if (weights.empty() && !sOpt->count())
-        throw cnnc::Error("run needs --weights FILE or --random-weights SEED");
-      if (input.empty() && !riOpt->count())
-        throw cnnc::Error("run needs --input FILE.npy or --random-input SEED");
-      cnnc::Model m = compile(c);
-      // The weights file is read once, whether or not --save-weights copies it.
-      cnnc::WeightMap used;
-      if (!weights.empty() && saveWeights.empty())
-        m.loadWeights(weights);
-      else if (!weights.empty())
-        m.loadWeights(used = cnnc::readSafetensors(weights));
-      else
-        used = m.randomWeights(parseSeed(seed, "--random-weights"));
-      if (!saveWeights.empty())
-        cnnc::writeSafetensors(saveWeights, used);
-      cnnc::Tensor x = input.empty()
-                           ? randomInput(batchShape(m), parseSeed(inputSeed, "--random-input"))
-                           : cnnc::readNpy(input);
-      cnnc::Tensor y = m.run(x);
-      printOutput(y, m.batch());
-      if (!output.empty())
-        cnnc::writeNpy(output, y);
-    } else if (app.got_subcommand(bench)) {
-      if (c.model.empty() && !peak) {
-        std::cerr << "cnnc bench: error: a MODEL is required (or --peak alone)\n" << bench->help();
-        return 2;
-      }
-      double peakGflops = 0;
-      std::optional<cnnc::PeakMeter> meter;
-      if (peak || layers) {
-        meter.emplace(cnnc::parseTarget(c.target));
-        for (int i = 0; i < 40; ++i)
-          peakGflops = std::max(peakGflops, meter->sample(5));
-        std::printf("peak %.1f GFLOP/s per thread  (target %s, JIT-compiled FMA loop, best of "
-                    "40 x 5 ms)\n",
-                    peakGflops, c.target.c_str());
-        if (c.model.empty())
-          return 0;
-      }
-      cnnc::Model m = compile(c);
-      std::printf("compile %.3f s  target %s  threads %d\n", m.compileSeconds(),
-                  m.targetDescription().c_str(), m.threads());
-      m.randomWeights(1);
-      cnnc::Tensor x = randomInput(batchShape(m), 1);
-      for (int i = 0; i < 3; ++i)
-        m.run(x);
-      std::vector<double> ms;
-      for (int i = 0; i < runs; ++i) {
-        auto t0 = std::chrono::steady_clock::now();
-        m.run(x);
-        ms.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                .count());
-      }
-      std::sort(ms.begin(), ms.end());
-      double med = ms[ms.size() / 2];
-      const double flops = (double)m.flops() * m.batch(); // per run
-      std::printf(
-          "median %.3f ms  (min %.3f, max %.3f, %d runs)  %.2f GFLOP/s  (%.3f GFLOP per run)\n",
-          med, ms.front(), ms.back(), runs, flops / (med * 1e6), flops / 1e9);
-      if (m.batch() > 1)
-        std::printf("batch %d: %.3f ms per image, %.1f images/s\n", m.batch(), med / m.batch(),
-                    1e3 * m.batch() / med);
-      if (layers) {
-        // The peak is sampled again between the profiled runs, and %peak is
-        // against its median: on a shared machine both then see the same
-        // minutes (another tenant's load lowers both alike). An untimed run
-        // follows each sample, so every profiled run finds warm caches.
-        std::vector<double> during;
-        std::vector<cnnc::KernelProfile> prof = m.profileKernels(x, runs, [&] {
-          during.push_back(meter->sample(2));
-          m.run(x); // untimed: the caches warm again, as in back-to-back runs
-        });
-        std::sort(during.begin(), during.end());
-        peakGflops = during[during.size() / 2];
-        std::printf("peak during the profile %.1f GFLOP/s per thread  (median of %d x 2 ms, one "
-                    "between runs; %%peak is of this)\n",
-                    peakGflops, runs);
-        double total = 0;
-        for (const cnnc::KernelProfile &p : prof)
-          total += p.medianMs;
-        std::printf("%-22s %-26s %9s %8s %6s %6s  %s\n", "kernel", "op", "median ms", "GFLOP/s",
-                    "%peak", "share", "plan");
-        bool winograd = false;
-        for (const cnnc::KernelProfile &p : prof) {
-          double gflops = (double)p.flops * m.batch() / (p.medianMs * 1e6);
-          std::printf("%-22s %-26s %9.3f %8.1f %5.0f%% %5.1f%%  %s\n", p.name.c_str(), p.op.c_str(),
-                      p.medianMs, gflops, 100 * gflops / (peakGflops * m.threads()),
-                      100 * p.medianMs / total, p.plan.c_str());
-          winograd |= p.plan.rfind("winograd", 0) == 0;
-        }
-        if (winograd)
-          std::printf("(winograd: GFLOP/s and %%peak count the direct convolution's flops; "
-                      "Winograd does 2.25x fewer multiplications. --no-winograd for direct.)\n");
-      }
-    } else if (!c.model.empty()) {
-      compile(c);
-      if (!c.dumpGraph.empty())
-        std::printf("wrote the stage graphs of %s to %s/\n", c.model.c_str(), c.dumpGraph.c_str());
-      if (c.dumpGraph.empty() && c.dumpLLVM.empty() && c.dumpAsm.empty() && c.printAfter.empty() &&
-          !c.printAfterAll)
-        std::printf("%s compiles cleanly (see --help for what to do with it)\n", c.model.c_str());
-    } else {
-      std::cout << app.help();
-      return 1;
-    }
+    if (app.got_subcommand(summary))
+      return summaryCommand(c, memory);
+    if (app.got_subcommand(run))
+      return runCommand(c, runArgs);
+    if (app.got_subcommand(bench))
+      return benchCommand(c, benchArgs, *bench);
+    return compileCommand(c, app);
   } catch (const cnnc::Error &e) {
-    std::string msg = e.what();
-    if (msg.find("error:") == std::string::npos)
-      msg = "cnnc: error: " + msg;
-    std::cerr << msg << (msg.empty() || msg.back() != '\n' ? "\n" : "");
-    return 1;
+    return reportError(e);
   } catch (const std::exception &e) {
     std::cerr << "cnnc: error: " << e.what() << "\n";
     return 1;
   }
-  return 0;
 }

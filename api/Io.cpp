@@ -1,0 +1,23 @@
+// api/Io.cpp - the public file I/O (include/cnnc/Io.h): forwards to runtime/.
+#include "cnnc/Io.h"
+#include "runtime/Io.h"
+#include "runtime/Random.h"
+
+namespace cnnc {
+
+Tensor loadNpy(const std::string &path) { return readNpy(path); }
+void saveNpy(const std::string &path, const Tensor &tensor) { writeNpy(path, tensor); }
+
+WeightMap loadSafetensors(const std::string &path) { return readSafetensors(path); }
+void saveSafetensors(const std::string &path, const WeightMap &weights) {
+  writeSafetensors(path, weights);
+}
+
+Tensor randomInput(const Shape &shape, uint64_t seed) {
+  Tensor x = randomTensor(shape, seed, "input", 1.0);
+  for (int64_t i = 0; i < x.size(); ++i)
+    x[i] = 0.5f * (x[i] + 1.f); // [-1, 1) to [0, 1)
+  return x;
+}
+
+} // namespace cnnc
