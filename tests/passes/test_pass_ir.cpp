@@ -62,7 +62,7 @@ std::vector<fs::path> files(const fs::path &dir, const std::string &ext) {
 
 } // namespace
 
-TEST_CASE("each pass on its own, from textual IR", "[passes][pass-ir]") {
+TEST_CASE("each pass on its own from textual IR", "[passes][pass-ir]") {
   const fs::path dir = fs::path(CNNC_SOURCE_DIR) / "tests" / "passes" / "ir";
   std::vector<fs::path> cases = files(dir, ".ir");
   REQUIRE(cases.size() >= 8);
