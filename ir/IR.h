@@ -63,6 +63,8 @@ struct TilePlan {
   int rows = 0;
   int cblocks = 0;
 };
+/// Channels in one of a TilePlan's channel blocks (tile-pooling's and codegen's).
+constexpr int PoolChannelBlock = 16;
 
 /// A batchnorm folded into the conv/dense before it: the packer scales the
 /// weights and shifts the bias with its statistics when weights are loaded.
