@@ -14,10 +14,11 @@ namespace cnnc {
 
 /// The instruction set code is generated for.
 struct TargetInfo {
-  std::string name;     // "avx512", "avx2", "sse4"
-  std::string cpu;      // LLVM CPU name: "sapphirerapids", "haswell", ...
-  std::string features; // LLVM feature string, "+avx2,+fma,..." (empty: the CPU's own)
-  int vectorWidth = 4;  // floats per SIMD register
+  std::string name;         // "avx512", "avx2", "sse4"
+  std::string cpu;          // LLVM CPU name: "sapphirerapids", "haswell", ...
+  std::string features;     // LLVM feature string, "+avx2,+fma,..." (empty: the CPU's own)
+  int vectorWidth = 4;      // floats per SIMD register
+  int vectorRegisters = 16; // SIMD registers: 16 xmm or ymm, 32 zmm
 };
 TargetInfo selectTarget(Target target);
 

@@ -30,17 +30,18 @@ namespace {
 int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   ConvFrame f(e, g, n, wOff);
   const ConvAttrs &a = f.a;
-  const ConvTile t = e.convTile; // chosen with the weights' packing (planWeights)
+  const ConvTile t = e.convTile; // chosen with the weights' packing (planConvPack)
   e.unroll = false;
   e.plan = "tile " + std::to_string(t.rows) + "x" + std::to_string(t.cols) + " px x " +
            std::to_string(t.vectors * e.VL) + " ch";
   const int G = t.vectors;
   const int64_t ICg = f.IC / a.groups, OCg = f.OC / a.groups, OCp = roundUp(OCg, e.VL);
   const int64_t B = G * e.VL, blocks = OCp / B, blockFloats = a.kh * a.kw * ICg * B;
+  CNNC_ASSERT(f.IC % a.groups == 0 && f.OC % a.groups == 0 && OCp % B == 0 &&
+                  t.rows % f.pool == 0 && t.cols % f.pool == 0,
+              "a conv tile of whole groups, channel blocks and pooling windows");
   const int64_t rowTiles = (f.OH + t.rows - 1) / t.rows;
-  std::vector<Value *> acc;
-  for (int i = 0; i < t.rows * t.cols * G; ++i)
-    acc.push_back(e.slot());
+  RegTile acc(e, t.rows * t.cols, G); // a row per pixel of the tile
 
   // A layer whose weights outweigh L2 streams them from memory: every tile of a
   // block's row tiles prefetches its share of the next block's weights into L2
@@ -50,13 +51,10 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   auto tile = [&](Value *grp, Value *ocb, Value *oh0, Value *ow0, int th, int tw) {
     Value *oc0 = e.b.CreateMul(ocb, e.c(B)); // within the group
     Value *ocBase = e.b.CreateAdd(e.b.CreateMul(grp, e.c(OCg)), oc0);
-    for (int gi = 0; gi < G; ++gi) {
-      Value *init = bOff >= 0
-                        ? e.loadV(e.at(e.weights(), e.b.CreateAdd(e.c(bOff + gi * e.VL), ocBase)))
-                        : e.splat(0.f);
-      for (int p = 0; p < th * tw; ++p)
-        e.b.CreateStore(init, acc[p * G + gi]);
-    }
+    acc.init(th * tw, [&](int gi) {
+      return bOff >= 0 ? e.loadV(e.at(e.weights(), e.b.CreateAdd(e.c(bOff + gi * e.VL), ocBase)))
+                       : e.splat(0.f);
+    });
     // The share of the next block's weights this row tile prefetches: row tile r takes share min(r,
     // G - 1).
     Value *part = prefetch ? e.min(e.b.CreateUDiv(oh0, e.c(t.rows)), e.c(G - 1)) : nullptr;
@@ -82,17 +80,14 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
                 e.b.CreateAdd(
                     e.b.CreateAdd(e.c(blockFloats), e.b.CreateMul(part, e.c(steps * e.VL))),
                     e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(tap, e.c(ICg)), ic), e.c(e.VL)))));
-          std::vector<Value *> wv(G);
-          for (int gi = 0; gi < G; ++gi)
-            wv[gi] = e.loadV(e.at(wrow, e.b.CreateAdd(e.b.CreateMul(ic, e.c(B)), e.c(gi * e.VL))));
-          for (int p = 0; p < th * tw; ++p) {
-            Value *xp = e.at(xrow[p / tw], e.b.CreateAdd(ic, e.c(p % tw * a.sw * f.IC)));
-            Value *x = e.splat(e.b.CreateLoad(e.f32, xp));
-            for (int gi = 0; gi < G; ++gi) {
-              Value *s = acc[p * G + gi];
-              e.b.CreateStore(e.fma(x, wv[gi], e.b.CreateLoad(e.vf, s)), s);
-            }
-          }
+          acc.update(
+              0, th * tw,
+              [&](int p) {
+                return e.at(xrow[p / tw], e.b.CreateAdd(ic, e.c(p % tw * a.sw * f.IC)));
+              },
+              [&](int gi) {
+                return e.at(wrow, e.b.CreateAdd(e.b.CreateMul(ic, e.c(B)), e.c(gi * e.VL)));
+              });
         });
       });
     });
@@ -107,8 +102,8 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
           Value *m = nullptr;
           for (int p = 0; p < k * k; ++p) {
             int r = pr * k + p / k, col = pc * k + p % k;
-            Value *v = f.value(e, e.b.CreateLoad(e.vf, acc[(r * tw + col) * G + gi]),
-                               e.b.CreateAdd(oh0, e.c(r)), e.b.CreateAdd(ow0, e.c(col)), oc, mask);
+            Value *v = f.value(e, acc.get(r * tw + col, gi), e.b.CreateAdd(oh0, e.c(r)),
+                               e.b.CreateAdd(ow0, e.c(col)), oc, mask);
             m = m ? e.maxNaN(m, v) : v;
           }
           f.store(e, m, e.b.CreateAdd(e.b.CreateUDiv(oh0, e.c(k)), e.c(pr)),
@@ -156,9 +151,9 @@ int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, i
   const ConvAttrs &a = f.a;
   const int64_t C = f.OC, Cp = roundUp(C, e.VL);
   e.unroll = false;
-  const int regs = e.VL == 16 ? 32 : 16; // accumulators + the row's weights + an input
+  // Accumulators, the row's weights and an input in registers.
   const int ur = (int)std::clamp<int64_t>(std::min<int64_t>(f.OW, e.VL == 16 ? 14 : 8), 1,
-                                          std::max(1, regs - a.kw - 2));
+                                          std::max(1, e.registers - a.kw - 2));
   std::vector<Value *> acc;
   for (int i = 0; i < ur; ++i)
     acc.push_back(e.slot());
@@ -205,16 +200,15 @@ int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, i
   return f.OH;
 }
 
-} // namespace
-
-ConvTile convTile(const Graph &g, const Node &n, int VL, ConvTile forced) {
+// The register tile of a direct conv: `forced` when it fits, else the cost model's.
+ConvTile convTile(const Graph &g, const Node &n, const TargetInfo &target, ConvTile forced) {
   const ConvAttrs &a = attrs<ConvAttrs>(n);
   const int64_t IC = g.nodes[n.inputs[0]].type.dims[2] / a.groups;
   // The conv's own output; a fused k x k pool needs tiles of whole windows.
   const int k = std::max(a.pool, 1);
   const int64_t OH = n.type.dims[0] * k, OW = n.type.dims[1] * k;
+  const int VL = target.vectorWidth, regs = target.vectorRegisters;
   const int64_t nv = (n.type.dims[2] / a.groups + VL - 1) / VL;
-  const int regs = VL == 16 ? 32 : 16;
   const double steps = (double)a.kh * a.kw * IC; // reduction steps per tile
   const int G0 = forced.vectors;
   if (G0 > 0 && nv % G0 == 0 && forced.rows > 0 && forced.cols > 0 && forced.rows % k == 0 &&
@@ -254,6 +248,31 @@ ConvTile convTile(const Graph &g, const Node &n, int VL, ConvTile forced) {
 bool isDepthwise(const Graph &g, const Node &n) {
   const ConvAttrs &a = attrs<ConvAttrs>(n);
   return a.groups > 1 && a.groups == a.filters && a.groups == g.nodes[n.inputs[0]].type.dims.back();
+}
+
+} // namespace
+
+// Weights [group][block][kh][kw][ic][G x VL] for the direct conv's tile;
+// depthwise ones are one [kh][kw][Cpad] table: the ungrouped layout of [C, 1, kh, kw].
+PackPlan planConvPack(const Graph &g, const Node &n, const CodegenOptions &opts) {
+  if (opts.winograd && winogradApplies(g, n))
+    return planWinogradPack(g, n, opts.target);
+  const ConvAttrs &a = attrs<ConvAttrs>(n);
+  const bool depthwise = isDepthwise(g, n);
+  const int64_t ocg = a.filters / a.groups;
+  PackPlan p;
+  if (!depthwise)
+    p.tile = convTile(g, n, opts.target, opts.convTile);
+  auto shapes = weightShapes(g, n);
+  PackSpec w{PackSpec::ConvHWIO, shapes[0].first, shapes[0].second};
+  w.groups = depthwise ? 1 : a.groups;
+  w.padTo = roundUp(depthwise ? a.filters : ocg, opts.target.vectorWidth);
+  w.block = depthwise ? w.padTo : p.tile.vectors * opts.target.vectorWidth;
+  w.bn = a.bn.name, w.eps = a.bn.eps;
+  p.weight = w;
+  // The kernel reads whole vectors from each group's first bias.
+  p.bias = biasSpec(g, n, a.useBias, a.bn, depthwise ? w.padTo : (a.groups - 1) * ocg + w.padTo);
+  return p;
 }
 
 int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {

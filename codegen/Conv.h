@@ -8,8 +8,6 @@ namespace cnnc {
 
 using llvm::Value;
 
-inline int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
-
 /// What every conv variant shares: its tensors and the epilogue.
 struct ConvFrame {
   const ConvAttrs &a;
@@ -22,6 +20,7 @@ struct ConvFrame {
 
   ConvFrame(Emitter &e, const Graph &g, const Node &n, int64_t wOff) : a(attrs<ConvAttrs>(n)) {
     const Node &inNode = g.nodes[n.inputs[0]];
+    CNNC_ASSERT(inNode.type.dims.size() == 3 && n.type.dims.size() == 3, "a conv's HWC tensors");
     IC = inNode.type.dims[2];
     pool = std::max(a.pool, 1);
     OH = n.type.dims[0] * pool, OW = n.type.dims[1] * pool, OC = n.type.dims[2];
@@ -61,10 +60,10 @@ struct ConvFrame {
 
 /// Winograd's F(2x2, 3x3) (codegen/Winograd.cpp): whether it applies to conv
 /// n (3x3, stride 1, ungrouped, >= 16 channels in and out, no pool or a 2x2
-/// one), its tile (G output vectors x `rows` tiles in registers, `cols` tiles
-/// per work item), and the kernel (weights packed as PackSpec::ConvWinograd).
+/// one), its plan (weights as PackSpec::ConvWinograd, blocks of its register
+/// tile's G output vectors) and the kernel.
 bool winogradApplies(const Graph &g, const Node &n);
-ConvTile winogradTile(const Graph &g, const Node &n, int VL);
+PackPlan planWinogradPack(const Graph &g, const Node &n, const TargetInfo &t);
 int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
 
 } // namespace cnnc

@@ -1,4 +1,4 @@
-// codegen/Emitter.cpp - loops, vectors and vector math as LLVM IR.
+// codegen/Emitter.cpp - loops, vectors, vector math and the register tile as LLVM IR.
 #include "codegen/Emitter.h"
 
 #include <llvm/IR/Intrinsics.h>
@@ -9,8 +9,9 @@ namespace cnnc {
 
 using namespace llvm;
 
-Emitter::Emitter(Module &m, Function *fn, int vectorWidth)
-    : b(m.getContext()), fn(fn), VL(vectorWidth), entryBuilder_(m.getContext()) {
+Emitter::Emitter(Module &m, Function *fn, const TargetInfo &target)
+    : b(m.getContext()), fn(fn), VL(target.vectorWidth), registers(target.vectorRegisters),
+      entryBuilder_(m.getContext()) {
   f32 = b.getFloatTy();
   i64 = b.getInt64Ty();
   vf = FixedVectorType::get(f32, VL);
@@ -254,5 +255,38 @@ void Emitter::softmaxRow(Value *ptr, int64_t n) {
   });
   unroll = wasUnrolled;
 }
+
+RegTile::RegTile(Emitter &e, int R, int G) : R(R), G(G), e(e) {
+  CNNC_ASSERT(R >= 1 && G >= 1 && R * G + G + 1 <= e.registers,
+              std::to_string(R) + " x " + std::to_string(G) + " register tile");
+  for (int i = 0; i < R * G; ++i)
+    acc_.push_back(e.slot());
+}
+
+void RegTile::init(int rows, const std::function<Value *(int)> &first) {
+  CNNC_ASSERT(rows <= R, "rows of the register tile");
+  for (int g = 0; g < G; ++g) {
+    Value *v = first ? first(g) : e.splat(0.f);
+    for (int r = 0; r < rows; ++r)
+      e.b.CreateStore(v, acc_[r * G + g]);
+  }
+}
+
+void RegTile::update(int r0, int n, const std::function<Value *(int)> &x,
+                     const std::function<Value *(int)> &w) {
+  CNNC_ASSERT(r0 >= 0 && r0 + n <= R, "rows of the register tile");
+  std::vector<Value *> wv(G);
+  for (int g = 0; g < G; ++g)
+    wv[g] = e.loadV(w(g));
+  for (int r = r0; r < r0 + n; ++r) {
+    Value *xr = e.splat(e.b.CreateLoad(e.f32, x(r)));
+    for (int g = 0; g < G; ++g) {
+      Value *s = acc_[r * G + g];
+      e.b.CreateStore(e.fma(xr, wv[g], e.b.CreateLoad(e.vf, s)), s);
+    }
+  }
+}
+
+Value *RegTile::get(int r, int g) { return e.b.CreateLoad(e.vf, acc_[r * G + g]); }
 
 } // namespace cnnc

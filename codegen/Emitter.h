@@ -1,6 +1,7 @@
 // codegen/Emitter.h - a thin layer over llvm::IRBuilder for writing kernels:
-// counted loops, float vectors of the target's width, masked tails, and the
-// vector math (exp, tanh, sigmoid, activations, softmax over a row).
+// counted loops, float vectors of the target's width, masked tails, the
+// vector math (exp, tanh, sigmoid, activations, softmax over a row) and the
+// broadcast-FMA register tile; and how each kernel family packs its weights.
 #pragma once
 
 #include "codegen/Codegen.h"
@@ -9,19 +10,21 @@
 #include <llvm/IR/Module.h>
 
 #include <functional>
+#include <optional>
 
 namespace cnnc {
 
 class Emitter {
 public:
-  Emitter(llvm::Module &m, llvm::Function *fn, int vectorWidth);
+  Emitter(llvm::Module &m, llvm::Function *fn, const TargetInfo &target);
 
   llvm::IRBuilder<> b;
   llvm::Function *fn;
   const int VL;
+  const int registers; // SIMD registers (TargetInfo::vectorRegisters)
   llvm::Type *f32, *i64;
   llvm::VectorType *vf;
-  ConvTile convTile;     // a conv's tile, as planned with its weights (convTile(), winogradTile())
+  ConvTile convTile;     // a conv's tile, as planned with its weights (PackPlan::tile)
   bool winograd = false; // the conv's weights are packed for emitWinograd
   std::string plan;      // set by a kernel that reports its blocking (JitModel::Kernel::plan)
   /// Whether LLVM may unroll the loops emitted from now on. Kernels whose
@@ -96,14 +99,51 @@ private:
   llvm::Value *call(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Value *> args);
 };
 
+/// A register tile, XNNPACK's microkernel: R x G vector accumulators in
+/// slots (so LLVM keeps them in registers), updated by broadcast FMAs. Per
+/// reduction step it loads G weight vectors and, per row, broadcasts one
+/// input float: acc[r][g] = fma(x_r, w_g, acc[r][g]). The direct and
+/// Winograd convs and both dense kernels run their reductions on it.
+class RegTile {
+public:
+  /// The accumulators, the step's weights and a broadcast must fit the registers.
+  RegTile(Emitter &e, int R, int G);
+  /// Rows [0, rows) start at first(g), or at zero without it.
+  void init(int rows, const std::function<llvm::Value *(int g)> &first = nullptr);
+  /// One step over rows [r0, r0 + n): w_g loaded from w(g), x_r broadcast from x(r).
+  void update(int r0, int n, const std::function<llvm::Value *(int r)> &x,
+              const std::function<llvm::Value *(int g)> &w);
+  llvm::Value *get(int r, int g);
+  const int R, G;
+
+private:
+  Emitter &e;
+  std::vector<llvm::Value *> acc_; // row-major
+};
+
+inline int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+/// How a kernel reads its node's weights: the packer's specs (offsets are
+/// set by compileGraph) and the conv tile they are packed for. Each kernel
+/// family plans its own beside its emit, so the layout and its reader agree.
+struct PackPlan {
+  std::optional<PackSpec> weight, bias;
+  ConvTile tile;
+  bool winograd = false; // weights in Winograd's domain, for emitWinograd
+};
+/// The bias (or a folded batchnorm's shift) of a conv or dense, padded to `pad`.
+std::optional<PackSpec> biasSpec(const Graph &g, const Node &n, bool useBias, const FoldedBN &bn,
+                                 int64_t pad);
+PackPlan planDensePack(const Graph &g, const Node &n, const TargetInfo &t);
+PackPlan planBatchNormPack(const Node &n, const TargetInfo &t);
+
 /// Convolutions (codegen/Conv.cpp); depthwise ones have their own kernel and
 /// weight layout. A padded conv's zero-bordered input copy is a kernel of its own.
-/// The register tile of a direct conv (`forced` when it fits, else the cost
-/// model's). Weights are packed in blocks of `vectors` x VL output channels.
-ConvTile convTile(const Graph &g, const Node &n, int VL, ConvTile forced);
+/// A direct conv's weights are packed in blocks of its register tile's
+/// G x VL output channels (the tile from a cost model, or `forced` when it fits).
+PackPlan planConvPack(const Graph &g, const Node &n, const CodegenOptions &opts);
 int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
 int64_t emitPadScratch(Emitter &e, const Graph &g, const Node &n);
-bool isDepthwise(const Graph &g, const Node &n);
 
 /// Emits the kernel for one node into e.fn: it does work items [lo(), hi())
 /// and returns how many there are (1: it does all its work in one call,

@@ -1,7 +1,7 @@
 // codegen/Jit.cpp - builds the LLVM module (a kernel per node, the runtime
-// calls them in order), plans the packed weights, optimises at O3 for the
-// target CPU and JIT-compiles with ORC's LLJIT.
-#include "codegen/Conv.h"
+// calls them in order), lays out the packed weights each kernel family plans,
+// optimises at O3 for the target CPU and JIT-compiles with ORC's LLJIT.
+#include "codegen/Emitter.h"
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
@@ -43,68 +43,15 @@ void initLLVM() {
   });
 }
 
-/// Where each node's packed weights go, appended to `out`.
-struct WeightSlots {
-  int64_t weight = -1, bias = -1;
-  ConvTile tile;         // a conv's register tile: its weights are packed to match
-  bool winograd = false; // ... in Winograd's domain
-};
-
-WeightSlots planWeights(const Graph &g, const Node &n, int VL, const CodegenOptions &opts,
-                        JitModel &out) {
-  WeightSlots s;
-  auto add = [&](PackSpec p) {
-    p.offset = out.weightFloats;
-    out.weightFloats += alignedFloats(packedSize(p));
-    out.packs.push_back(p);
-    return p.offset;
-  };
-  auto shapes = weightShapes(g, n);
-  FoldedBN bn;
-  bool useBias = false;
-  int64_t biasPad = 0;
+/// How the node's kernel reads its weights (its family plans it).
+PackPlan planPack(const Graph &g, const Node &n, const CodegenOptions &opts) {
   switch (n.op) {
-  case OpKind::Conv2D: {
-    const ConvAttrs &a = attrs<ConvAttrs>(n);
-    PackSpec w{PackSpec::ConvHWIO, shapes[0].first, shapes[0].second};
-    int64_t ocg = a.filters / a.groups;
-    // Depthwise weights are one [kh][kw][Cpad] table: the ungrouped layout of [C, 1, kh, kw].
-    w.groups = isDepthwise(g, n) ? 1 : a.groups;
-    w.padTo = roundUp(isDepthwise(g, n) ? a.filters : ocg, VL);
-    s.winograd = opts.winograd && winogradApplies(g, n);
-    if (s.winograd) {
-      w.kind = PackSpec::ConvWinograd;
-      s.tile = winogradTile(g, n, VL);
-    } else if (!isDepthwise(g, n))
-      s.tile = convTile(g, n, VL, opts.convTile);
-    w.block = isDepthwise(g, n) ? w.padTo : s.tile.vectors * VL;
-    w.bn = a.bn.name, w.eps = a.bn.eps;
-    s.weight = add(w);
-    bn = a.bn, useBias = a.useBias;
-    // The kernel reads whole vectors from each group's first bias.
-    biasPad = isDepthwise(g, n) ? w.padTo : (a.groups - 1) * ocg + w.padTo;
-    break;
-  }
-  case OpKind::Dense: {
-    const DenseAttrs &a = attrs<DenseAttrs>(n);
-    int64_t group = std::min<int64_t>(4, roundUp(a.units, VL) / VL) * VL;
-    PackSpec w{PackSpec::DenseBlocked, shapes[0].first, shapes[0].second};
-    w.padTo = group;
-    w.outPad = biasPad = roundUp(a.units, group);
-    if (a.image) // an absorbed flatten: the kernel reads the image in HWC order
-      w.image = g.nodes[n.inputs[0]].type.dims;
-    w.bn = a.bn.name, w.eps = a.bn.eps;
-    s.weight = add(w);
-    bn = a.bn, useBias = a.useBias;
-    break;
-  }
-  case OpKind::BatchNorm: {
-    int64_t c = n.type.dims.back();
-    PackSpec p{PackSpec::Affine, n.name, {c}, 0, roundUp(c, VL)};
-    p.eps = attrs<BatchNormAttrs>(n).eps;
-    s.weight = add(p);
-    return s;
-  }
+  case OpKind::Conv2D:
+    return planConvPack(g, n, opts);
+  case OpKind::Dense:
+    return planDensePack(g, n, opts.target);
+  case OpKind::BatchNorm:
+    return planBatchNormPack(n, opts.target);
   case OpKind::Input:
   case OpKind::MaxPool2D:
   case OpKind::AvgPool2D:
@@ -116,15 +63,9 @@ WeightSlots planWeights(const Graph &g, const Node &n, int VL, const CodegenOpti
   case OpKind::Dropout:
   case OpKind::Flatten:
   case OpKind::Activation:
-    return s;
+    return {};
   }
-  if (useBias || !bn.name.empty()) {
-    int64_t units = shapes[0].second[0];
-    PackSpec b{PackSpec::Bias, useBias ? shapes[1].first : "", {units}, 0, biasPad};
-    b.bn = bn.name, b.eps = bn.eps;
-    s.bias = add(b);
-  }
-  return s;
+  return {};
 }
 
 std::string kernelName(ValueId id, const Node &n) {
@@ -214,6 +155,16 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
   Module *mod = js.mod.get();
 
   auto jm = std::make_unique<Jit>();
+  // Appends a packed layout to the weights; -1 for none.
+  auto add = [&](const std::optional<PackSpec> &spec) -> int64_t {
+    if (!spec)
+      return -1;
+    PackSpec p = *spec;
+    p.offset = jm->weightFloats;
+    jm->weightFloats += alignedFloats(packedSize(p));
+    jm->packs.push_back(p);
+    return p.offset;
+  };
   std::vector<std::string> names;
   auto kernel = [&](const std::string &name, ValueId id, bool padding,
                     const std::function<int64_t(Emitter &)> &emit) {
@@ -221,7 +172,7 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
     setAttributes(f, t);
     for (unsigned a : {0, 1, 4})
       f->addParamAttr(a, Attribute::NoAlias);
-    Emitter e(*mod, f, t.vectorWidth);
+    Emitter e(*mod, f, t);
     e.batch = opts.batch, e.arenaStride = opts.arenaStride;
     JitModel::Kernel k{id, nullptr, emit(e)};
     k.padding = padding;
@@ -240,14 +191,15 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
     const Node &n = g.nodes[i];
     if (n.dead || n.op == OpKind::Input || isView(g, n))
       continue;
-    WeightSlots slots = planWeights(g, n, t.vectorWidth, opts, *jm);
+    PackPlan plan = planPack(g, n, opts);
+    const int64_t wOff = add(plan.weight), bOff = add(plan.bias);
     if (scratchFloats(g, n) > 0) // the padded copy (or the border's zeroes) first
       kernel(kernelName((ValueId)i, n) + "_pad", (ValueId)i, true,
              [&](Emitter &e) { return emitPadScratch(e, g, n); });
     kernel(kernelName((ValueId)i, n), (ValueId)i, false, [&](Emitter &e) {
-      e.convTile = slots.tile;
-      e.winograd = slots.winograd;
-      return emitKernel(e, g, n, slots.weight, slots.bias);
+      e.convTile = plan.tile;
+      e.winograd = plan.winograd;
+      return emitKernel(e, g, n, wOff, bOff);
     });
   }
 
@@ -282,7 +234,7 @@ public:
     Setup js(t, "peak");
     Function *f = Function::Create(js.kernelType, Function::ExternalLinkage, "peak", *js.mod);
     setAttributes(f, t);
-    Emitter e(*js.mod, f, VL);
+    Emitter e(*js.mod, f, t);
     std::vector<Value *> acc;
     for (int i = 0; i < chains; ++i) {
       acc.push_back(e.slot());

@@ -27,8 +27,8 @@ int64_t emitPool(Emitter &e, const Graph &g, const Node &n) {
   const int64_t OH = n.type.dims[0], OW = n.type.dims[1];
   const int64_t nvc = (C + e.VL - 1) / e.VL;
   const int64_t rows = std::max(a.tile.rows, 1);
-  const int64_t vpt =
-      std::max<int64_t>(1, std::max(a.tile.cblocks, 1) * 16 / e.VL); // vectors per tile
+  // Vectors per tile: the plan's blocks of PoolChannelBlock channels.
+  const int64_t vpt = std::max<int64_t>(1, std::max(a.tile.cblocks, 1) * PoolChannelBlock / e.VL);
   Value *in = e.at(e.arena(), inNode.offset), *out = e.at(e.arena(), n.offset);
   Value *acc = e.slot();
   auto range = [&](Value *o, int s, int pad, int k, int64_t extent, Value *&lo, Value *&hi,
@@ -80,8 +80,14 @@ int64_t emitPool(Emitter &e, const Graph &g, const Node &n) {
   return (OH + rows - 1) / rows;
 }
 
-/// What both dense kernels share: output groups of G vectors (as packed,
-/// [group][in][G*VL]), the work items and the epilogue.
+/// Output vectors per group of a dense: its packed layout ([group][in][G*VL])
+/// and both dense kernels' register tiles.
+int denseVectors(const Node &n, int VL) {
+  return (int)std::min<int64_t>(4, (n.type.dims[0] + VL - 1) / VL);
+}
+
+/// What both dense kernels share: output groups of G vectors (as packed),
+/// the work items and the epilogue.
 struct DenseFrame {
   const DenseAttrs &a;
   const Node &inNode;
@@ -92,8 +98,10 @@ struct DenseFrame {
 
   DenseFrame(Emitter &e, const Graph &g, const Node &n)
       : a(attrs<DenseAttrs>(n)), inNode(g.nodes[n.inputs[0]]), IN(inNode.type.elements()),
-        OUT(n.type.dims[0]), G((int)std::min<int64_t>(4, (OUT + e.VL - 1) / e.VL)), group(G * e.VL),
-        groups((OUT + group - 1) / group), whole(a.act == Act::Softmax) {}
+        OUT(n.type.dims[0]), G(denseVectors(n, e.VL)), group(G * e.VL),
+        groups((OUT + group - 1) / group), whole(a.act == Act::Softmax) {
+    CNNC_ASSERT(n.type.dims.size() == 1, "a dense's output vector");
+  }
 
   /// body(grp) for this call's output groups (work items: groups, or all at once).
   int64_t forGroups(Emitter &e, const std::function<void(Value *)> &body) const {
@@ -117,43 +125,31 @@ int64_t emitDenseBatch(Emitter &e, const Graph &g, const Node &n, int64_t wOff, 
   const DenseFrame d(e, g, n);
   const int G = d.G, group = d.group;
   const int64_t N = e.batch;
-  const int regs = e.VL == 16 ? 32 : 16; // NB x G accumulators, G weights, an input
-  const int NB = (int)std::clamp<int64_t>((regs - G - 1) / G, 1, N);
+  const int NB = (int)std::clamp<int64_t>((e.registers - G - 1) / G, 1, N); // as many as fit
   e.batched = true;
   e.unroll = false;
   e.plan = "tile " + std::to_string(NB) + " images x " + std::to_string(group) + " outputs";
-  std::vector<Value *> acc;
-  for (int i = 0; i < NB * G; ++i)
-    acc.push_back(e.slot());
+  RegTile acc(e, NB, G);
   auto image = [&](Value *b, int64_t offset) {
     return e.at(e.arena(), e.b.CreateAdd(e.b.CreateMul(b, e.c(e.arenaStride)), e.c(offset)));
   };
   // Images n0 .. n0 + nb - 1 against output group grp.
   auto block = [&](Value *grp, Value *n0, int nb) {
     Value *o0 = e.b.CreateMul(grp, e.c(group));
-    for (Value *s : acc)
-      e.b.CreateStore(e.splat(0.f), s);
+    acc.init(NB);
     Value *wg = e.at(e.weights(), e.b.CreateAdd(e.c(wOff), e.b.CreateMul(grp, e.c(d.IN * group))));
     std::vector<Value *> in(nb);
     for (int b = 0; b < nb; ++b)
       in[b] = image(e.b.CreateAdd(n0, e.c(b)), d.inNode.offset);
     e.loop(0, d.IN, [&](Value *i) {
-      std::vector<Value *> wv(G);
-      for (int gi = 0; gi < G; ++gi)
-        wv[gi] = e.loadV(e.at(e.at(wg, e.b.CreateMul(i, e.c(group))), gi * e.VL));
-      for (int b = 0; b < nb; ++b) {
-        Value *x = e.splat(e.b.CreateLoad(e.f32, e.at(in[b], i)));
-        for (int gi = 0; gi < G; ++gi) {
-          Value *s = acc[b * G + gi];
-          e.b.CreateStore(e.fma(x, wv[gi], e.b.CreateLoad(e.vf, s)), s);
-        }
-      }
+      acc.update(
+          0, nb, [&](int b) { return e.at(in[b], i); },
+          [&](int gi) { return e.at(e.at(wg, e.b.CreateMul(i, e.c(group))), gi * e.VL); });
     });
     for (int b = 0; b < nb; ++b) {
       Value *out = image(e.b.CreateAdd(n0, e.c(b)), n.offset);
       for (int gi = 0; gi < G; ++gi)
-        d.finish(e, e.b.CreateLoad(e.vf, acc[b * G + gi]), out, e.b.CreateAdd(o0, e.c(gi * e.VL)),
-                 bOff);
+        d.finish(e, acc.get(b, gi), out, e.b.CreateAdd(o0, e.c(gi * e.VL)), bOff);
     }
   };
   int64_t items = d.forGroups(e, [&](Value *grp) {
@@ -182,21 +178,15 @@ int64_t emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64
   // (summed at the end): more loads in flight from L2/L3/memory.
   const int K = IN < 4096 ? 1 : e.VL == 16 ? 4 : 2; // K x G accumulators fit the registers
   const int64_t slice = IN / K;
-  std::vector<Value *> acc;
-  for (int i = 0; i < K * G; ++i)
-    acc.push_back(e.slot());
+  RegTile acc(e, K, G); // a row per stream
   int64_t items = d.forGroups(e, [&](Value *grp) {
     Value *o0 = e.b.CreateMul(grp, e.c(group));
-    for (Value *s : acc)
-      e.b.CreateStore(e.splat(0.f), s);
+    acc.init(K);
     Value *wg = e.at(e.weights(), e.b.CreateAdd(e.c(wOff), e.b.CreateMul(grp, e.c(IN * group))));
     auto step = [&](Value *i, int k) {
-      Value *x = e.splat(e.b.CreateLoad(e.f32, e.at(in, i)));
       Value *wrow = e.at(wg, e.b.CreateMul(i, e.c(group)));
-      for (int gi = 0; gi < G; ++gi) {
-        Value *s = acc[k * G + gi];
-        e.b.CreateStore(e.fma(x, e.loadV(e.at(wrow, gi * e.VL)), e.b.CreateLoad(e.vf, s)), s);
-      }
+      acc.update(
+          k, 1, [&](int) { return e.at(in, i); }, [&](int gi) { return e.at(wrow, gi * e.VL); });
     };
     e.loop(0, slice, [&](Value *i) {
       for (int k = 0; k < K; ++k)
@@ -204,9 +194,9 @@ int64_t emitDense(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64
     });
     e.loop(K * slice, IN, [&](Value *i) { step(i, K - 1); });
     for (int gi = 0; gi < G; ++gi) {
-      Value *v = e.b.CreateLoad(e.vf, acc[gi]);
+      Value *v = acc.get(0, gi);
       for (int k = 1; k < K; ++k)
-        v = e.b.CreateFAdd(v, e.b.CreateLoad(e.vf, acc[k * G + gi]));
+        v = e.b.CreateFAdd(v, acc.get(k, gi));
       d.finish(e, v, out, e.b.CreateAdd(o0, e.c(gi * e.VL)), bOff);
     }
   });
@@ -243,7 +233,7 @@ void emitAdd(Emitter &e, const Graph &g, const Node &n) {
 // out[p][c] = in[p][c] * scale[c] + shift[c], packed [scale | shift] of Cpad each.
 void emitBatchNorm(Emitter &e, const Graph &g, const Node &n, int64_t wOff) {
   const int64_t C = n.type.dims.back(), P = n.type.elements() / C;
-  const int64_t Cp = (C + e.VL - 1) / e.VL * e.VL;
+  const int64_t Cp = roundUp(C, e.VL);
   Value *in = e.at(e.arena(), g.nodes[n.inputs[0]].offset), *out = e.at(e.arena(), n.offset);
   Value *w = e.at(e.weights(), wOff);
   e.loop(0, P, [&](Value *p) {
@@ -305,6 +295,39 @@ void emitConcat(Emitter &e, const Graph &g, const Node &n) {
 }
 
 } // namespace
+
+std::optional<PackSpec> biasSpec(const Graph &g, const Node &n, bool useBias, const FoldedBN &bn,
+                                 int64_t pad) {
+  if (!useBias && bn.name.empty())
+    return std::nullopt;
+  auto shapes = weightShapes(g, n);
+  PackSpec b{PackSpec::Bias, useBias ? shapes[1].first : "", {shapes[0].second[0]}, 0, pad};
+  b.bn = bn.name, b.eps = bn.eps;
+  return b;
+}
+
+// Weights [group][in][G x VL] (emitDense's and emitDenseBatch's groups),
+// the bias padded to whole groups.
+PackPlan planDensePack(const Graph &g, const Node &n, const TargetInfo &t) {
+  const DenseAttrs &a = attrs<DenseAttrs>(n);
+  const int64_t group = denseVectors(n, t.vectorWidth) * t.vectorWidth;
+  auto shapes = weightShapes(g, n);
+  PackSpec w{PackSpec::DenseBlocked, shapes[0].first, shapes[0].second};
+  w.padTo = group;
+  w.outPad = roundUp(a.units, group);
+  if (a.image) // an absorbed flatten: the kernel reads the image in HWC order
+    w.image = g.nodes[n.inputs[0]].type.dims;
+  w.bn = a.bn.name, w.eps = a.bn.eps;
+  return {w, biasSpec(g, n, a.useBias, a.bn, w.outPad)};
+}
+
+// [scale | shift], Cpad each, as emitBatchNorm reads them.
+PackPlan planBatchNormPack(const Node &n, const TargetInfo &t) {
+  const int64_t c = n.type.dims.back();
+  PackSpec p{PackSpec::Affine, n.name, {c}, 0, roundUp(c, t.vectorWidth)};
+  p.eps = attrs<BatchNormAttrs>(n).eps;
+  return {p};
+}
 
 int64_t emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   int64_t items = 1;

@@ -42,9 +42,9 @@ static TargetInfo requireHost(TargetInfo t, const std::string &feature) {
 TargetInfo selectTarget(Target target) {
   switch (target) {
   case Target::Host: {
-    TargetInfo t{"host", llvm::sys::getHostCPUName().str(), hostFeatures(), 4};
+    TargetInfo t{"host", llvm::sys::getHostCPUName().str(), hostFeatures(), 4, 16};
     if (t.features.find("+avx512f") != std::string::npos)
-      t.vectorWidth = 16, t.name = "avx512";
+      t.vectorWidth = 16, t.vectorRegisters = 32, t.name = "avx512";
     else if (t.features.find("+avx2") != std::string::npos &&
              t.features.find("+fma") != std::string::npos)
       t.vectorWidth = 8, t.name = "avx2";
@@ -53,15 +53,15 @@ TargetInfo selectTarget(Target target) {
     return t;
   }
   case Target::AVX512:
-    return requireHost({"avx512", "skylake-avx512", "", 16}, "+avx512f");
+    return requireHost({"avx512", "skylake-avx512", "", 16, 32}, "+avx512f");
   case Target::AVX2:
-    return requireHost({"avx2", "haswell", "", 8}, "+avx2");
+    return requireHost({"avx2", "haswell", "", 8, 16}, "+avx2");
   case Target::SSE4:
-    return requireHost({"sse4", "nehalem", "", 4}, "+sse4.2");
+    return requireHost({"sse4", "nehalem", "", 4, 16}, "+sse4.2");
   case Target::Generic: // any x86-64: SSE2, multiply and add without FMA
-    return requireHost({"generic", "x86-64", "", 4}, "+sse2");
+    return requireHost({"generic", "x86-64", "", 4, 16}, "+sse2");
   }
-  return {"sse4", "nehalem", "", 4};
+  return {"sse4", "nehalem", "", 4, 16};
 }
 
 } // namespace cnnc

@@ -39,8 +39,9 @@ bool winogradApplies(const Graph &g, const Node &n) {
          a.filters >= 16 && tileCount(n) >= 32;
 }
 
-ConvTile winogradTile(const Graph &g, const Node &n, int VL) {
-  const int regs = VL == 16 ? 32 : 16;
+// The tile: G output vectors x `rows` tiles in registers, `cols` tiles per work item.
+static ConvTile winogradTile(const Graph &g, const Node &n, const TargetInfo &target) {
+  const int VL = target.vectorWidth, regs = target.vectorRegisters;
   const int64_t IC = g.nodes[n.inputs[0]].type.dims[2], OC = n.type.dims[2];
   const int64_t ICp = roundUp(IC, VL), T = tileCount(n);
   const int G = (OC + VL - 1) / VL % 2 == 0 ? 2 : 1;
@@ -60,6 +61,22 @@ ConvTile winogradTile(const Graph &g, const Node &n, int VL) {
   return {G, (int)R, (int)(R * blocksPerItem)};
 }
 
+// U: [16][block][ic][G x VL], the tile's G output vectors per block.
+PackPlan planWinogradPack(const Graph &g, const Node &n, const TargetInfo &t) {
+  const ConvAttrs &a = attrs<ConvAttrs>(n);
+  PackPlan p;
+  p.winograd = true;
+  p.tile = winogradTile(g, n, t);
+  auto shapes = weightShapes(g, n);
+  PackSpec w{PackSpec::ConvWinograd, shapes[0].first, shapes[0].second};
+  w.padTo = roundUp(a.filters, t.vectorWidth);
+  w.block = p.tile.vectors * t.vectorWidth;
+  w.bn = a.bn.name, w.eps = a.bn.eps;
+  p.weight = w;
+  p.bias = biasSpec(g, n, a.useBias, a.bn, w.padTo);
+  return p;
+}
+
 int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   ConvFrame f(e, g, n, wOff);
   const Node &inNode = g.nodes[n.inputs[0]];
@@ -67,6 +84,8 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
   const int G = t.vectors, R = t.rows, VL = e.VL;
   const int64_t NT = t.cols, B = G * VL, IC = f.IC, ICp = roundUp(IC, VL), OC = f.OC;
   const int64_t blocks = roundUp(OC, VL) / B;
+  CNNC_ASSERT(roundUp(OC, VL) % B == 0 && NT % R == 0,
+              "Winograd's tile: whole channel blocks, whole register blocks per item");
   const int64_t Hp = inNode.type.dims[0] + f.a.pad.top + f.a.pad.bottom;
   const int64_t TW = (f.OW + 1) / 2, T = tileCount(n);
   // Work items: runs of NT tiles x groups of channel blocks. A layer of few
@@ -92,9 +111,7 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
   auto at = [&](Value *x0, Value *x1, Value *x2, Value *x3) {
     return std::array<Value *, 2>{add(add(x0, x1), x2), sub(sub(x1, x2), x3)};
   };
-  std::vector<Value *> acc;
-  for (int i = 0; i < R * G; ++i)
-    acc.push_back(e.slot());
+  RegTile acc(e, R, G);
 
   e.loop(e.lo(), e.hi(), [&](Value *item) {
     Value *q = e.b.CreateURem(item, e.c(groups));
@@ -156,24 +173,18 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
         e.loop(e.c(0), regBlocks, [&](Value *rb) {
           Value *j0 = e.b.CreateAdd(e.b.CreateMul(xi, e.c(NT)), e.b.CreateMul(rb, e.c(R)));
           Value *v = e.at(V, e.b.CreateMul(j0, e.c(ICp)));
-          for (Value *s : acc)
-            e.b.CreateStore(e.splat(0.f), s);
+          acc.init(R);
           e.loop(0, IC, [&](Value *ic) {
-            std::vector<Value *> wv(G);
-            for (int gi = 0; gi < G; ++gi)
-              wv[gi] = e.loadV(e.at(u, e.b.CreateAdd(e.b.CreateMul(ic, e.c(B)), e.c(gi * VL))));
-            for (int r = 0; r < R; ++r) {
-              Value *x = e.splat(e.b.CreateLoad(e.f32, e.at(v, e.b.CreateAdd(ic, e.c(r * ICp)))));
-              for (int gi = 0; gi < G; ++gi) {
-                Value *s = acc[r * G + gi];
-                e.b.CreateStore(e.fma(x, wv[gi], e.b.CreateLoad(e.vf, s)), s);
-              }
-            }
+            acc.update(
+                0, R, [&](int r) { return e.at(v, e.b.CreateAdd(ic, e.c(r * ICp))); },
+                [&](int gi) {
+                  return e.at(u, e.b.CreateAdd(e.b.CreateMul(ic, e.c(B)), e.c(gi * VL)));
+                });
           });
           Value *m = e.at(M, e.b.CreateMul(j0, e.c(B)));
           for (int r = 0; r < R; ++r)
             for (int gi = 0; gi < G; ++gi)
-              e.storeV(e.b.CreateLoad(e.vf, acc[r * G + gi]), e.at(m, r * B + gi * VL));
+              e.storeV(acc.get(r, gi), e.at(m, r * B + gi * VL));
         });
       });
       // 3. Y = A^T M A per tile, then the epilogue and the stores.

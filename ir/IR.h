@@ -102,6 +102,8 @@ struct TilePlan {
   int cblocks = 0;
   bool operator==(const TilePlan &) const = default;
 };
+/// Channels in one of a TilePlan's channel blocks (tile-pooling's and codegen's).
+constexpr int PoolChannelBlock = 16;
 
 /// A batchnorm folded into the conv/dense before it: the packer scales the
 /// weights and shifts the bias with its statistics when weights are loaded.

@@ -6,7 +6,7 @@
 namespace cnnc {
 
 constexpr int64_t L1Bytes = 32 * 1024;
-constexpr int ChannelBlock = 16;
+constexpr int ChannelBlock = PoolChannelBlock;
 
 bool tilePooling(Graph &g, Diag &) {
   bool changed = false;
