@@ -45,24 +45,15 @@ void initLLVM() {
 
 /// How the node's kernel reads its weights (its family plans it).
 PackPlan planPack(const Graph &g, const Node &n, const CodegenOptions &opts) {
-  switch (n.op) {
-  case OpKind::Conv2D:
+  // By the table's weight layout: an op without weights needs nothing here.
+  switch (opWeights(n.op)) {
+  case WeightRule::ConvOIHW:
     return planConvPack(g, n, opts);
-  case OpKind::Dense:
+  case WeightRule::DenseOI:
     return planDensePack(g, n, opts.target);
-  case OpKind::BatchNorm:
+  case WeightRule::ChannelStats:
     return planBatchNormPack(n, opts.target);
-  case OpKind::Input:
-  case OpKind::MaxPool2D:
-  case OpKind::AvgPool2D:
-  case OpKind::MinPool2D:
-  case OpKind::GlobalAvgPool2D:
-  case OpKind::ZeroPad2D:
-  case OpKind::Add:
-  case OpKind::Concat:
-  case OpKind::Dropout:
-  case OpKind::Flatten:
-  case OpKind::Activation:
+  case WeightRule::None:
     return {};
   }
   return {};
