@@ -4,20 +4,24 @@
 
 namespace cnnc {
 
-static std::string pair(int a, int b) {
-  return "[" + std::to_string(a) + "," + std::to_string(b) + "]";
+/// "[a,b,...]" (built with +=: GCC 12's -Wrestrict misfires on "[" + to_string(...)).
+static std::string list(std::initializer_list<int> xs) {
+  std::string s = "[";
+  for (int x : xs)
+    (s += s.size() > 1 ? "," : "") += std::to_string(x);
+  return s += "]";
 }
+
+static std::string pair(int a, int b) { return list({a, b}); }
 
 static std::string padString(const Padding &p) {
   switch (p.mode) {
   case PadMode::Valid:
     return "valid";
   case PadMode::Same:
-    return "same[" + std::to_string(p.top) + "," + std::to_string(p.bottom) + "," +
-           std::to_string(p.left) + "," + std::to_string(p.right) + "]";
+    return std::string("same") += list({p.top, p.bottom, p.left, p.right});
   case PadMode::Explicit:
-    return "[" + std::to_string(p.top) + "," + std::to_string(p.bottom) + "," +
-           std::to_string(p.left) + "," + std::to_string(p.right) + "]";
+    return list({p.top, p.bottom, p.left, p.right});
   }
   return "?";
 }
@@ -104,7 +108,7 @@ std::string verify(const Graph &g) {
     const Node &n = g.nodes[i];
     if (n.dead)
       continue;
-    std::string where = "%" + std::to_string(i) + " (" + n.name + ")";
+    std::string where = (std::string("%") += std::to_string(i)) + " (" + n.name + ")";
     if (!arityOk(n))
       return where + " has the wrong number of inputs (" + std::to_string(n.inputs.size()) + ")";
     for (ValueId in : n.inputs) {
