@@ -230,6 +230,26 @@ void emitAdd(Emitter &e, const Graph &g, const Node &n) {
   });
 }
 
+// out = a * b of one shape, or out[p][c] = image[p][c] * v[c] for an image and
+// a vector of its channels (in either order).
+void emitMul(Emitter &e, const Graph &g, const Node &n) {
+  const Node &a = g.nodes[n.inputs[0]], &b = g.nodes[n.inputs[1]];
+  const Node &image = a.type.dims.size() >= b.type.dims.size() ? a : b;
+  const Node &other = &image == &a ? b : a;
+  Value *x = e.at(e.arena(), image.offset), *y = e.at(e.arena(), other.offset);
+  Value *out = e.at(e.arena(), n.offset);
+  const int64_t N = n.type.elements();
+  const int64_t C = other.type.elements() == N ? N : n.type.dims.back(); // y's period
+  e.loop(0, N / C, [&](Value *p) {
+    Value *row = e.b.CreateMul(p, e.c(C));
+    e.vectors(C, [&](Value *c, Value *mask) {
+      Value *i = e.b.CreateAdd(row, c);
+      e.storeV(e.b.CreateFMul(e.loadV(e.at(x, i), mask), e.loadV(e.at(y, c), mask)), e.at(out, i),
+               mask);
+    });
+  });
+}
+
 // out[p][c] = in[p][c] * scale[c] + shift[c], packed [scale | shift] of Cpad each.
 void emitBatchNorm(Emitter &e, const Graph &g, const Node &n, int64_t wOff) {
   const int64_t C = n.type.dims.back(), P = n.type.elements() / C;
@@ -354,6 +374,9 @@ int64_t emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
     break;
   case OpKind::BatchNorm:
     emitBatchNorm(e, g, n, wOff);
+    break;
+  case OpKind::Mul:
+    emitMul(e, g, n);
     break;
   case OpKind::GlobalAvgPool2D:
     emitGlobalAvgPool(e, g, n);

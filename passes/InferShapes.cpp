@@ -137,6 +137,19 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
       }
     n.type.dims = in.dims;
     return true;
+  case OpKind::Mul: {
+    const TensorType &b = g.nodes[n.inputs[1]].type;
+    const TensorType &image = in.dims.size() >= b.dims.size() ? in : b,
+                     &other = &image == &in ? b : in;
+    if (other.dims != image.dims && other.dims != std::vector<int64_t>{image.dims.back()}) {
+      diag.error(n.loc, "mul needs inputs of one shape, or an image and a vector of its channels, "
+                        "got " +
+                            in.str() + " and " + b.str());
+      return false;
+    }
+    n.type.dims = image.dims;
+    return true;
+  }
   case OpKind::Concat: {
     n.type.dims = in.dims;
     n.type.dims.back() = 0;

@@ -199,6 +199,15 @@ inline Array add(const Array &a, const Array &b) {
   return y;
 }
 
+/// a * b: one shape, or an image and a vector of its channels (either order).
+inline Array mul(const Array &a, const Array &b) {
+  const Array &image = a.shape.size() >= b.shape.size() ? a : b, &other = &image == &a ? b : a;
+  Array y = image;
+  for (size_t i = 0; i < y.v.size(); ++i)
+    y.v[i] *= other.v[i % other.v.size()];
+  return y;
+}
+
 /// Joins the inputs on the last (channel) axis, in order.
 inline Array concat(const std::vector<Array> &xs) {
   Shape s = xs[0].shape;

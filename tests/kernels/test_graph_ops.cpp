@@ -395,6 +395,34 @@ TEST_CASE("add: standalone and fused into a conv as a residual", "[kernels][grap
         });
 }
 
+// --- mul --------------------------------------------------------------------------
+
+TEST_CASE("mul: one shape and squeeze-and-excitation's channel scale", "[kernels][graph]") {
+  check("mul of two pools", {9, 8, 17},
+        {"a = avgpool2d(x, size=2, stride=1)", "b = relu(a)", "mul(a, b)"}, [=](auto &x, auto &w) {
+          Array a = ref::pool2d(x, PoolKind::Avg, 2, 2, 1, 1, {});
+          return ref::mul(a, act(a, Act::Relu));
+        });
+  check("mul(x, x) of a vector", {37}, {"mul(x, x)"},
+        [=](auto &x, auto &w) { return ref::mul(x, x); });
+  // Squeeze-and-excitation: the image times a sigmoid gate per channel, the
+  // vector first or second; channel counts with and without a vector tail.
+  for (int C : {20, 32, 7}) {
+    for (bool swap : {false, true}) {
+      std::string what = "squeeze-and-excitation " + std::to_string(C) + (swap ? " swapped" : "");
+      check(what, {7, 9, C},
+            {"g = globalavgpool2d(x)", "d1 = dense(g, units=5, activation=relu)",
+             "d2 = dense(d1, units=" + std::to_string(C) + ", activation=sigmoid)",
+             swap ? "mul(d2, x)" : "mul(x, d2)"},
+            [=](auto &x, auto &w) {
+              Array gate =
+                  dense(dense(ref::globalAvgPool(x), w, "d1", Act::Relu), w, "d2", Act::Sigmoid);
+              return swap ? ref::mul(gate, x) : ref::mul(x, gate);
+            });
+    }
+  }
+}
+
 // --- concat, globalavgpool2d -------------------------------------------------------
 
 TEST_CASE("concat of 3 + 17 + 16 channels and globalavgpool2d then dense", "[kernels][graph]") {
