@@ -1,8 +1,8 @@
 // passes/Fuse.cpp - fusion groups, by TVM's rule and decided by the op
 // table's traits: an op with an epilogue (HasEpilogue: conv2d, dense) absorbs
-// the chain of Fusable ops after it when nothing else needs the intermediate
-// tensor, a unary one as its activation, a binary one as its residual. The
-// epilogue applies, before the single store:
+// the chain of Fusable Elementwise ops after it when nothing else needs the
+// intermediate tensor, a unary one as its activation, a binary one as its
+// residual. The epilogue applies, before the single store:
 //   bias (and a folded batchnorm) -> + residual (a following `add`, conv only)
 //   -> activation (softmax only into dense: it needs the whole vector).
 // The residual's other operand must already be computed when the conv runs,
@@ -114,7 +114,7 @@ bool fuseElementwise(Graph &g, Diag &) {
     const Node &n = g.nodes[i];
     if (n.dead)
       continue;
-    if (hasTrait(n.op, Fusable))
+    if (hasTrait(n.op, Fusable) && hasTrait(n.op, Elementwise))
       changed |= opArity(n.op) == 2 ? fuseResidual(g, (ValueId)i) : fuseActivation(g, (ValueId)i);
     else if (n.op == OpKind::MaxPool2D)
       changed |= fusePool(g, (ValueId)i);
