@@ -276,6 +276,10 @@ PackPlan planConvPack(const Graph &g, const Node &n, const CodegenOptions &opts)
 }
 
 int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
+  using A = ConvAttrs;
+  CNNC_ASSERT(readsAll(attrs<ConvAttrs>(n), &A::filters, &A::kh, &A::kw, &A::sh, &A::sw, &A::pad,
+                       &A::groups, &A::useBias, &A::bn, &A::residual, &A::act, &A::pool),
+              "conv '" + n.name + "' has an attribute no conv kernel reads");
   if (e.winograd)
     return emitWinograd(e, g, n, wOff, bOff);
   return isDepthwise(g, n) ? emitDepthwise(e, g, n, wOff, bOff) : emitDirect(e, g, n, wOff, bOff);

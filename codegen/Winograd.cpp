@@ -33,8 +33,12 @@ static int64_t tileCount(const Node &n) {
 bool winogradApplies(const Graph &g, const Node &n) {
   if (n.op != OpKind::Conv2D)
     return false;
+  using A = ConvAttrs;
   const ConvAttrs &a = attrs<ConvAttrs>(n);
-  return a.kh == 3 && a.kw == 3 && a.sh == 1 && a.sw == 1 && a.groups == 1 &&
+  // Stride, groups and anything added later stay at their defaults.
+  return readsAll(a, &A::filters, &A::kh, &A::kw, &A::pad, &A::useBias, &A::bn, &A::residual,
+                  &A::act, &A::pool) &&
+         a.kh == 3 && a.kw == 3 && a.sh == 1 && a.sw == 1 && a.groups == 1 &&
          (a.pool == 0 || a.pool == 2) && g.nodes[n.inputs[0]].type.dims[2] >= 16 &&
          a.filters >= 16 && tileCount(n) >= 32;
 }

@@ -157,6 +157,17 @@ using Attrs = std::variant<NoAttrs
 #define ATTRS(S) , S
 #include "ir/Ops.def"
                            >;
+/// Whether a consumer (a kernel) that reads `fields` of attributes `a` reads
+/// every one that is set: with those reset to their defaults, `a` must equal
+/// the struct's defaults. A new attribute (dilation, say) at a non-default
+/// value then makes a kernel that ignores it decline or stop with an internal
+/// error: never a silently wrong result.
+template <class S, class... F> bool readsAll(S a, F S::*...fields) {
+  const S d{};
+  ((a.*fields = d.*fields), ...);
+  return a == d;
+}
+
 /// The attribute struct of `op` (Ops.def's Attrs column), at its defaults.
 Attrs defaultAttrs(OpKind op);
 
