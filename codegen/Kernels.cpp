@@ -221,31 +221,23 @@ void emitActivation(Emitter &e, const Graph &g, const Node &n, ActFn act) {
   });
 }
 
-void emitAdd(Emitter &e, const Graph &g, const Node &n) {
-  Value *x = e.at(e.arena(), g.nodes[n.inputs[0]].offset);
-  Value *y = e.at(e.arena(), g.nodes[n.inputs[1]].offset), *out = e.at(e.arena(), n.offset);
-  e.vectors(n.type.elements(), [&](Value *i, Value *mask) {
-    e.storeV(e.b.CreateFAdd(e.loadV(e.at(x, i), mask), e.loadV(e.at(y, i), mask)), e.at(out, i),
-             mask);
-  });
-}
-
-// out = a * b of one shape, or out[p][c] = image[p][c] * v[c] for an image and
-// a vector of its channels (in either order).
-void emitMul(Emitter &e, const Graph &g, const Node &n) {
+// out = f(a, b) of one shape, or with one of them a vector of the other's
+// channels, read again for every pixel (in either order).
+void emitBinary(Emitter &e, const Graph &g, const Node &n,
+                const std::function<Value *(Value *, Value *)> &f) {
   const Node &a = g.nodes[n.inputs[0]], &b = g.nodes[n.inputs[1]];
-  const Node &image = a.type.dims.size() >= b.type.dims.size() ? a : b;
-  const Node &other = &image == &a ? b : a;
-  Value *x = e.at(e.arena(), image.offset), *y = e.at(e.arena(), other.offset);
-  Value *out = e.at(e.arena(), n.offset);
   const int64_t N = n.type.elements();
-  const int64_t C = other.type.elements() == N ? N : n.type.dims.back(); // y's period
+  const bool whole = a.type.elements() == N && b.type.elements() == N;
+  const int64_t C = whole ? N : n.type.dims.back(); // one row of C, or N / C pixels
+  Value *x = e.at(e.arena(), a.offset), *y = e.at(e.arena(), b.offset);
+  Value *out = e.at(e.arena(), n.offset);
   e.loop(0, N / C, [&](Value *p) {
     Value *row = e.b.CreateMul(p, e.c(C));
     e.vectors(C, [&](Value *c, Value *mask) {
       Value *i = e.b.CreateAdd(row, c);
-      e.storeV(e.b.CreateFMul(e.loadV(e.at(x, i), mask), e.loadV(e.at(y, c), mask)), e.at(out, i),
-               mask);
+      Value *u = e.loadV(e.at(x, a.type.elements() == N ? i : c), mask);
+      Value *v = e.loadV(e.at(y, b.type.elements() == N ? i : c), mask);
+      e.storeV(f(u, v), e.at(out, i), mask);
     });
   });
 }
@@ -370,13 +362,19 @@ int64_t emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
     emitActivation(e, g, n, Act::Linear);
     break;
   case OpKind::Add:
-    emitAdd(e, g, n);
+    emitBinary(e, g, n, [&](Value *u, Value *v) { return e.b.CreateFAdd(u, v); });
+    break;
+  case OpKind::Sub:
+    emitBinary(e, g, n, [&](Value *u, Value *v) { return e.b.CreateFSub(u, v); });
+    break;
+  case OpKind::Mul:
+    emitBinary(e, g, n, [&](Value *u, Value *v) { return e.b.CreateFMul(u, v); });
+    break;
+  case OpKind::Div:
+    emitBinary(e, g, n, [&](Value *u, Value *v) { return e.b.CreateFDiv(u, v); });
     break;
   case OpKind::BatchNorm:
     emitBatchNorm(e, g, n, wOff);
-    break;
-  case OpKind::Mul:
-    emitMul(e, g, n);
     break;
   case OpKind::GlobalAvgPool2D:
     emitGlobalAvgPool(e, g, n);

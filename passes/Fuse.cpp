@@ -43,7 +43,8 @@ static bool fuseResidual(Graph &g, ValueId id) {
   ValueId a = add.inputs[0], b = add.inputs[1];
   ValueId pid = std::max(a, b), other = std::min(a, b);
   Node &p = g.nodes[pid];
-  if (a == b || p.op != OpKind::Conv2D || !onlyFeeds(g, pid, id))
+  if (a == b || p.op != OpKind::Conv2D || g.nodes[a].type.dims != g.nodes[b].type.dims ||
+      !onlyFeeds(g, pid, id))
     return false;
   Epilogue e = epilogue(p);
   if (*e.residual || *e.act != Act::Linear)

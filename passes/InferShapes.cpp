@@ -68,6 +68,22 @@ static bool window(Node &n, const TensorType &in, Padding &pad, int kh, int kw, 
   return true;
 }
 
+/// add/sub/mul/div: one shape, or an image and a vector of its channels (in
+/// either order); the result has the image's shape.
+static bool binaryShape(const Graph &g, Node &n, Diag &diag) {
+  const TensorType &a = g.nodes[n.inputs[0]].type, &b = g.nodes[n.inputs[1]].type;
+  const TensorType &image = a.dims.size() >= b.dims.size() ? a : b, &other = &image == &a ? b : a;
+  if (other.dims != image.dims && other.dims != std::vector<int64_t>{image.dims.back()}) {
+    diag.error(n.loc, std::string(opName(n.op)) +
+                          " needs inputs of one shape, or an image and a vector of its channels, "
+                          "got " +
+                          a.str() + " and " + b.str());
+    return false;
+  }
+  n.type.dims = image.dims;
+  return true;
+}
+
 static bool inferNode(Graph &g, Node &n, Diag &diag) {
   const TensorType in = n.inputs.empty() ? TensorType{} : g.nodes[n.inputs[0]].type;
   switch (n.op) {
@@ -129,27 +145,10 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
     return true;
   }
   case OpKind::Add:
-    for (ValueId x : n.inputs)
-      if (g.nodes[x].type.dims != in.dims) {
-        diag.error(n.loc, "add needs inputs of one shape, got " + in.str() + " and " +
-                              g.nodes[x].type.str());
-        return false;
-      }
-    n.type.dims = in.dims;
-    return true;
-  case OpKind::Mul: {
-    const TensorType &b = g.nodes[n.inputs[1]].type;
-    const TensorType &image = in.dims.size() >= b.dims.size() ? in : b,
-                     &other = &image == &in ? b : in;
-    if (other.dims != image.dims && other.dims != std::vector<int64_t>{image.dims.back()}) {
-      diag.error(n.loc, "mul needs inputs of one shape, or an image and a vector of its channels, "
-                        "got " +
-                            in.str() + " and " + b.str());
-      return false;
-    }
-    n.type.dims = image.dims;
-    return true;
-  }
+  case OpKind::Sub:
+  case OpKind::Mul:
+  case OpKind::Div:
+    return binaryShape(g, n, diag);
   case OpKind::Concat: {
     n.type.dims = in.dims;
     n.type.dims.back() = 0;

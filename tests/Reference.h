@@ -191,21 +191,25 @@ inline Array batchnorm(const Array &x, const Tensor &gamma, const Tensor &beta, 
   return y;
 }
 
-/// Element-wise a + b (one shape).
-inline Array add(const Array &a, const Array &b) {
-  Array y = a;
+/// f(a, b) element-wise: one shape, or an image and a vector of its channels
+/// (either order; the vector is read again for every pixel).
+template <class F> Array binary(const Array &a, const Array &b, F f) {
+  Array y = a.size() >= b.size() ? a : b;
   for (size_t i = 0; i < y.v.size(); ++i)
-    y.v[i] += b.v[i];
+    y.v[i] = f(a.v[i % a.v.size()], b.v[i % b.v.size()]);
   return y;
 }
-
-/// a * b: one shape, or an image and a vector of its channels (either order).
+inline Array add(const Array &a, const Array &b) {
+  return binary(a, b, [](double x, double y) { return x + y; });
+}
+inline Array sub(const Array &a, const Array &b) {
+  return binary(a, b, [](double x, double y) { return x - y; });
+}
 inline Array mul(const Array &a, const Array &b) {
-  const Array &image = a.shape.size() >= b.shape.size() ? a : b, &other = &image == &a ? b : a;
-  Array y = image;
-  for (size_t i = 0; i < y.v.size(); ++i)
-    y.v[i] *= other.v[i % other.v.size()];
-  return y;
+  return binary(a, b, [](double x, double y) { return x * y; });
+}
+inline Array div(const Array &a, const Array &b) {
+  return binary(a, b, [](double x, double y) { return x / y; });
 }
 
 /// Joins the inputs on the last (channel) axis, in order.

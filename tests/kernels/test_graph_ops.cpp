@@ -423,6 +423,40 @@ TEST_CASE("mul: one shape and squeeze-and-excitation's channel scale", "[kernels
   }
 }
 
+TEST_CASE("add sub mul div of one shape or with a channel vector in either order",
+          "[kernels][graph]") {
+  using Fn = Array (*)(const Array &, const Array &);
+  const std::pair<const char *, Fn> ops[] = {
+      {"add", ref::add}, {"sub", ref::sub}, {"mul", ref::mul}, {"div", ref::div}};
+  for (auto &[op, f] : ops) {
+    const std::string o = op;
+    check(o + " of one shape", {5, 6, 19}, {"r = sigmoid(x)", o + "(x, r)"},
+          [=](auto &x, auto &w) { return f(x, act(x, Act::Sigmoid)); });
+    for (int C : {16, 21}) {
+      for (bool swap : {false, true}) {
+        // v = sigmoid(dense(gap(x))) never reaches zero, so div is tame either way round.
+        check(o + " with a vector of " + std::to_string(C) + (swap ? " first" : " second"),
+              {3, 7, C},
+              {"g = globalavgpool2d(x)",
+               "v = dense(g, units=" + std::to_string(C) + ", activation=sigmoid)",
+               "r = sigmoid(x)", swap ? o + "(v, r)" : o + "(r, v)"},
+              [=](auto &x, auto &w) {
+                Array v = dense(ref::globalAvgPool(x), w, "v", Act::Sigmoid);
+                Array r = act(x, Act::Sigmoid);
+                return swap ? f(v, r) : f(r, v);
+              });
+      }
+    }
+  }
+  // A conv's output plus a channel vector: not a residual the epilogue could add.
+  const Conv c{12, 3, 3, 1, 1, 1, Pad::Same};
+  check("conv plus a channel vector", {6, 5, 12},
+        {"g = globalavgpool2d(x)", "v = dense(g, units=12)", c.dsl("c", "x"), "add(c, v)"},
+        [=](auto &x, auto &w) {
+          return ref::add(c.ref(x, w, "c"), dense(ref::globalAvgPool(x), w, "v"));
+        });
+}
+
 // --- concat, globalavgpool2d -------------------------------------------------------
 
 TEST_CASE("concat of 3 + 17 + 16 channels and globalavgpool2d then dense", "[kernels][graph]") {
