@@ -29,7 +29,8 @@ import make_fixtures as mf  # the .cnn parser (and float64 reference) shared wit
 
 CNNC = os.environ.get("CNNC", os.path.join(ROOT, "build", "tools", "cnnc", "cnnc"))
 ACTS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity,
-        "softmax": lambda: nn.Softmax(dim=1)}
+        "softmax": lambda: nn.Softmax(dim=1), "hardsigmoid": nn.Hardsigmoid, "hardswish": nn.Hardswish,
+        "silu": nn.SiLU, "swish": nn.SiLU, "softplus": nn.Softplus}  # softplus: beta 1, threshold 20
 
 class Fn(nn.Module):
     """A parameterless step of the graph (traced like any other code)."""
@@ -44,10 +45,14 @@ def clip(lo, hi, channels):
     layout with padded channels (not a multiple of 16): there clamp_min/max, which oneDNN leaves alone."""
     return Fn(lambda x: x.clamp_min(lo).clamp_max(hi)) if channels % 16 else nn.Hardtanh(lo, hi)
 
-def act(name, layer, channels, alpha=0.3):
-    """The activation after a rank-4 result with `channels` channels (0: a rank-2 result)."""
+def act(name, layer, channels, attrs=None):
+    """The activation after a rank-4 result with `channels` channels (0: a rank-2 result); attrs: a
+    standalone activation's, activation=NAME takes the defaults."""
+    p = {**mf.OPS.get(name, {}), **(attrs or {})}
     if name in ("leaky_relu", "relu6"):
-        return nn.LeakyReLU(alpha) if name == "leaky_relu" else clip(0.0, 6.0, channels)
+        return nn.LeakyReLU(p["alpha"]) if name == "leaky_relu" else clip(0.0, 6.0, channels)
+    if name in ("elu", "gelu"):
+        return nn.ELU(p["alpha"]) if name == "elu" else nn.GELU(approximate=p["approximate"])
     if name not in ACTS:
         mf.fail(layer, f"unknown activation {name!r}")
     return ACTS[name]()
@@ -121,7 +126,7 @@ def build(model):
         else:
             seq = [{"flatten": nn.Flatten, "dropout": nn.Identity,  # flatten: C, H, W (PyTorch's order)
                     "globalavgpool2d": lambda: nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())}
-                   .get(op, lambda: act(op, layer, channels, a.get("alpha", 0.3)))()]
+                   .get(op, lambda: act(op, layer, channels, a))()]
         mod = (seq[0] if len(seq) == 1 else nn.Sequential(*seq)).eval()
         with torch.no_grad():
             vals[name] = mod(*xs)  # shapes for the next layers

@@ -182,6 +182,89 @@ Value *Emitter::sigmoid(Value *x) {
   return b.CreateFDiv(splat(1.f), b.CreateFAdd(splat(1.f), exp(b.CreateFNeg(x))));
 }
 
+// e^x - 1 with full relative accuracy near 0: its Taylor series to x^8 for
+// |x| < 0.5 (truncation 1.3e-8 relative), exp(x) - 1 beyond.
+Value *Emitter::expm1(Value *x) {
+  Value *p = splat(1.f / 40320);
+  for (float k : {1.f / 5040, 1.f / 720, 1.f / 120, 1.f / 24, 1.f / 6, 0.5f, 1.f})
+    p = fma(p, x, splat(k));
+  Value *small = b.CreateFMul(p, x);
+  Value *big = b.CreateFSub(exp(x), splat(1.f));
+  return b.CreateSelect(b.CreateFCmpOLT(call(Intrinsic::fabs, {x}), splat(0.5f)), small, big);
+}
+
+// log(1 + u) for u in [0, 1] (softplus's u = e^-|x|): 2 atanh(s), s = u / (2 + u)
+// in [0, 1/3], by its series to s^13 (truncation 1.5e-8 relative).
+Value *Emitter::log1pUnit(Value *u) {
+  Value *s = b.CreateFDiv(u, b.CreateFAdd(u, splat(2.f)));
+  Value *z = b.CreateFMul(s, s);
+  Value *p = splat(1.f / 13);
+  for (float k : {1.f / 11, 1.f / 9, 1.f / 7, 1.f / 5, 1.f / 3, 1.f})
+    p = fma(p, z, splat(k));
+  return b.CreateFMul(b.CreateFMul(p, s), splat(2.f));
+}
+
+// erf near 0, |x| < 0.5: 2/sqrt(pi) times its Taylor series to x^11
+// (truncation 1.5e-8 relative), odd, so exact in relative terms near 0.
+Value *Emitter::erfSmall(Value *x) {
+  Value *z = b.CreateFMul(x, x);
+  Value *p = splat(-1.f / 1320);
+  for (float k : {1.f / 216, -1.f / 42, 1.f / 10, -1.f / 3, 1.f})
+    p = fma(p, z, splat(k));
+  return b.CreateFMul(b.CreateFMul(p, x), splat(1.12837916709551257f));
+}
+
+// erfc(a) for a >= 0, given -a^2 = hi + lo: Numerical Recipes' erfcc, a
+// Chebyshev fit with relative error below 1.2e-7 everywhere: t e^(-a^2 + P(t)),
+// t = 1 / (1 + a/2). The exponent's rounding (ulp(a^2) / 2: 4e-6 at a = 8.5)
+// is carried as a factor 1 + err, so the tail keeps its relative accuracy.
+// 0 at +inf; NaN stays NaN.
+Value *Emitter::erfcTail(Value *a, Value *hi, Value *lo) {
+  Value *t = b.CreateFDiv(splat(1.f), fma(a, splat(0.5f), splat(1.f)));
+  Value *p = splat(0.17087277f);
+  for (float k : {-0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f, -0.18628806f, 0.09678418f,
+                  0.37409196f, 1.00002368f, -1.26551223f})
+    p = fma(p, t, splat(k));
+  Value *s = b.CreateFAdd(hi, p);
+  Value *err = b.CreateFAdd(b.CreateFAdd(b.CreateFSub(hi, s), p),
+                            lo); // Fast2Sum: |hi| >= |p| where it matters
+  Value *e = b.CreateFMul(t, exp(s));
+  return b.CreateSelect(b.CreateFCmpUNO(err, err), e, fma(e, err, e)); // err is NaN at a = inf
+}
+
+// gelu, erf form: x/2 (1 + erf(x / sqrt 2)) = x/2 erfc(z), z = -x / sqrt 2,
+// which keeps its relative accuracy for negative x. erfc(z) is 1 - erf's
+// Taylor series for |z| < 0.5, erfcTail(|z|) above, 2 - erfcTail(|z|) below;
+// -z^2 = -x (x/2) exactly as hi + lo where fmuladd fuses (lo is 0 elsewhere).
+// tanh form: x/2 (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3).
+// -inf gives NaN (-inf * 0), as PyTorch's does.
+Value *Emitter::gelu(Value *x, GeluForm form) {
+  switch (form) {
+  case GeluForm::Erf: {
+    Value *z = b.CreateFMul(x, splat(-0.707106781186547524f));
+    Value *az = call(Intrinsic::fabs, {z}), *half = b.CreateFMul(x, splat(0.5f));
+    Value *hi = b.CreateFMul(b.CreateFNeg(x), half);
+    Value *tail = erfcTail(az, hi, fma(b.CreateFNeg(x), half, b.CreateFNeg(hi)));
+    Value *big =
+        b.CreateSelect(b.CreateFCmpOGT(z, splat(0.f)), tail, b.CreateFSub(splat(2.f), tail));
+    Value *small = b.CreateFSub(splat(1.f), erfSmall(z));
+    return b.CreateFMul(half, b.CreateSelect(b.CreateFCmpOLT(az, splat(0.5f)), small, big));
+  }
+  case GeluForm::Tanh: {
+    Value *x3 = b.CreateFMul(b.CreateFMul(x, x), x);
+    Value *u = b.CreateFMul(fma(x3, splat(0.044715f), x), splat(2 * 0.797884560802865356f));
+    return b.CreateFMul(x, sigmoid(u));
+  }
+  }
+  return x;
+}
+
+// relu6(x + 3) / 6: hardsigmoid, and hardswish's factor.
+Value *Emitter::hardSigmoid(Value *x) {
+  Value *r = minNaN(maxNaN(b.CreateFAdd(x, splat(3.f)), splat(0.f)), splat(6.f));
+  return b.CreateFMul(r, splat(1.f / 6));
+}
+
 // max that propagates NaN like PyTorch (llvm.maxnum would drop it).
 Value *Emitter::maxNaN(Value *x, Value *y) {
   return b.CreateSelect(b.CreateFCmpUNO(x, y), b.CreateFAdd(x, y), call(Intrinsic::maxnum, {x, y}));
@@ -208,6 +291,19 @@ Value *Emitter::activate(const ActFn &act, Value *x) {
     return tanh(x);
   case Act::Sigmoid:
     return sigmoid(x);
+  case Act::HardSigmoid:
+    return hardSigmoid(x);
+  case Act::HardSwish:
+    return b.CreateFMul(x, hardSigmoid(x));
+  case Act::Silu: // x / (1 + e^-x), as PyTorch: -inf gives NaN
+    return b.CreateFDiv(x, b.CreateFAdd(splat(1.f), exp(b.CreateFNeg(x))));
+  case Act::Gelu:
+    return gelu(x, (GeluForm)(int)act.lo);
+  case Act::Elu:
+    return b.CreateSelect(b.CreateFCmpOGT(x, splat(0.f)), x, b.CreateFMul(expm1(x), splat(act.lo)));
+  case Act::Softplus: // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): exactly x above 20
+    return b.CreateFAdd(maxNaN(x, splat(0.f)),
+                        log1pUnit(exp(b.CreateFNeg(call(Intrinsic::fabs, {x})))));
   }
   return x;
 }

@@ -1,6 +1,6 @@
 // codegen/Emitter.h - a thin layer over llvm::IRBuilder for writing kernels:
 // counted loops, float vectors of the target's width, masked tails, the
-// vector math (exp, tanh, sigmoid, activations, softmax over a row) and the
+// vector math (exp, tanh, sigmoid, gelu's erfc, activations, softmax over a row) and the
 // broadcast-FMA register tile; and how each kernel family packs its weights.
 #pragma once
 
@@ -84,6 +84,11 @@ public:
   llvm::Value *exp(llvm::Value *x);
   llvm::Value *tanh(llvm::Value *x);
   llvm::Value *sigmoid(llvm::Value *x);
+  llvm::Value *expm1(llvm::Value *x);
+  /// log(1 + u) for u in [0, 1] only.
+  llvm::Value *log1pUnit(llvm::Value *u);
+  llvm::Value *gelu(llvm::Value *x, GeluForm form);
+  llvm::Value *hardSigmoid(llvm::Value *x);
   /// Applies an element-wise activation; Softmax is not element-wise (see softmaxRow).
   llvm::Value *activate(const ActFn &act, llvm::Value *x);
   /// In-place softmax over n contiguous floats at ptr.
@@ -96,6 +101,8 @@ public:
 
 private:
   llvm::IRBuilder<> entryBuilder_;
+  llvm::Value *erfSmall(llvm::Value *x);
+  llvm::Value *erfcTail(llvm::Value *a, llvm::Value *hi, llvm::Value *lo);
   llvm::Value *call(llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Value *> args);
 };
 

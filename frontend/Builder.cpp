@@ -62,6 +62,8 @@ const std::vector<std::string> &dslOps() {
         v.push_back(opName(op));
     for (Act a : AllActs)
       v.push_back(actName(a));
+    for (const auto &alias : actAliases())
+      v.push_back(alias.first);
     return v;
   }();
   return ops;
@@ -221,6 +223,9 @@ public:
     for (Act a : AllActs)
       if (!needsParams(a))
         names.push_back(actName(a));
+    for (const auto &[alias, a] : actAliases())
+      if (!needsParams(a))
+        names.push_back(alias);
     const AstValue *v = find("activation");
     std::optional<Act> given = v && v->kind == AstValue::Ident ? parseAct(v->s) : std::nullopt;
     if (given && needsParams(*given)) {
@@ -236,6 +241,12 @@ public:
   ActFn activationParams(Act act) {
     const ActInfo &i = actInfo(act);
     ActFn f = ActFn::withDefaults(act);
+    const std::vector<std::string> &words = actWords(act);
+    if (!words.empty()) { // one word-valued parameter: lo is its index
+      std::string w = word(i.param[0], words[(size_t)i.def[0]], words);
+      f.lo = (float)(std::find(words.begin(), words.end(), w) - words.begin());
+      return f;
+    }
     float *slot[2] = {&f.lo, &f.hi};
     bool missing = false;
     for (int k = 0; k < 2 && i.param[k]; ++k) {

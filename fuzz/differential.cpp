@@ -51,12 +51,22 @@ struct Value {
   std::function<Array(const std::vector<Array> &, const Weights &)> ref = {};
 };
 
+/// A random function for activation= (its parameters at their defaults).
+ActFn epilogueAct(Bytes &in) {
+  return ActFn::withDefaults(in.of({Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax,
+                                    Act::Relu6, Act::LeakyRelu, Act::HardSigmoid, Act::HardSwish,
+                                    Act::Silu, Act::Gelu, Act::Elu, Act::Softplus}));
+}
+
 /// A random activation's function and attributes ("alpha=0.3", "min=0, max=6" or "").
 ActFn randomAct(Bytes &in, std::string &attrs) {
   ActFn a(in.of({Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax, Act::Relu6,
-                 Act::Clip, Act::LeakyRelu}));
-  if (a.kind == Act::LeakyRelu)
+                 Act::Clip, Act::LeakyRelu, Act::HardSigmoid, Act::HardSwish, Act::Silu, Act::Gelu,
+                 Act::Elu, Act::Softplus}));
+  if (a.kind == Act::LeakyRelu || a.kind == Act::Elu)
     a.lo = in.of({0.01f, 0.3f, 2.0f}), attrs = "alpha=" + cnnc::numberString(a.lo);
+  if (a.kind == Act::Gelu && in.coin())
+    a.lo = (float)cnnc::GeluForm::Tanh, attrs = "approximate=tanh";
   if (a.kind == Act::Clip) {
     a.lo = in.of({-1.0f, -0.5f, 0.0f, 0.25f}), a.hi = std::max(a.lo, in.of({0.25f, 1.0f, 6.0f}));
     attrs = "min=" + cnnc::numberString(a.lo) + ", max=" + cnnc::numberString(a.hi);
@@ -110,20 +120,18 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     std::string pad = padding(padMode, p, 2, 2);
     kh = std::min(kh, H + p.top + p.bottom), kw = std::min(kw, W + p.left + p.right);
     bool bias = in.coin();
-    Act act = in.of({Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax, Act::Relu6,
-                     Act::LeakyRelu});
+    ActFn act = epilogueAct(in);
     call("conv2d",
          "filters=" + std::to_string(filters) + ", kernel=" + str(kh, kw) +
              ", stride=" + str(sh, sw) + ", padding=" + pad + ", groups=" + std::to_string(groups) +
-             ", use_bias=" + (bias ? "true" : "false") + ", activation=" + cnnc::actName(act));
+             ", use_bias=" + (bias ? "true" : "false") + ", activation=" + cnnc::actName(act.kind));
     if (padMode == 1)
       p = ref::samePads(H, W, kh, kw, sh, sw);
     y.shape = {ref::windowOut(H, kh, sh, p.top, p.bottom),
                ref::windowOut(W, kw, sw, p.left, p.right), filters};
     y.ref = [=](const std::vector<Array> &a, const Weights &w) {
       const cnnc::Tensor *b = bias ? &w.at(name + ".bias") : nullptr;
-      ActFn f(act, act == Act::LeakyRelu ? 0.3f : 0.f); // Keras's alpha for activation=
-      return ref::activate(ref::conv2d(a[0], w.at(name + ".weight"), b, sh, sw, p, groups), f);
+      return ref::activate(ref::conv2d(a[0], w.at(name + ".weight"), b, sh, sw, p, groups), act);
     };
     break;
   }
@@ -160,7 +168,7 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
   case 3: { // an activation layer
     std::string attrs;
     ActFn f = randomAct(in, attrs);
-    call(cnnc::actName(f.kind), attrs);
+    call(f == Act::Silu && in.coin() ? "swish" : cnnc::actName(f.kind), attrs);
     y.ref = [=](const std::vector<Array> &a, const Weights &) { return ref::activate(a[0], f); };
     break;
   }
@@ -213,9 +221,9 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
   case 9: { // dense
     int units = in.pick(1, 32);
     bool bias = in.coin();
-    Act act = in.of({Act::Linear, Act::Relu, Act::Tanh, Act::Sigmoid, Act::Softmax, Act::Relu6});
+    ActFn act = epilogueAct(in);
     call("dense", "units=" + std::to_string(units) + ", use_bias=" + (bias ? "true" : "false") +
-                      ", activation=" + cnnc::actName(act));
+                      ", activation=" + cnnc::actName(act.kind));
     y.shape = {units};
     y.ref = [=](const std::vector<Array> &a, const Weights &w) {
       const cnnc::Tensor *b = bias ? &w.at(name + ".bias") : nullptr;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 
 namespace cnnc {
 
@@ -72,7 +73,28 @@ std::optional<Act> parseAct(const std::string &name) {
   for (Act a : AllActs)
     if (name == actName(a))
       return a;
+  for (const auto &[alias, a] : actAliases())
+    if (name == alias)
+      return a;
   return std::nullopt;
+}
+
+const std::vector<std::pair<std::string, Act>> &actAliases() {
+  static const std::vector<std::pair<std::string, Act>> aliases = {
+#define ACT_ALIAS(alias, Enum) {alias, Act::Enum},
+#include "ir/Ops.def"
+  };
+  return aliases;
+}
+
+const std::vector<std::string> &actWords(Act act) {
+  static const std::map<Act, std::vector<std::string>> words = {
+#define ACT_WORDS(Enum, ...) {Act::Enum, {__VA_ARGS__}},
+#include "ir/Ops.def"
+  };
+  static const std::vector<std::string> none;
+  auto it = words.find(act);
+  return it == words.end() ? none : it->second;
 }
 
 ActFn ActFn::withDefaults(Act k) {
@@ -92,6 +114,9 @@ std::string actString(const ActFn &a) {
   const ActInfo &i = actInfo(a.kind);
   if (!i.param[0])
     return i.name;
+  const std::vector<std::string> &words = actWords(a.kind);
+  if (!words.empty()) // one word-valued parameter
+    return std::string(i.name) + "(" + words.at((size_t)a.lo) + ")";
   std::string s = std::string(i.name) + "(" + numberString(a.lo);
   if (i.param[1])
     s += ", " + numberString(a.hi);

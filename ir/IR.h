@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -64,7 +65,15 @@ struct ActInfo {
 };
 const ActInfo &actInfo(Act act);
 const char *actName(Act act);
+/// A function by its name or an alias (ACT_ALIAS: swish is silu).
 std::optional<Act> parseAct(const std::string &name);
+/// The DSL names that are aliases (ACT_ALIAS rows) and what they name.
+const std::vector<std::pair<std::string, Act>> &actAliases();
+/// The words of a word-valued parameter (ACT_WORDS), its first; ActFn::lo is
+/// the word's index. Empty when the parameters are numbers.
+const std::vector<std::string> &actWords(Act act);
+/// gelu's approximate= (ActFn::lo): the erf form ("none") or the tanh form.
+enum class GeluForm { Erf = 0, Tanh = 1 };
 
 /// An activation with its parameters: `lo` and `hi` are the ACT row's params
 /// (clip's [min, max], leaky_relu's alpha). Converts from and compares with a plain Act.

@@ -85,7 +85,7 @@ bool padding(const std::string &s, Padding &p) {
   return true;
 }
 
-/// "relu", "clip(0, 6)", "leaky_relu(0.3)".
+/// "relu", "clip(0, 6)", "leaky_relu(0.3)", "gelu(tanh)".
 bool activation(const std::string &s, ActFn &f) {
   size_t open = s.find('(');
   std::optional<Act> a = parseAct(s.substr(0, open));
@@ -97,7 +97,14 @@ bool activation(const std::string &s, ActFn &f) {
     return !i.param[0];
   if (s.back() != ')' || !i.param[0])
     return false;
-  auto params = splitTop(s.substr(open + 1, s.size() - open - 2), 0);
+  std::string inside = s.substr(open + 1, s.size() - open - 2);
+  const std::vector<std::string> &words = actWords(*a);
+  if (!words.empty()) { // gelu(tanh): the word's index
+    auto w = std::find(words.begin(), words.end(), inside);
+    f.lo = (float)(w - words.begin());
+    return w != words.end();
+  }
+  auto params = splitTop(inside, 0);
   double v[2] = {0, 0};
   if (params.size() != (i.param[1] ? 2u : 1u))
     return false;

@@ -55,8 +55,11 @@ OPS = {
     "zeropad2d": dict(padding=1), "dropout": dict(rate=0.5),
     "relu": {}, "tanh": {}, "sigmoid": {}, "softmax": {}, "linear": {}, "relu6": {},
     "clip": dict(min=REQ, max=REQ), "leaky_relu": dict(alpha=0.3),
+    "hardsigmoid": {}, "hardswish": {}, "silu": {}, "swish": {}, "gelu": dict(approximate="none"),
+    "elu": dict(alpha=1.0), "softplus": {},
 }
-ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid", "softmax", "relu6", "leaky_relu")  # also as activation=
+ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid", "softmax", "relu6", "leaky_relu", "hardsigmoid",
+               "hardswish", "silu", "swish", "gelu", "elu", "softplus")  # also as activation=
 PREFIX = {"maxpool2d": "max_pooling2d", "avgpool2d": "average_pooling2d", "minpool2d": "min_pooling2d",
           "batchnorm": "batch_normalization", "concat": "concatenate",
           "globalavgpool2d": "global_average_pooling2d", "zeropad2d": "zero_padding2d",
@@ -265,12 +268,19 @@ def pads(padding, x, k, s, layer):
             return (w, w, h, h)
     fail(layer, f"unsupported padding {padding!r} for {layer['op']}")
 
-def activate(x, act, layer, alpha=0.3):
+def activate(x, act, layer, attrs=None):
+    """attrs: a standalone activation's; activation=NAME takes the defaults."""
     if act not in ACTIVATIONS:
         fail(layer, f"unknown activation {act!r}")
+    p = {**OPS[act], **(attrs or {})}
+    if act == "gelu" and p["approximate"] not in ("none", "tanh"):
+        fail(layer, f"gelu's approximate must be none or tanh, got {p['approximate']!r}")
     fns = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda t: t,
-           "relu6": lambda t: torch.clamp(t, 0.0, 6.0), "leaky_relu": lambda t: F.leaky_relu(t, alpha),
-           "softmax": lambda t: torch.softmax(t, dim=1)}  # dim 1: channels (NCHW) or features
+           "relu6": lambda t: torch.clamp(t, 0.0, 6.0), "leaky_relu": lambda t: F.leaky_relu(t, p["alpha"]),
+           "softmax": lambda t: torch.softmax(t, dim=1),  # dim 1: channels (NCHW) or features
+           "hardsigmoid": F.hardsigmoid, "hardswish": F.hardswish, "silu": F.silu, "swish": F.silu,
+           "gelu": lambda t: F.gelu(t, approximate=p["approximate"]), "elu": lambda t: F.elu(t, p["alpha"]),
+           "softplus": F.softplus}  # beta 1, threshold 20
     return fns[act](x)
 
 def apply(layer, xs, weight):
@@ -337,7 +347,7 @@ def apply(layer, xs, weight):
         if not all(isinstance(v, (int, float)) for v in (lo, hi)) or lo > hi:
             fail(layer, f"clip needs numbers min <= max, got {lo!r}, {hi!r}")
         return torch.clamp(x, float(lo), float(hi)), False
-    return activate(x, op, layer, a.get("alpha", 0.3)), op == "softmax"
+    return activate(x, op, layer, a), op == "softmax"
 
 def run(model, seed, image, params, dtype=torch.float64):
     """Runs the model in `dtype`; returns (output without batch axis as float32, ends in softmax).

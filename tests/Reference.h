@@ -260,49 +260,61 @@ inline Array zeroPad(const Array &x, Pads p) {
 using Act = cnnc::Act;
 using cnnc::actName;
 
-/// Element-wise relu/tanh/sigmoid, or softmax over the last axis (channels of
-/// an image, the whole of a vector), computed stably in double.
-inline Array activate(const Array &x, cnnc::ActFn a) {
-  Array y = x;
+/// An element-wise activation at one value, in double from its definition
+/// (PyTorch's, with its default parameters: softplus's beta 1 and threshold 20).
+inline double activate(double x, cnnc::ActFn a) {
+  const double r6 = std::min(std::max(x + 3, 0.0), 6.0);
   switch (a.kind) {
   case Act::Linear:
-    break;
+  case Act::Softmax: // a row function (below)
+    return x;
   case Act::Relu6:
-    for (double &v : y.v)
-      v = v > 6 ? 6.0 : v > 0 ? v : 0.0;
-    break;
+    return x > 6 ? 6.0 : x > 0 ? x : 0.0;
   case Act::Clip:
-    for (double &v : y.v)
-      v = v > a.hi ? (double)a.hi : v > a.lo ? v : (double)a.lo;
-    break;
+    return x > a.hi ? (double)a.hi : x > a.lo ? x : (double)a.lo;
   case Act::LeakyRelu:
-    for (double &v : y.v)
-      v = v > 0 ? v : v * (double)a.lo;
-    break;
+    return x > 0 ? x : x * (double)a.lo;
   case Act::Relu:
-    for (double &v : y.v)
-      v = v > 0 ? v : 0.0;
-    break;
+    return x > 0 ? x : 0.0;
   case Act::Tanh:
-    for (double &v : y.v)
-      v = std::tanh(v);
-    break;
+    return std::tanh(x);
   case Act::Sigmoid:
-    for (double &v : y.v)
-      v = 1.0 / (1.0 + std::exp(-v));
-    break;
-  case Act::Softmax: {
-    const int64_t C = x.shape.back(), rows = x.size() / C;
-    for (int64_t r = 0; r < rows; ++r) {
-      double *row = y.v.data() + r * C;
-      double m = *std::max_element(row, row + C), sum = 0;
-      for (int64_t c = 0; c < C; ++c)
-        sum += row[c] = std::exp(row[c] - m);
-      for (int64_t c = 0; c < C; ++c)
-        row[c] /= sum;
-    }
-    break;
+    return 1.0 / (1.0 + std::exp(-x));
+  case Act::HardSigmoid:
+    return r6 / 6;
+  case Act::HardSwish:
+    return x * r6 / 6;
+  case Act::Silu:
+    return x / (1 + std::exp(-x));
+  case Act::Gelu:
+    if (a.lo == (float)cnnc::GeluForm::Tanh) // x/2 (1 + tanh(u)), without its cancellation
+      return x / (1 + std::exp(-2 * std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+    return x / 2 * std::erfc(-x / std::sqrt(2.0)); // = x/2 (1 + erf(x / sqrt 2))
+  case Act::Elu:
+    return x > 0 ? x : a.lo * std::expm1(x);
+  case Act::Softplus:
+    return x > 20 ? x : std::log1p(std::exp(x));
   }
+  return x;
+}
+
+/// An element-wise activation, or softmax over the last axis (channels of an
+/// image, the whole of a vector), computed stably in double.
+inline Array activate(const Array &x, cnnc::ActFn a) {
+  Array y = x;
+  if (a.kind != Act::Softmax) {
+    for (double &v : y.v)
+      v = activate(v, a);
+    return y;
+  }
+  const int64_t C = x.shape.back(), rows = x.size() / C;
+  for (int64_t r = 0; r < rows; ++r) {
+    double *row = y.v.data() + r * C;
+    double m = *std::max_element(row, row + C), sum = 0;
+    for (int64_t c = 0; c < C; ++c)
+      sum += row[c] = std::exp(row[c] - m);
+    for (int64_t c = 0; c < C; ++c)
+      row[c] /= sum;
   }
   return y;
 }

@@ -10,6 +10,7 @@
 // Tolerance as in test_ops.cpp: max |got - want| <= 1e-4 * max(1, max |want|),
 // and a NaN error fails.
 #include "../Reference.h"
+#include "CheckModel.h"
 #include "cnnc/cnnc.h"
 
 #include <catch2/catch.hpp>
@@ -27,14 +28,10 @@ using ref::Array;
 using ref::Pads;
 using ref::PoolKind;
 using Weights = cnnc::WeightMap;
-using RefFn = std::function<Array(const Array &x, const Weights &w)>;
 
-constexpr double Tolerance = 1e-4;
-
-const std::pair<cnnc::Target, const char *> Targets[] = {{cnnc::Target::Host, "host"},
-                                                         {cnnc::Target::AVX2, "avx2"},
-                                                         {cnnc::Target::SSE4, "sse4"},
-                                                         {cnnc::Target::Generic, "generic"}};
+using cnnc::test::check;
+using cnnc::test::checkScaled;
+using cnnc::test::RefFn;
 
 struct Rng {
   std::mt19937 g;
@@ -45,56 +42,6 @@ struct Rng {
     return list.begin()[pick(0, (int)list.size() - 1)];
   }
 };
-
-/// Compiles `stmts` (the layers of a model with input `x` of shape `in`) for every target,
-/// loads Model::randomWeights(seed), runs it on an input uniform in
-/// +-inputScale and compares with `want(input, weights)`. The seed is a hash
-/// of `what`, so every case has its own weights and input.
-void checkScaled(double inputScale, const std::string &what, const cnnc::Shape &in,
-                 const std::vector<std::string> &stmts, const RefFn &want) {
-  std::vector<std::string> lines; // empty statements are left out
-  std::copy_if(stmts.begin(), stmts.end(), std::back_inserter(lines),
-               [](const std::string &l) { return !l.empty(); });
-  const std::string source = ref::modelSource(in, lines);
-  uint32_t seed = 2166136261u; // FNV-1a
-  for (char ch : what)
-    seed = (seed ^ (unsigned char)ch) * 16777619u;
-  std::mt19937 g(seed);
-  std::uniform_real_distribution<double> u(-inputScale, inputScale);
-  cnnc::Tensor input(in);
-  for (int64_t i = 0; i < input.size(); ++i)
-    input[i] = (float)u(g);
-  for (auto [target, name] : Targets) {
-    INFO("target " << name << ", " << what << "\n" << source);
-    try {
-      cnnc::Options opts;
-      opts.target = target;
-      opts.checkArena = true; // guard zones around every buffer, checked after each kernel
-      cnnc::Model m = cnnc::Model::compileString(source, "test.cnn", opts);
-      const Weights w = m.randomWeights(seed);
-      const Array expected = want(ref::fromTensor(input), w);
-      cnnc::Tensor y = m.run(input);
-      INFO("output shape " << cnnc::shapeToString(y.shape()) << ", expected "
-                           << cnnc::shapeToString(expected.shape));
-      CHECK(y.shape() == expected.shape);
-      if (y.shape() != expected.shape)
-        continue;
-      double tol = Tolerance * std::max(1.0, ref::maxAbs(expected));
-      double err = ref::maxAbsError(y, expected);
-      int64_t wi = ref::worstIndex(y, expected);
-      INFO("max abs error " << err << " (tolerance " << tol << "); worst at flat index " << wi
-                            << ": got " << y[wi] << ", want " << expected.v[(size_t)wi]);
-      CHECK(err <= tol); // false for NaN
-    } catch (const cnnc::Error &e) {
-      FAIL_CHECK("cnnc::Error: " << e.what());
-    }
-  }
-}
-
-void check(const std::string &what, const cnnc::Shape &in, const std::vector<std::string> &stmts,
-           const RefFn &want) {
-  checkScaled(1.0, what, in, stmts, want);
-}
 
 // --- layer specs: the DSL statement and its reference from one description ---
 
@@ -117,7 +64,7 @@ Pads resolve(Pad pad, Pads p, const Array &x, int kh, int kw, int sh, int sw) {
 }
 
 /// conv2d(activation=NAME) as the front end reads it: leaky_relu has alpha 0.3.
-ActFn dslAct(Act a) { return {a, a == Act::LeakyRelu ? 0.3f : 0.f}; }
+ActFn dslAct(Act a) { return ActFn::withDefaults(a); }
 
 struct Conv {
   int filters, kh, kw, sh = 1, sw = 1, groups = 1;
