@@ -1,8 +1,10 @@
 // codegen/Conv.cpp - convolution kernels, specialised to the node's constant
 // shapes, over channels-last tensors:
 //   out[oh][ow][oc] = act(bias[oc] + residual[oh][ow][oc]
-//                         + sum_{kh,kw,ic} in[oh*sh+kh][ow*sw+kw][ic] * w[kh][kw][ic][oc])
-// (a folded batchnorm is already in the packed weights and bias).
+//                         + sum_{kh,kw,ic} in[oh*sh+kh*dh][ow*sw+kw*dw][ic] * w[kh][kw][ic][oc])
+// (a folded batchnorm is already in the packed weights and bias; dh, dw is
+// the dilation: a dilated kernel reads its taps dh, dw pixels apart, with the
+// same register tiles and no zero-filled weights).
 //
 // The direct conv keeps a register tile of rows x cols output pixels x G
 // channel vectors in accumulators over the whole reduction: per input
@@ -65,9 +67,11 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
         // Each tile row's first input pixel for this tap, and the tap's weights.
         std::vector<Value *> xrow(th);
         for (int r = 0; r < th; ++r) {
-          Value *ih = e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(oh0, e.c(r)), e.c(a.sh)), kh);
-          Value *pix = e.b.CreateAdd(e.b.CreateMul(ih, e.c(f.Wp)),
-                                     e.b.CreateAdd(e.b.CreateMul(ow0, e.c(a.sw)), kw));
+          Value *ih = e.b.CreateAdd(e.b.CreateMul(e.b.CreateAdd(oh0, e.c(r)), e.c(a.sh)),
+                                    e.b.CreateMul(kh, e.c(a.dh)));
+          Value *pix = e.b.CreateAdd(
+              e.b.CreateMul(ih, e.c(f.Wp)),
+              e.b.CreateAdd(e.b.CreateMul(ow0, e.c(a.sw)), e.b.CreateMul(kw, e.c(a.dw))));
           xrow[r] = e.at(
               f.in, e.b.CreateAdd(e.b.CreateMul(pix, e.c(f.IC)), e.b.CreateMul(grp, e.c(ICg))));
         }
@@ -122,7 +126,7 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   // a row tile's input rows fit in L2 together, channel blocks are innermost so
   // each input row is read from memory once; otherwise row tiles are, so one
   // thread's consecutive items reuse a block's weights (prefetching the next).
-  const int64_t inRowBytes = (t.rows * a.sh + a.kh - 1) * f.Wp * f.IC * 4;
+  const int64_t inRowBytes = (t.rows * a.sh + (a.kh - 1) * a.dh) * f.Wp * f.IC * 4;
   const bool blocksInner = weightBytes + inRowBytes <= 768 * 1024;
   e.loop(e.lo(), e.hi(), [&](Value *item) {
     Value *grp = e.b.CreateUDiv(item, e.c(blocks * rowTiles));
@@ -145,7 +149,8 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
 // of `ur` output pixels per channel vector; weights packed [kh][kw][Cpad].
 // Per kernel row, the row's kw weight vectors stay in registers and each
 // input pixel the tile touches is loaded once and used for every tap that
-// reads it (stride 1, kw 3: ur + 2 loads for 3 ur FMAs, not 3 ur).
+// reads it (stride 1, kw 3: ur + 2 loads for 3 ur FMAs, not 3 ur; dilated,
+// the taps are dw pixels apart and fewer of them share a pixel).
 int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   ConvFrame f(e, g, n, wOff);
   const ConvAttrs &a = f.a;
@@ -163,7 +168,7 @@ int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, i
     for (int u = 0; u < tw; ++u)
       e.b.CreateStore(init, acc[u]);
     e.loop(0, a.kh, [&](Value *kh) {
-      Value *ih = e.b.CreateAdd(e.b.CreateMul(oh, e.c(a.sh)), kh);
+      Value *ih = e.b.CreateAdd(e.b.CreateMul(oh, e.c(a.sh)), e.b.CreateMul(kh, e.c(a.dh)));
       std::vector<Value *> wv(a.kw);
       for (int kw = 0; kw < a.kw; ++kw)
         wv[kw] = e.loadV(e.at(
@@ -172,12 +177,12 @@ int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, i
                 e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(kh, e.c(a.kw)), e.c(kw)), e.c(Cp)), c0)));
       Value *pix = e.b.CreateAdd(e.b.CreateMul(ih, e.c(f.Wp)), e.b.CreateMul(ow0, e.c(a.sw)));
       Value *xrow = e.at(f.in, e.b.CreateAdd(e.b.CreateMul(pix, e.c(C)), c0));
-      // Input pixel j feeds output u through tap kw when j = u * sw + kw.
-      for (int j = 0; j < (tw - 1) * a.sw + a.kw; ++j) {
+      // Input pixel j feeds output u through tap kw when j = u * sw + kw * dw.
+      for (int64_t j = 0; j < (tw - 1) * a.sw + (a.kw - 1) * (int64_t)a.dw + 1; ++j) {
         Value *x = nullptr;
         for (int kw = 0; kw < a.kw; ++kw) {
-          int u = (j - kw) / a.sw;
-          if (j < kw || (j - kw) % a.sw || u >= tw)
+          const int64_t off = j - (int64_t)kw * a.dw, u = off / a.sw;
+          if (off < 0 || off % a.sw || u >= tw)
             continue;
           if (!x)
             x = e.loadV(e.at(xrow, (int64_t)j * C), mask);
@@ -236,7 +241,8 @@ ConvTile convTile(const Graph &g, const Node &n, const TargetInfo &target, ConvT
         double perRow = OW / U * cost(R, U) + cost(R, OW % U);
         double tailRow = OW / U * cost(OH % R, U) + cost(OH % R, OW % U);
         // Ties go to the tile that reads the fewest input pixels per output pixel.
-        double window = (double)(R * a.sh + a.kh - 1) * (U * a.sw + a.kw - 1) / (R * U);
+        double window =
+            (double)(R * a.sh + (a.kh - 1) * a.dh) * (U * a.sw + (a.kw - 1) * a.dw) / (R * U);
         double total = (nv / G) * (OH / R * perRow + tailRow) * (1 + 0.001 * window);
         if (total < bestCost * 0.999)
           bestCost = total, best = {G, R, U};
@@ -278,7 +284,8 @@ PackPlan planConvPack(const Graph &g, const Node &n, const CodegenOptions &opts)
 int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   using A = ConvAttrs;
   CNNC_ASSERT(readsAll(attrs<ConvAttrs>(n), &A::filters, &A::kh, &A::kw, &A::sh, &A::sw, &A::pad,
-                       &A::groups, &A::useBias, &A::bn, &A::residual, &A::act, &A::pool),
+                       &A::dh, &A::dw, &A::groups, &A::useBias, &A::bn, &A::residual, &A::act,
+                       &A::pool),
               "conv '" + n.name + "' has an attribute no conv kernel reads");
   if (e.winograd)
     return emitWinograd(e, g, n, wOff, bOff);

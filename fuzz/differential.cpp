@@ -1,7 +1,7 @@
 // fuzz/differential.cpp - differential fuzzing of the whole compiler: the input bytes
 // are decoded into a small *valid* graph model (input [H, W, C] with H, W in 1..12 and
 // C in 1..20, or a vector; up to 8 layers chosen from conv2d with random kernel, stride,
-// padding, groups and activation, pools, batchnorm, activations, zeropad2d, dropout,
+// padding, dilation, groups and activation, pools, batchnorm, activations, zeropad2d, dropout,
 // add/concat of earlier values, flatten, globalavgpool2d, dense), which is compiled with
 // Model::compileString for the host target and 1 to 3 threads, given randomWeights and
 // run on a random input. The output must match tests/Reference.h's double-precision
@@ -115,23 +115,30 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
       filters = groups * in.pick(1, std::max(1, 24 / groups));
     }
     int kh = in.pick(1, 5), kw = in.pick(1, 5), sh = in.pick(1, 3), sw = in.pick(1, 3);
+    int dh = in.coin() ? 1 : in.pick(1, 4), dw = in.coin() ? dh : in.pick(1, 4);
     int padMode = in.pick(0, 2);
     Pads p;
     std::string pad = padding(padMode, p, 2, 2);
     kh = std::min(kh, H + p.top + p.bottom), kw = std::min(kw, W + p.left + p.right);
+    // The dilated kernel's span fits too: at most the padded input.
+    dh = std::max(1, std::min(dh, (H + p.top + p.bottom - 1) / std::max(kh - 1, 1)));
+    dw = std::max(1, std::min(dw, (W + p.left + p.right - 1) / std::max(kw - 1, 1)));
     bool bias = in.coin();
     ActFn act = epilogueAct(in);
-    call("conv2d",
-         "filters=" + std::to_string(filters) + ", kernel=" + str(kh, kw) +
-             ", stride=" + str(sh, sw) + ", padding=" + pad + ", groups=" + std::to_string(groups) +
-             ", use_bias=" + (bias ? "true" : "false") + ", activation=" + cnnc::actName(act.kind));
+    call("conv2d", "filters=" + std::to_string(filters) + ", kernel=" + str(kh, kw) +
+                       ", stride=" + str(sh, sw) + ", padding=" + pad +
+                       ", dilation=" + str(dh, dw) + ", groups=" + std::to_string(groups) +
+                       ", use_bias=" + (bias ? "true" : "false") +
+                       ", activation=" + cnnc::actName(act.kind));
+    const int spanH = ref::dilatedSpan(kh, dh), spanW = ref::dilatedSpan(kw, dw);
     if (padMode == 1)
-      p = ref::samePads(H, W, kh, kw, sh, sw);
-    y.shape = {ref::windowOut(H, kh, sh, p.top, p.bottom),
-               ref::windowOut(W, kw, sw, p.left, p.right), filters};
+      p = ref::samePads(H, W, spanH, spanW, sh, sw);
+    y.shape = {ref::windowOut(H, spanH, sh, p.top, p.bottom),
+               ref::windowOut(W, spanW, sw, p.left, p.right), filters};
     y.ref = [=](const std::vector<Array> &a, const Weights &w) {
       const cnnc::Tensor *b = bias ? &w.at(name + ".bias") : nullptr;
-      return ref::activate(ref::conv2d(a[0], w.at(name + ".weight"), b, sh, sw, p, groups), act);
+      return ref::activate(ref::conv2d(a[0], w.at(name + ".weight"), b, sh, sw, p, groups, dh, dw),
+                           act);
     };
     break;
   }

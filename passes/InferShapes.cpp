@@ -3,6 +3,8 @@
 //   valid: floor((n - f) / s) + 1
 //   same:  ceil(n / s), total padding max((out - 1) * s + f - n, 0), the odd
 //          row/column at the bottom/right (TensorFlow's rule).
+// A dilated conv's kernel counts as its span d * (f - 1) + 1 in both (PyTorch's
+// output size, TensorFlow's 'same').
 // A shape that cannot work (a kernel larger than its padded input, a dense on
 // an image) is an error at the layer's source location.
 #include "passes/Passes.h"
@@ -12,17 +14,17 @@ namespace cnnc {
 /// Largest tensor cnnc accepts, in elements (keeps every offset in 32 bits' reach).
 constexpr int64_t MaxElements = int64_t(1) << 31;
 
-int64_t windowOutput(int64_t in, int k, int s, PadMode mode, int padBefore, int padAfter) {
+int64_t windowOutput(int64_t in, int64_t k, int s, PadMode mode, int padBefore, int padAfter) {
   if (mode == PadMode::Same)
     return (in + s - 1) / s;
   int64_t span = in + padBefore + padAfter - k;
   return span < 0 ? 0 : span / s + 1;
 }
 
-static void resolveSame(Padding &p, int64_t h, int64_t w, int kh, int kw, int sh, int sw) {
+static void resolveSame(Padding &p, int64_t h, int64_t w, int64_t kh, int64_t kw, int sh, int sw) {
   if (p.mode != PadMode::Same)
     return;
-  auto split = [](int64_t n, int k, int s, int &before, int &after) {
+  auto split = [](int64_t n, int64_t k, int s, int &before, int &after) {
     int64_t out = (n + s - 1) / s;
     int64_t total = std::max<int64_t>((out - 1) * s + k - n, 0);
     before = (int)(total / 2);
@@ -39,17 +41,43 @@ static bool image(const Node &n, const TensorType &in, Diag &diag) {
   return false;
 }
 
-static bool window(Node &n, const TensorType &in, Padding &pad, int kh, int kw, int sh, int sw,
-                   const char *what, Diag &diag) {
+/// A window of kh x kw taps, dh and dw pixels apart (a dilated conv's kernel).
+struct Window {
+  int kh, kw, sh, sw, dh = 1, dw = 1;
+  int64_t spanH() const { return (int64_t)dh * (kh - 1) + 1; }
+  int64_t spanW() const { return (int64_t)dw * (kw - 1) + 1; }
+};
+
+/// A dilated kernel spans at most as many pixels as the largest kernel the DSL takes.
+static bool spanOk(const Node &n, const Window &w, Diag &diag) {
+  if (std::max(w.spanH(), w.spanW()) <= MaxAttrInt)
+    return true;
+  diag.error(n.loc, "a " + std::to_string(w.kh) + "x" + std::to_string(w.kw) +
+                        " kernel dilated to " + std::to_string(w.spanH()) + "x" +
+                        std::to_string(w.spanW()) + " spans more than " +
+                        std::to_string(MaxAttrInt) + " pixels");
+  return false;
+}
+
+static bool window(Node &n, const TensorType &in, Padding &pad, Window w, const char *what,
+                   Diag &diag) {
   if (!image(n, in, diag))
     return false;
-  resolveSame(pad, in.dims[0], in.dims[1], kh, kw, sh, sw);
-  int64_t oh = windowOutput(in.dims[0], kh, sh, pad.mode, pad.top, pad.bottom);
-  int64_t ow = windowOutput(in.dims[1], kw, sw, pad.mode, pad.left, pad.right);
+  const int kh = w.kh, kw = w.kw;
+  const int64_t eh = w.spanH(), ew = w.spanW();
+  if (!spanOk(n, w, diag))
+    return false;
+  resolveSame(pad, in.dims[0], in.dims[1], eh, ew, w.sh, w.sw);
+  int64_t oh = windowOutput(in.dims[0], eh, w.sh, pad.mode, pad.top, pad.bottom);
+  int64_t ow = windowOutput(in.dims[1], ew, w.sw, pad.mode, pad.left, pad.right);
   if (oh < 1 || ow < 1) {
     std::string padded = pad.mode == PadMode::Valid ? "" : " padded";
+    // Only a conv's kernel is dilated.
+    std::string shape = eh == kh && ew == kw ? std::string(what)
+                                             : "kernel, dilated to " + std::to_string(eh) + "x" +
+                                                   std::to_string(ew) + ",";
     diag.error(n.loc, std::string("a ") + std::to_string(kh) + "x" + std::to_string(kw) + " " +
-                          what + " does not fit the" + padded + " " +
+                          shape + " does not fit the" + padded + " " +
                           std::to_string(in.dims[0] + pad.top + pad.bottom) + "x" +
                           std::to_string(in.dims[1] + pad.left + pad.right) + " input of " +
                           opName(n.op) + " '" + n.name + "'");
@@ -91,7 +119,7 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
     return n.type.known();
   case OpKind::Conv2D: {
     ConvAttrs &a = attrs<ConvAttrs>(n);
-    if (!window(n, in, a.pad, a.kh, a.kw, a.sh, a.sw, "kernel", diag))
+    if (!window(n, in, a.pad, {a.kh, a.kw, a.sh, a.sw, a.dh, a.dw}, "kernel", diag))
       return false;
     if (in.dims[2] % a.groups) {
       diag.error(n.loc,
@@ -114,7 +142,7 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
                             "': padding must be at most half the pool size");
       return false;
     }
-    return window(n, in, a.pad, a.kh, a.kw, a.sh, a.sw, "pool window", diag);
+    return window(n, in, a.pad, {a.kh, a.kw, a.sh, a.sw}, "pool window", diag);
   }
   case OpKind::Flatten:
     n.type.dims = {in.elements()};

@@ -48,7 +48,7 @@ REQ = object()  # marks a required attribute
 POOL = dict(size=REQ, stride=None, padding="valid")
 OPS = {
     "conv2d": dict(filters=REQ, kernel=REQ, stride=1, padding="valid", activation="linear", use_bias="true",
-                   groups=1),
+                   groups=1, dilation=1),
     "maxpool2d": POOL, "avgpool2d": POOL, "minpool2d": POOL,
     "flatten": {}, "dense": dict(units=REQ, activation="linear", use_bias="true"),
     "batchnorm": dict(epsilon=0.001), "add": {}, "concat": {}, "globalavgpool2d": {},
@@ -295,11 +295,13 @@ def apply(layer, xs, weight):
         fail(layer, f"{op} applied to a rank-{x.dim() - 1} tensor")
     if op == "conv2d":
         k, s, g = pair(a["kernel"], "kernel", layer), pair(a["stride"], "stride", layer), a["groups"]
+        d = pair(a["dilation"], "dilation", layer)
+        span = tuple(d[i] * (k[i] - 1) + 1 for i in (0, 1))  # a dilated kernel's extent, for 'same'
         if type(g) is not int or g < 1 or x.shape[1] % g or a["filters"] % g:
             fail(layer, f"groups={g!r} must divide the {x.shape[1]} input channels and the filters")
         w = weight(name + ".weight", (a["filters"], x.shape[1] // g, k[0], k[1]))
         b = weight(name + ".bias", (a["filters"],)) if bias == "true" else None
-        x = F.conv2d(F.pad(x, pads(a["padding"], x, k, s, layer)), w, b, stride=s, groups=g)
+        x = F.conv2d(F.pad(x, pads(a["padding"], x, span, s, layer)), w, b, stride=s, dilation=d, groups=g)
         return activate(x, a["activation"], layer), a["activation"] == "softmax"
     if op == "dense":
         w = weight(name + ".weight", (a["units"], x.shape[1]))

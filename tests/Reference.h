@@ -77,17 +77,21 @@ inline int64_t windowOut(int64_t n, int k, int s, int padBefore, int padAfter) {
   return span < 0 ? 0 : span / s + 1;
 }
 
-/// out[oh][ow][f] = bias[f] + sum_{c,i,j} x[oh*sh + i - top][ow*sw + j - left][g*Cg + c] *
+/// The extent of a kernel of k taps `dilation` pixels apart: dilation * (k - 1) + 1.
+inline int dilatedSpan(int k, int dilation) { return dilation * (k - 1) + 1; }
+
+/// out[oh][ow][f] = bias[f] + sum_{c,i,j} x[oh*sh + i*dh - top][ow*sw + j*dw - left][g*Cg + c] *
 /// w[f][c][i][j], where g = f / (F / groups) is the filter's group, Cg = C / groups its input
 /// channels, and pixels outside the input are zero. `w` is OIHW [F, C / groups, kh, kw];
-/// `bias` may be null. groups == 1 is an ordinary conv, groups == C == F a depthwise one.
+/// `bias` may be null. groups == 1 is an ordinary conv, groups == C == F a depthwise one;
+/// dh, dw is the dilation (PyTorch's): the output size counts the kernel as its span.
 inline Array conv2d(const Array &x, const Tensor &w, const Tensor *bias, int sh, int sw, Pads p,
-                    int groups = 1) {
+                    int groups = 1, int dh = 1, int dw = 1) {
   const int64_t H = x.shape[0], W = x.shape[1];
   const int64_t F = w.shape()[0], Cg = w.shape()[1], KH = w.shape()[2], KW = w.shape()[3];
   const int64_t Fg = F / groups;
-  const int64_t OH = windowOut(H, (int)KH, sh, p.top, p.bottom),
-                OW = windowOut(W, (int)KW, sw, p.left, p.right);
+  const int64_t OH = windowOut(H, dilatedSpan((int)KH, dh), sh, p.top, p.bottom),
+                OW = windowOut(W, dilatedSpan((int)KW, dw), sw, p.left, p.right);
   Array y({OH, OW, F});
   for (int64_t oh = 0; oh < OH; ++oh)
     for (int64_t ow = 0; ow < OW; ++ow)
@@ -96,7 +100,7 @@ inline Array conv2d(const Array &x, const Tensor &w, const Tensor *bias, int sh,
         double s = bias ? (double)(*bias)[f] : 0.0;
         for (int64_t i = 0; i < KH; ++i)
           for (int64_t j = 0; j < KW; ++j) {
-            int64_t ih = oh * sh + i - p.top, iw = ow * sw + j - p.left;
+            int64_t ih = oh * sh + i * dh - p.top, iw = ow * sw + j * dw - p.left;
             if (ih < 0 || ih >= H || iw < 0 || iw >= W)
               continue;
             for (int64_t c = 0; c < Cg; ++c)

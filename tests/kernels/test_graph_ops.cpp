@@ -1,4 +1,4 @@
-// tests/kernels/test_graph_ops.cpp - the graph ops (grouped/depthwise conv2d,
+// tests/kernels/test_graph_ops.cpp - the graph ops (grouped/depthwise/dilated conv2d,
 // batchnorm standalone and folded, add standalone and as a fused residual,
 // concat, globalavgpool2d, zeropad2d standalone and folded, min/max/avg pooling
 // with explicit padding, relu6/clip/leaky_relu, dropout) against the
@@ -72,20 +72,24 @@ struct Conv {
   Pads pads{};
   bool bias = true;
   Act act = Act::Linear;
+  int dh = 1, dw = 1; // the dilation, written when not 1
 
   /// "name = conv2d(input, ...)"; an empty input reads the previous statement.
   std::string dsl(const std::string &name, const std::string &input = "") const {
     std::ostringstream s;
     s << name << " = conv2d(" << (input.empty() ? "" : input + ", ") << "filters=" << filters
       << ", kernel=(" << kh << ", " << kw << "), stride=(" << sh << ", " << sw
-      << "), padding=" << padDsl(pad, pads) << ", groups=" << groups
-      << ", use_bias=" << (bias ? "true" : "false") << ", activation=" << cnnc::actName(act) << ")";
+      << "), padding=" << padDsl(pad, pads) << ", groups=" << groups;
+    if (dh != 1 || dw != 1)
+      s << ", dilation=(" << dh << ", " << dw << ")";
+    s << ", use_bias=" << (bias ? "true" : "false") << ", activation=" << cnnc::actName(act) << ")";
     return s.str();
   }
   Array ref(const Array &x, const Weights &w, const std::string &name) const {
     const cnnc::Tensor *b = bias ? &w.at(name + ".bias") : nullptr;
+    const int spanH = ref::dilatedSpan(kh, dh), spanW = ref::dilatedSpan(kw, dw);
     return ref::activate(ref::conv2d(x, w.at(name + ".weight"), b, sh, sw,
-                                     resolve(pad, pads, x, kh, kw, sh, sw), groups),
+                                     resolve(pad, pads, x, spanH, spanW, sh, sw), groups, dh, dw),
                          dslAct(act));
   }
 };
@@ -182,6 +186,68 @@ TEST_CASE("grouped and depthwise conv2d: random sweep", "[kernels][graph]") {
     int H = std::max(rng.pick(1, 14), same ? 1 : c.kh - (ex ? c.pads.top + c.pads.bottom : 0));
     int W = std::max(rng.pick(1, 14), same ? 1 : c.kw - (ex ? c.pads.left + c.pads.right : 0));
     check("grouped conv sweep #" + std::to_string(i), {std::max(H, 1), std::max(W, 1), C},
+          {c.dsl("c")}, [=](auto &x, auto &w) { return c.ref(x, w, "c"); });
+  }
+}
+
+TEST_CASE("dilated conv2d: depthwise and grouped and fused", "[kernels][graph][dilation]") {
+  auto dil = [](Conv c, int dh, int dw) {
+    c.dh = dh, c.dw = dw;
+    return c;
+  };
+  const std::pair<cnnc::Shape, Conv> cfgs[] = {
+      {{9, 7, 3}, dil({3, 3, 3, 1, 1, 3, Pad::Same}, 2, 2)},   // depthwise C = 3
+      {{11, 13, 5}, dil({5, 3, 3, 2, 2, 5, Pad::Same}, 2, 3)}, // depthwise, stride 2
+      {{20, 21, 64}, dil({64, 3, 3, 1, 1, 64, Pad::Same, {}, true, Act::Relu6}, 6, 6)},
+      {{14, 37, 33}, dil({33, 3, 3, 1, 1, 33, Pad::Explicit, {2, 2, 4, 4}}, 2, 4)}, // column tiles
+      {{15, 16, 40}, dil({40, 3, 3, 1, 2, 40, Pad::Valid, {}, false, Act::LeakyRelu}, 3, 2)},
+      {{7, 9, 5}, dil({10, 3, 3, 1, 1, 5, Pad::Same}, 2, 2)}, // channel multiplier 2
+      {{10, 11, 24}, dil({8, 3, 3, 1, 1, 4, Pad::Explicit, {2, 2, 2, 2}}, 2, 2)}, // grouped
+      {{13, 12, 40}, dil({40, 3, 3, 2, 2, 8, Pad::Same, {}, true, Act::Relu6}, 3, 3)},
+      {{12, 11, 24}, dil({34, 3, 2, 1, 1, 2, Pad::Explicit, {0, 1, 1, 0}}, 2, 5)}, // 17 per group
+      {{1, 1, 5}, dil({5, 3, 3, 1, 1, 5, Pad::Same}, 4, 4)}, // depthwise on one pixel
+  };
+  int i = 0;
+  for (const auto &[in, c] : cfgs)
+    check("dilated grouped conv #" + std::to_string(i++), in, {c.dsl("c")},
+          [=](auto &x, auto &w) { return c.ref(x, w, "c"); });
+  // A fused residual and activation: c(x) + y -> relu, y a 1x1 projection.
+  for (int groups : {1, 4, 24}) {
+    const Conv c = dil({24, 3, 3, 1, 1, groups, Pad::Same}, 2, 2),
+               proj{24, 1, 1, 1, 1, 1, Pad::Valid, {}, false};
+    check("dilated residual, groups " + std::to_string(groups), {11, 9, 24},
+          {proj.dsl("y", "x"), c.dsl("c", "x"), "s = add(c, y)", "relu(s)"}, [=](auto &x, auto &w) {
+            return act(ref::add(c.ref(x, w, "c"), proj.ref(x, w, "y")), Act::Relu);
+          });
+  }
+  // A dilated conv after zeropad2d (folded into its padding) and in a random sweep.
+  const Conv z = dil({6, 3, 3, 1, 1, 1, Pad::Explicit, {1, 0, 0, 1}}, 2, 3);
+  check("zeropad then dilated conv", {8, 9, 4}, {"p = zeropad2d(x, padding=(1, 2))", z.dsl("c")},
+        [=](auto &x, auto &w) {
+          return z.ref(ref::zeroPad(x, {1, 1, 2, 2}), w, "c");
+        });
+  Rng rng(9191);
+  for (int i = 0; i < 20; ++i) {
+    Conv c{0, rng.pick(1, 3), 0, rng.pick(1, 2), 0};
+    c.kw = rng.coin() ? c.kh : rng.pick(1, 3);
+    c.sw = rng.coin() ? c.sh : rng.pick(1, 2);
+    c.dh = rng.pick(1, 4), c.dw = rng.coin() ? c.dh : rng.pick(1, 4);
+    int C = c.filters = c.groups = rng.pick(2, 40); // depthwise
+    if (i % 2) {
+      c.groups = rng.of({2, 3, 4});
+      C = c.groups * rng.pick(1, 6), c.filters = c.groups * rng.pick(1, 9);
+    }
+    c.pad = Pad(rng.pick(0, 2));
+    c.pads = {rng.pick(0, 2), rng.pick(0, 2), rng.pick(0, 2), rng.pick(0, 2)};
+    c.act = rng.of({Act::Linear, Act::Relu, Act::LeakyRelu});
+    bool same = c.pad == Pad::Same, ex = c.pad == Pad::Explicit;
+    int H =
+        std::max(rng.pick(1, 14),
+                 same ? 1 : ref::dilatedSpan(c.kh, c.dh) - (ex ? c.pads.top + c.pads.bottom : 0));
+    int W =
+        std::max(rng.pick(1, 14),
+                 same ? 1 : ref::dilatedSpan(c.kw, c.dw) - (ex ? c.pads.left + c.pads.right : 0));
+    check("dilated grouped conv sweep #" + std::to_string(i), {std::max(H, 1), std::max(W, 1), C},
           {c.dsl("c")}, [=](auto &x, auto &w) { return c.ref(x, w, "c"); });
   }
 }

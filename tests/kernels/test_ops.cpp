@@ -59,6 +59,7 @@ struct Layer {
   enum Kind { Conv, MaxPool, AvgPool, Dense, Flatten, Activation } kind = Conv;
   int units = 1; // filters / units
   int kh = 1, kw = 1, sh = 1, sw = 1;
+  int dh = 1, dw = 1; // a conv's dilation, written when not 1
   PadKind pad = PadKind::Valid;
   Pads pads; // Scalar / Pair / Four
   bool strideGiven = true;
@@ -104,6 +105,10 @@ struct Layer {
         pair(sh, sw);
       }
       padding();
+      if (dh != 1 || dw != 1) {
+        s << ", dilation=";
+        pair(dh, dw);
+      }
       if (actGiven)
         s << ", activation=" << cnnc::ref::actName(act);
       s << ", use_bias=" << (bias ? "true" : "false") << ")";
@@ -134,8 +139,9 @@ struct Layer {
 
   Pads resolvePads(int64_t H, int64_t W) const {
     switch (pad) {
-    case PadKind::Same:
-      return cnnc::ref::samePads(H, W, kh, kw, sh, sw);
+    case PadKind::Same: // a dilated kernel counts as its span
+      return cnnc::ref::samePads(H, W, cnnc::ref::dilatedSpan(kh, dh),
+                                 cnnc::ref::dilatedSpan(kw, dw), sh, sw);
     case PadKind::Scalar:
       return {pads.top, pads.top, pads.top, pads.top};
     case PadKind::Pair:
@@ -217,7 +223,8 @@ Case makeCase(const std::string &what, const cnnc::Shape &inShape, const std::ve
       const cnnc::Tensor *b = nullptr;
       if (l.bias)
         b = &(c.weights[name + ".bias"] = randomTensor({l.units}, rng, 0.5 * weightGain));
-      x = cnnc::ref::conv2d(x, w, b, l.sh, l.sw, l.resolvePads(x.shape[0], x.shape[1]));
+      x = cnnc::ref::conv2d(x, w, b, l.sh, l.sw, l.resolvePads(x.shape[0], x.shape[1]), 1, l.dh,
+                            l.dw);
       x = cnnc::ref::activate(x, l.act);
       break;
     }
@@ -459,6 +466,79 @@ TEST_CASE("conv2d: Winograd F(2x2 3x3) against the reference and the direct conv
     Case k = makeCase("winograd #" + std::to_string(i++), c.in, c.layers, rng);
     check(k, {}, true, "winograd");
     check(k, {}, false);
+  }
+}
+
+TEST_CASE("conv2d: dilated kernels on hand-picked configurations", "[kernels][conv][dilation]") {
+  Rng rng(5151);
+  struct Cfg {
+    cnnc::Shape in;
+    Layer l;
+    int dh, dw;
+  };
+  const Cfg cfgs[] = {
+      {{13, 11, 5}, conv(7, 3, 3, 1, 1, PadKind::Valid, Act::Linear, true), 2, 2},
+      {{13, 15, 17}, conv(33, 3, 3, 1, 1, PadKind::Same, Act::Relu, true), 2, 3},
+      {{20, 19, 3}, conv(17, 3, 3, 1, 1, PadKind::Same, Act::Tanh, false), 6, 6},
+      {{13, 14, 9}, conv(16, 3, 3, 1, 1, PadKind::Valid, Act::Linear, true), 6, 6}, // 1 x 2 out
+      {{11, 12, 35}, conv(40, 3, 3, 2, 2, PadKind::Same, Act::Sigmoid, true), 2, 2},
+      {{12, 13, 8}, conv(24, 3, 3, 2, 1, PadKind::Four, Act::Relu, true, {2, 1, 0, 3}), 3, 2},
+      {{9, 10, 31}, conv(12, 3, 3, 1, 1, PadKind::Scalar, Act::Linear, false, {2, 2, 2, 2}), 2, 2},
+      {{15, 9, 4}, conv(5, 5, 3, 1, 2, PadKind::Pair, Act::Softmax, true, {1, 1, 3, 3}), 3, 1},
+      {{10, 17, 16}, conv(48, 2, 4, 1, 1, PadKind::Same, Act::Relu, true), 4, 3}, // even kernel
+      {{1, 1, 7}, conv(9, 3, 3, 1, 1, PadKind::Same, Act::Relu, true), 2, 2},     // all taps padded
+      {{25, 23, 20}, conv(64, 3, 3, 1, 1, PadKind::Same, Act::Relu, true), 2, 2},
+      {{8, 30, 3}, conv(130, 3, 1, 1, 1, PadKind::Same, Act::Linear, true), 5, 7},
+  };
+  int i = 0;
+  for (Cfg c : cfgs) {
+    c.l.dh = c.dh, c.l.dw = c.dw;
+    check(makeCase("dilated conv2d #" + std::to_string(i++), c.in, {c.l}, rng));
+  }
+  // Chained: a dilated conv writes the next padded conv's bordered input, a
+  // fused 2x2 max pool after a dilated conv, forced tiles with tails.
+  std::vector<Layer> chain = {
+      conv(24, 3, 3, 1, 1, PadKind::Same, Act::Relu, true),
+      conv(20, 3, 3, 1, 1, PadKind::Same, Act::Relu, true), pool(true, 2, 2, 2, 2, PadKind::Valid),
+      conv(9, 3, 3, 1, 1, PadKind::Scalar, Act::Linear, true, {2, 2, 2, 2})};
+  chain[0].dh = chain[0].dw = 2, chain[1].dh = 3, chain[1].dw = 2, chain[3].dh = chain[3].dw = 2;
+  for (const cnnc::ConvTile &t :
+       {cnnc::ConvTile{}, cnnc::ConvTile{1, 2, 2}, cnnc::ConvTile{1, 4, 6}})
+    check(makeCase("dilated chain", {19, 17, 6}, chain, rng), t);
+}
+
+TEST_CASE("conv2d: random sweep with dilation", "[kernels][conv][dilation]") {
+  Rng rng(6262);
+  for (int i = 0; i < 24; ++i) {
+    cnnc::Shape in;
+    Layer l = randomConv(rng, i, in);
+    l.kh = std::min(l.kh, 5), l.kw = std::min(l.kw, 5);
+    l.dh = rng.pick(1, 4), l.dw = rng.coin() ? l.dh : rng.pick(1, 4);
+    // Grow the input until the dilated kernel fits ('same' always fits).
+    Pads p = l.pad == PadKind::Same ? Pads{} : l.resolvePads(1, 1);
+    in[0] = std::max<int64_t>(in[0], cnnc::ref::dilatedSpan(l.kh, l.dh) - p.top - p.bottom);
+    in[1] = std::max<int64_t>(in[1], cnnc::ref::dilatedSpan(l.kw, l.dw) - p.left - p.right);
+    check(makeCase("dilated conv2d sweep #" + std::to_string(i), in, {l}, rng));
+  }
+}
+
+TEST_CASE("conv2d: Winograd declines a dilated 3x3 conv - the direct conv runs it",
+          "[kernels][conv][winograd][dilation]") {
+  Rng rng(7373);
+  Layer l = conv(32, 3, 3, 1, 1, PadKind::Same, Act::Relu, true);
+  check(makeCase("undilated 3x3", {14, 16, 16}, {l}, rng), {}, true, "winograd");
+  for (auto [dh, dw] : {std::pair{2, 2}, {1, 2}, {3, 1}}) {
+    l.dh = dh, l.dw = dw;
+    Case c = makeCase("dilated 3x3", {14, 16, 16}, {l}, rng);
+    check(c, {}, true, " px x "); // the direct conv's plan: "tile RxC px x N ch"
+    for (const TargetName &t : Targets) {
+      cnnc::Options opts;
+      opts.target = t.target;
+      cnnc::Model m = cnnc::Model::compileString(c.source, "test.cnn", opts);
+      m.loadWeights(c.weights);
+      for (const cnnc::KernelProfile &k : m.profileKernels(c.input, 1))
+        CHECK(k.plan.find("winograd") == std::string::npos);
+    }
   }
 }
 
