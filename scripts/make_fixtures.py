@@ -51,7 +51,8 @@ OPS = {
                    groups=1, dilation=1),
     "maxpool2d": POOL, "avgpool2d": POOL, "minpool2d": POOL,
     "flatten": {}, "dense": dict(units=REQ, activation="linear", use_bias="true"),
-    "batchnorm": dict(epsilon=0.001), "add": {}, "concat": {}, "globalavgpool2d": {},
+    "batchnorm": dict(epsilon=0.001), "add": {}, "sub": {}, "mul": {}, "div": {}, "concat": {},
+    "globalavgpool2d": {},
     "zeropad2d": dict(padding=1), "dropout": dict(rate=0.5),
     "relu": {}, "tanh": {}, "sigmoid": {}, "softmax": {}, "linear": {}, "relu6": {},
     "clip": dict(min=REQ, max=REQ), "leaky_relu": dict(alpha=0.3),
@@ -63,8 +64,9 @@ ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid", "softmax", "relu6", "leaky_r
 PREFIX = {"maxpool2d": "max_pooling2d", "avgpool2d": "average_pooling2d", "minpool2d": "min_pooling2d",
           "batchnorm": "batch_normalization", "concat": "concatenate",
           "globalavgpool2d": "global_average_pooling2d", "zeropad2d": "zero_padding2d",
+          "sub": "subtract", "mul": "multiply", "div": "divide",
           **{op: "activation" for op in ACTIVATIONS + ("clip",)}}  # others: the op name (frontend/Builder.cpp)
-MULTI_INPUT = ("add", "concat")
+MULTI_INPUT = ("add", "sub", "mul", "div", "concat")
 
 # ---------------------------------------------------------------- generator
 def splitmix64_int(x):
@@ -326,10 +328,13 @@ def apply(layer, xs, weight):
         w, b, m, v = (weight(f"{name}.{k}", (c,)).reshape((1, c) + (1,) * (x.dim() - 2))
                       for k in ("weight", "bias", "running_mean", "running_var"))
         return (x - m) / torch.sqrt(v + eps) * w + b, False
-    if op == "add":
-        if any(t.shape != x.shape for t in xs):
-            fail(layer, f"add of different shapes {[list(t.shape[1:]) for t in xs]}")
-        return sum(xs[1:], x), False
+    if op in ("add", "sub", "mul", "div"):  # one shape, or an image and a vector of its channels
+        a, b = xs
+        if a.dim() != b.dim():
+            a, b = (t.reshape(t.shape + (1, 1)) if t.dim() == 2 else t for t in (a, b))
+        if a.shape != b.shape and a.shape[1] != b.shape[1]:
+            fail(layer, f"{op} of incompatible shapes {[list(t.shape[1:]) for t in xs]}")
+        return {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div}[op](a, b), False
     if op == "concat":
         if any(t.dim() != x.dim() or t.shape[2:] != x.shape[2:] for t in xs):
             fail(layer, f"concat of incompatible shapes {[list(t.shape[1:]) for t in xs]}")
@@ -405,11 +410,11 @@ def main():
     ap.add_argument("--only", action="append", help="model name (repeatable); default: all")
     ap.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures"))
     ap.add_argument("--models", action="append",
-                    help="directory of .cnn files (repeatable); default: examples/seed and examples")
+                    help="directory of .cnn files (repeatable); default: examples/seed, examples, tests/models")
     args = ap.parse_args()
     self_test()
     available = {}
-    for d in args.models or [SEED_DIR, os.path.join(ROOT, "examples")]:
+    for d in args.models or [SEED_DIR, os.path.join(ROOT, "examples"), os.path.join(ROOT, "tests", "models")]:
         for f in sorted(os.listdir(d)):
             if f.endswith(".cnn"):
                 if f[:-4] in available:

@@ -81,6 +81,13 @@ TEST_CASE("graph models match PyTorch on the forced AVX2 target", "[models][grap
   }
 }
 
+TEST_CASE("dilation and the new activations and binary ops match PyTorch on every target",
+          "[models]") {
+  for (const char *t : {"host", "avx2", "sse4", "generic"}) {
+    SECTION(t) { checkFixture("ops", cnnc::parseTarget(t)); }
+  }
+}
+
 TEST_CASE("a weights file with a wrong shape is rejected naming the key", "[models]") {
   cnnc::Model m = cnnc::Model::compileFile(src("examples/seed/lenet.cnn"));
   cnnc::WeightMap w = cnnc::readSafetensors(src("tests/fixtures/lenet/weights.safetensors"));
