@@ -33,7 +33,11 @@ std::vector<Token> lex(const std::string &src, Diag &diag) {
         advance(1);
     } else if (std::isalpha(c) || c == '_') {
       size_t j = i;
-      while (j < src.size() && (std::isalnum((unsigned char)src[j]) || src[j] == '_'))
+      // Dots join words into one name (PyTorch's module paths: layer1.0.conv1).
+      auto word = [&](size_t k) {
+        return k < src.size() && (std::isalnum((unsigned char)src[k]) || src[k] == '_');
+      };
+      while (word(j) || (j < src.size() && src[j] == '.' && word(j + 1)))
         ++j;
       out.push_back({Tok::Ident, src.substr(i, j - i), 0, 0, loc});
       advance(j - i);

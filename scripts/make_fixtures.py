@@ -127,7 +127,7 @@ def self_test():
     assert np.array_equal(big, random_tensor((3, 5), 7, "x", 1.0))
 
 # ---------------------------------------------------------------- parser
-TOKEN = re.compile(r"(?P<ws>[ \t\r;]+|(?:#|//)[^\n]*)|(?P<nl>\n)|(?P<id>[A-Za-z_]\w*)"
+TOKEN = re.compile(r"(?P<ws>[ \t\r;]+|(?:#|//)[^\n]*)|(?P<nl>\n)|(?P<id>[A-Za-z_]\w*(?:\.\w+)*)"
                    r"|(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<p>[{}()\[\],:=-])|(?P<bad>.)")
 
 def tokenize(text, path):

@@ -53,6 +53,26 @@ TEST_CASE("shapes and names and weight keys are queryable", "[api]") {
   CHECK(m.totalParams() == 5 * 27 + 5 + 30 * 4 + 4);
 }
 
+TEST_CASE("dotted layer names give PyTorch state_dict keys", "[api]") {
+  cnnc::Options o;
+  o.generateCode = false;
+  cnnc::Model m = cnnc::Model::compileString("model m {\n"
+                                             "  input x: f32[6, 6, 3]\n"
+                                             "  layer1.0.conv1 = conv2d(filters=4, kernel=3)\n"
+                                             "  layer1.0.bn1 = batchnorm(epsilon=1e-5)\n"
+                                             "  f = flatten(layer1.0.bn1)\n"
+                                             "  fc.1 = dense(f, units=2)\n"
+                                             "}\n",
+                                             "dotted.cnn", o);
+  std::vector<std::string> keys;
+  for (auto &[key, shape] : m.weightShapes())
+    keys.push_back(key);
+  CHECK(keys == std::vector<std::string>{"layer1.0.conv1.weight", "layer1.0.conv1.bias",
+                                         "layer1.0.bn1.weight", "layer1.0.bn1.bias",
+                                         "layer1.0.bn1.running_mean", "layer1.0.bn1.running_var",
+                                         "fc.1.weight", "fc.1.bias"});
+}
+
 TEST_CASE("a batch axis of one in gives a batch axis of one out", "[api]") {
   cnnc::Model m = cnnc::Model::compileString(tiny, "tiny.cnn");
   m.randomWeights(3);

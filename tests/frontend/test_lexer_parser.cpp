@@ -87,6 +87,13 @@ TEST_CASE("lexer: tokens and their line:col", "[frontend]") {
   // Identifiers: letters, digits, underscores, not starting with a digit.
   toks = cnnc::lex("_a1 b_2_ conv2d_1", diag);
   CHECK(show(toks) == "id:_a1@1:1 id:b_2_@1:5 id:conv2d_1@1:10 end:@1:18 ");
+  // Dots join words into one name (PyTorch's module paths); a dot that no
+  // word follows is not part of it.
+  cnnc::Diag d3("t.cnn", "");
+  toks = cnnc::lex("layer1.0.conv1 features.0 a. b", d3);
+  CHECK(show(toks) == "id:layer1.0.conv1@1:1 id:features.0@1:16 id:a@1:27 id:b@1:30 end:@1:31 ");
+  CHECK(d3.errorCount() == 1); // the lone '.'
+
   // The end token sits after the last character, also after a final newline.
   CHECK(show(cnnc::lex("", diag)) == "end:@1:1 ");
   CHECK(show(cnnc::lex("a\n", diag)) == "id:a@1:1 end:@2:1 ");
