@@ -8,7 +8,9 @@ namespace cnnc {
 Tensor loadNpy(const std::string &path) { return readNpy(path); }
 void saveNpy(const std::string &path, const Tensor &tensor) { writeNpy(path, tensor); }
 
-WeightMap loadSafetensors(const std::string &path) { return readSafetensors(path); }
+WeightMap loadSafetensors(const std::string &path, std::vector<std::string> *skipped) {
+  return readSafetensors(path, skipped);
+}
 void saveSafetensors(const std::string &path, const WeightMap &weights) {
   writeSafetensors(path, weights);
 }

@@ -93,7 +93,7 @@ void storeLittleEndian(std::string &out, uint64_t value, int width) {
 }
 
 /// Bytes of a tensor of this shape; throws (with `context`) on a bad or huge shape.
-uint64_t shapeBytes(const Shape &shape, const std::string &context) {
+uint64_t shapeBytes(const Shape &shape, const std::string &context, int bytesPerElement = 4) {
   int64_t count;
   try {
     count = numElements(shape);
@@ -102,7 +102,7 @@ uint64_t shapeBytes(const Shape &shape, const std::string &context) {
   }
   if (count > kMaxElements)
     throw Error(context + "shape " + shapeToString(shape) + " is too large (byte size overflows)");
-  return static_cast<uint64_t>(count) * 4;
+  return static_cast<uint64_t>(count) * bytesPerElement;
 }
 
 Tensor tensorFromBytes(Shape shape, const char *bytes) {
@@ -124,7 +124,20 @@ struct Entry {
   std::string key;
   Shape shape;
   uint64_t begin = 0, end = 0;
+  std::string dtype; // F32, or an integer type that loading skips
 };
+
+/// Bytes per element of the dtypes a safetensors file may hold and cnnc
+/// reads: F32, and the integer ones a PyTorch state_dict carries besides its
+/// parameters (batchnorm's num_batches_tracked is I64), which are skipped.
+int dtypeBytes(const std::string &dtype) {
+  static const std::pair<const char *, int> known[] = {
+      {"F32", 4}, {"I64", 8}, {"I32", 4}, {"I16", 2}, {"I8", 1}, {"U8", 1}, {"BOOL", 1}};
+  for (auto &[name, bytes] : known)
+    if (dtype == name)
+      return bytes;
+  return 0;
+}
 
 /// Parses the JSON header, rejecting duplicate keys (at any level) and absurd nesting.
 json parseHeader(std::string_view text, const std::string &name) {
@@ -209,11 +222,12 @@ Entry parseEntry(const std::string &key, const json &value, uint64_t dataSize,
   const json &dtype = field(value, "dtype", context);
   if (!dtype.is_string())
     throw Error(context + "'dtype' must be a string");
-  if (dtype.get_ref<const std::string &>() != "F32")
-    throw Error(context + "unsupported dtype " + printable(dtype.get_ref<const std::string &>()) +
-                " (only F32 is supported)");
-  Entry entry{key, parseShape(field(value, "shape", context), context), 0, 0};
-  uint64_t bytes = shapeBytes(entry.shape, context);
+  const std::string &type = dtype.get_ref<const std::string &>();
+  if (!dtypeBytes(type))
+    throw Error(context + "unsupported dtype " + printable(type) +
+                " (parameters must be F32; integer tensors are skipped)");
+  Entry entry{key, parseShape(field(value, "shape", context), context), 0, 0, type};
+  uint64_t bytes = shapeBytes(entry.shape, context, dtypeBytes(type));
   std::tie(entry.begin, entry.end) = parseOffsets(field(value, "data_offsets", context), context);
   const std::string offsets = "data_offsets " + offsetsText(entry.begin, entry.end);
   if (entry.begin > entry.end)
@@ -222,7 +236,7 @@ Entry parseEntry(const std::string &key, const json &value, uint64_t dataSize,
     throw Error(context + offsets + " extend past the end of the data section (" +
                 std::to_string(dataSize) + " bytes)");
   if (entry.end - entry.begin != bytes)
-    throw Error(context + offsets + " do not match dtype F32 and shape " +
+    throw Error(context + offsets + " do not match dtype " + type + " and shape " +
                 shapeToString(entry.shape) + " (" + std::to_string(bytes) + " bytes)");
   return entry;
 }
@@ -396,7 +410,8 @@ std::string shapeTuple(const Shape &shape) {
 
 // ---- Public API ------------------------------------------------------------------------------
 
-WeightMap parseSafetensors(const std::string &bytes, const std::string &name) {
+WeightMap parseSafetensors(const std::string &bytes, const std::string &name,
+                           std::vector<std::string> *skipped) {
   if (bytes.size() < 8)
     fail(name, "file is too short (" + std::to_string(bytes.size()) +
                    " bytes) to be safetensors: it needs an 8-byte header length");
@@ -420,14 +435,20 @@ WeightMap parseSafetensors(const std::string &bytes, const std::string &name) {
   checkOverlaps(entries, name);
 
   WeightMap weights;
-  for (Entry &entry : entries)
+  for (Entry &entry : entries) {
+    if (entry.dtype != "F32") {
+      if (skipped)
+        skipped->push_back(entry.key + " (" + entry.dtype + ")");
+      continue;
+    }
     weights.emplace(
         entry.key, tensorFromBytes(std::move(entry.shape), bytes.data() + dataStart + entry.begin));
+  }
   return weights;
 }
 
-WeightMap readSafetensors(const std::string &path) {
-  return parseSafetensors(readFile(path), path);
+WeightMap readSafetensors(const std::string &path, std::vector<std::string> *skipped) {
+  return parseSafetensors(readFile(path), path, skipped);
 }
 
 void writeSafetensors(const std::string &path, const WeightMap &weights) {

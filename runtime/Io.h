@@ -5,15 +5,20 @@
 #include "cnnc/Tensor.h"
 
 #include <string>
+#include <vector>
 
 namespace cnnc {
 
 /// Reads a safetensors file: 8-byte little-endian header length N, N bytes of
 /// JSON {"key": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...,
-/// "__metadata__": {...}}, then the data. Only F32 is accepted.
-WeightMap readSafetensors(const std::string &path);
+/// "__metadata__": {...}}, then the data. F32 tensors are read; integer ones
+/// (I64, I32, I16, I8, U8, BOOL: a state_dict's counters such as
+/// num_batches_tracked) are checked and skipped, listed in `skipped` as
+/// "key (I64)"; any other dtype is an error.
+WeightMap readSafetensors(const std::string &path, std::vector<std::string> *skipped = nullptr);
 /// Parses an in-memory safetensors image; `name` is used in error messages.
-WeightMap parseSafetensors(const std::string &bytes, const std::string &name);
+WeightMap parseSafetensors(const std::string &bytes, const std::string &name,
+                           std::vector<std::string> *skipped = nullptr);
 void writeSafetensors(const std::string &path, const WeightMap &weights);
 
 /// Reads a .npy file (versions 1.0-3.0, dtype '<f4', C order).

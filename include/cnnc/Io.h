@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace cnnc {
 
@@ -14,8 +15,10 @@ Tensor loadNpy(const std::string &path);
 /// Writes a .npy array (dtype '<f4', C order).
 void saveNpy(const std::string &path, const Tensor &tensor);
 
-/// Reads a safetensors file (F32 only; PyTorch key names and layouts).
-WeightMap loadSafetensors(const std::string &path);
+/// Reads a safetensors file (PyTorch key names and layouts). F32 tensors are
+/// read; integer ones (a state_dict's counters such as batchnorm's
+/// num_batches_tracked) are skipped and listed in `skipped` ("key (I64)").
+WeightMap loadSafetensors(const std::string &path, std::vector<std::string> *skipped = nullptr);
 void saveSafetensors(const std::string &path, const WeightMap &weights);
 
 /// A random input in [0, 1), like an image scaled to unit range: the generator

@@ -274,7 +274,27 @@ TEST_CASE("safetensors: fields of the wrong JSON type", "[runtime]") {
 TEST_CASE("safetensors: dtype other than F32", "[runtime]") {
   REQUIRE_THROWS_WITH(
       parseOne(R"("dtype": "F64", "shape": [1], "data_offsets": [0, 8])", std::string(8, '\0')),
-      Contains("tensor 't': unsupported dtype F64 (only F32 is supported)"));
+      Contains("tensor 't': unsupported dtype F64 (parameters must be F32; integer tensors are "
+               "skipped)"));
+}
+
+TEST_CASE("safetensors skips integer tensors such as num_batches_tracked", "[runtime]") {
+  std::string data = floatBytes({1.5f}) + std::string(8, '\x07') + std::string(3, '\x01');
+  std::vector<std::string> skipped;
+  WeightMap weights = parseSafetensors(
+      safetensors(R"({"bn.weight": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+          "bn.num_batches_tracked": {"dtype": "I64", "shape": [], "data_offsets": [4, 12]},
+          "mask": {"dtype": "BOOL", "shape": [3], "data_offsets": [12, 15]}})",
+                  data),
+      "w.safetensors", &skipped);
+  REQUIRE(weights.size() == 1);
+  CHECK(weights.at("bn.weight")[0] == 1.5f);
+  std::sort(skipped.begin(), skipped.end());
+  CHECK(skipped == std::vector<std::string>{"bn.num_batches_tracked (I64)", "mask (BOOL)"});
+  // A skipped tensor's size is still checked against its dtype.
+  REQUIRE_THROWS_WITH(
+      parseOne(R"("dtype": "I64", "shape": [2], "data_offsets": [0, 8])", std::string(8, '\0')),
+      Contains("do not match dtype I64 and shape [2] (16 bytes)"));
 }
 
 TEST_CASE("safetensors: negative or non-integer dimensions", "[runtime]") {

@@ -205,6 +205,7 @@ struct RunArgs {
   std::string weights, input, output, saveWeights;
   std::string seed, inputSeed; // --random-weights, --random-input
   CLI::Option *randomWeights = nullptr, *randomInput = nullptr;
+  bool verbose = false;
 };
 
 CLI::App *addRun(CLI::App &app, Common &c, RunArgs &a) {
@@ -230,6 +231,9 @@ CLI::App *addRun(CLI::App &app, Common &c, RunArgs &a) {
   run->add_option("--output", a.output, "Write the output to this .npy file")->type_name("FILE");
   run->add_flag("--check-arena", c.checkArena,
                 "Debug: guard zones around every buffer, checked after each kernel");
+  run->add_flag("--verbose", a.verbose,
+                "Say which tensors of the weights file were skipped (integer ones such as "
+                "batchnorm's num_batches_tracked)");
   run->add_option("--save-weights", a.saveWeights,
                   "Write the weights used to this .safetensors file")
       ->type_name("FILE");
@@ -305,14 +309,15 @@ int runCommand(const Common &c, const RunArgs &a) {
   if (a.input.empty() && !a.randomInput->count())
     throw cnnc::Error("run needs --input FILE.npy or --random-input SEED");
   cnnc::Model m = compile(c);
-  // The weights file is read once, whether or not --save-weights copies it.
   cnnc::WeightMap used;
-  if (!a.weights.empty() && a.saveWeights.empty())
-    m.loadWeights(a.weights);
-  else if (!a.weights.empty())
-    m.loadWeights(used = cnnc::loadSafetensors(a.weights));
-  else
+  if (!a.weights.empty()) {
+    std::vector<std::string> skipped;
+    m.loadWeights(used = cnnc::loadSafetensors(a.weights, &skipped));
+    for (const std::string &s : a.verbose ? skipped : std::vector<std::string>{})
+      std::cerr << a.weights << ": skipped the integer tensor " << s << "\n";
+  } else {
     used = m.randomWeights(parseSeed(a.seed, "--random-weights"));
+  }
   if (!a.saveWeights.empty())
     cnnc::saveSafetensors(a.saveWeights, used);
   cnnc::Tensor x = a.input.empty()
