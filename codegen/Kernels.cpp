@@ -223,8 +223,7 @@ void emitActivation(Emitter &e, const Graph &g, const Node &n, ActFn act) {
 
 // out = f(a, b) of one shape, or with one of them a vector of the other's
 // channels, read again for every pixel (in either order).
-void emitBinary(Emitter &e, const Graph &g, const Node &n,
-                const std::function<Value *(Value *, Value *)> &f) {
+void emitBinary(Emitter &e, const Graph &g, const Node &n, Instruction::BinaryOps op) {
   const Node &a = g.nodes[n.inputs[0]], &b = g.nodes[n.inputs[1]];
   const int64_t N = n.type.elements();
   const bool whole = a.type.elements() == N && b.type.elements() == N;
@@ -237,7 +236,7 @@ void emitBinary(Emitter &e, const Graph &g, const Node &n,
       Value *i = e.b.CreateAdd(row, c);
       Value *u = e.loadV(e.at(x, a.type.elements() == N ? i : c), mask);
       Value *v = e.loadV(e.at(y, b.type.elements() == N ? i : c), mask);
-      e.storeV(f(u, v), e.at(out, i), mask);
+      e.storeV(e.b.CreateBinOp(op, u, v), e.at(out, i), mask);
     });
   });
 }
@@ -362,16 +361,16 @@ int64_t emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
     emitActivation(e, g, n, Act::Linear);
     break;
   case OpKind::Add:
-    emitBinary(e, g, n, [&](Value *u, Value *v) { return e.b.CreateFAdd(u, v); });
+    emitBinary(e, g, n, Instruction::FAdd);
     break;
   case OpKind::Sub:
-    emitBinary(e, g, n, [&](Value *u, Value *v) { return e.b.CreateFSub(u, v); });
+    emitBinary(e, g, n, Instruction::FSub);
     break;
   case OpKind::Mul:
-    emitBinary(e, g, n, [&](Value *u, Value *v) { return e.b.CreateFMul(u, v); });
+    emitBinary(e, g, n, Instruction::FMul);
     break;
   case OpKind::Div:
-    emitBinary(e, g, n, [&](Value *u, Value *v) { return e.b.CreateFDiv(u, v); });
+    emitBinary(e, g, n, Instruction::FDiv);
     break;
   case OpKind::BatchNorm:
     emitBatchNorm(e, g, n, wOff);
