@@ -18,9 +18,16 @@ namespace {
 // Max/min/average over each window, vectorised over channels, tile by tile as
 // the tile-pooling pass planned. Window rows and columns outside the input are
 // skipped: max and min ignore padding; average divides by the real pixel count
-// for `same` (Keras) and by the whole window for explicit padding (PyTorch).
+// for `same` (Keras) and count_include_pad=false, else by the window clipped
+// to the padded input (PyTorch: a ceil_mode window past it counts only its
+// part within; every other window is kh x kw).
 int64_t emitPool(Emitter &e, const Graph &g, const Node &n) {
+  using A = PoolAttrs;
   const PoolAttrs &a = attrs<PoolAttrs>(n);
+  CNNC_ASSERT(readsAll(a, &A::kh, &A::kw, &A::sh, &A::sw, &A::pad, &A::tile, &A::ceilMode,
+                       &A::countIncludePad),
+              "emitPool ignores an attribute of " + n.name);
+  const bool realCount = a.pad.mode == PadMode::Same || !a.countIncludePad;
   const bool isMax = n.op == OpKind::MaxPool2D, isMin = n.op == OpKind::MinPool2D;
   const Node &inNode = g.nodes[n.inputs[0]];
   const int64_t H = inNode.type.dims[0], W = inNode.type.dims[1], C = inNode.type.dims[2];
@@ -31,21 +38,24 @@ int64_t emitPool(Emitter &e, const Graph &g, const Node &n) {
   const int64_t vpt = std::max<int64_t>(1, std::max(a.tile.cblocks, 1) * PoolChannelBlock / e.VL);
   Value *in = e.at(e.arena(), inNode.offset), *out = e.at(e.arena(), n.offset);
   Value *acc = e.slot();
-  auto range = [&](Value *o, int s, int pad, int k, int64_t extent, Value *&lo, Value *&hi,
-                   Value *&start) {
+  // Taps lo..hi of the window at `start` are inside the input; `whole` of
+  // them are inside the padded input (PyTorch's count_include_pad divisor).
+  auto range = [&](Value *o, int s, int pad, int padAfter, int k, int64_t extent, Value *&lo,
+                   Value *&hi, Value *&start, Value *&whole) {
     start = e.b.CreateSub(e.b.CreateMul(o, e.c(s)), e.c(pad));
     lo = e.max(e.c(0), e.b.CreateNeg(start));
     hi = e.min(e.c(k), e.b.CreateSub(e.c(extent), start));
+    whole = e.min(e.c(k), e.b.CreateSub(e.c(extent + padAfter), start));
   };
   e.loop(e.lo(), e.hi(), [&](Value *tr) { // work items: row tiles
     e.loop(0, (nvc + vpt - 1) / vpt, [&](Value *tc) {
       Value *ohLo = e.b.CreateMul(tr, e.c(rows)), *vLo = e.b.CreateMul(tc, e.c(vpt));
       e.loop(ohLo, e.min(e.b.CreateAdd(ohLo, e.c(rows)), e.c(OH)), [&](Value *oh) {
-        Value *khLo, *khHi, *ih0;
-        range(oh, a.sh, a.pad.top, a.kh, H, khLo, khHi, ih0);
+        Value *khLo, *khHi, *ih0, *khAll;
+        range(oh, a.sh, a.pad.top, a.pad.bottom, a.kh, H, khLo, khHi, ih0, khAll);
         e.loop(0, OW, [&](Value *ow) {
-          Value *kwLo, *kwHi, *iw0;
-          range(ow, a.sw, a.pad.left, a.kw, W, kwLo, kwHi, iw0);
+          Value *kwLo, *kwHi, *iw0, *kwAll;
+          range(ow, a.sw, a.pad.left, a.pad.right, a.kw, W, kwLo, kwHi, iw0, kwAll);
           e.loop(vLo, e.min(e.b.CreateAdd(vLo, e.c(vpt)), e.c(nvc)), [&](Value *v) {
             Value *c0 = e.b.CreateMul(v, e.c(e.VL));
             Value *mask = C % e.VL ? e.tailMask(c0, C) : nullptr;
@@ -65,9 +75,8 @@ int64_t emitPool(Emitter &e, const Graph &g, const Node &n) {
             Value *r = e.b.CreateLoad(e.vf, acc);
             if (!isMax && !isMin) {
               Value *count =
-                  a.pad.mode == PadMode::Explicit
-                      ? e.c(a.kh * a.kw)
-                      : e.b.CreateMul(e.b.CreateSub(khHi, khLo), e.b.CreateSub(kwHi, kwLo));
+                  realCount ? e.b.CreateMul(e.b.CreateSub(khHi, khLo), e.b.CreateSub(kwHi, kwLo))
+                            : e.b.CreateMul(khAll, kwAll);
               r = e.b.CreateFDiv(r, e.splat(e.b.CreateSIToFP(count, e.f32)));
             }
             Value *pix = e.b.CreateAdd(e.b.CreateMul(oh, e.c(OW)), ow);
@@ -257,18 +266,22 @@ void emitBatchNorm(Emitter &e, const Graph &g, const Node &n, int64_t wOff) {
   });
 }
 
-void emitGlobalAvgPool(Emitter &e, const Graph &g, const Node &n) {
+// The mean or the maximum of each channel over all pixels; the maximum is NaN
+// if any pixel is (PyTorch's max).
+void emitGlobalPool(Emitter &e, const Graph &g, const Node &n, bool isMax) {
   const std::vector<int64_t> &d = g.nodes[n.inputs[0]].type.dims;
   const int64_t P = d[0] * d[1], C = d[2];
   Value *in = e.at(e.arena(), g.nodes[n.inputs[0]].offset), *out = e.at(e.arena(), n.offset);
   Value *acc = e.slot();
   e.vectors(C, [&](Value *c, Value *mask) {
-    e.b.CreateStore(e.splat(0.f), acc);
+    e.b.CreateStore(e.splat(isMax ? -INFINITY : 0.f), acc);
     e.loop(0, P, [&](Value *p) {
       Value *x = e.loadV(e.at(in, e.b.CreateAdd(e.b.CreateMul(p, e.c(C)), c)), mask);
-      e.b.CreateStore(e.b.CreateFAdd(e.b.CreateLoad(e.vf, acc), x), acc);
+      Value *old = e.b.CreateLoad(e.vf, acc);
+      e.b.CreateStore(isMax ? e.maxNaN(old, x) : e.b.CreateFAdd(old, x), acc);
     });
-    e.storeV(e.b.CreateFDiv(e.b.CreateLoad(e.vf, acc), e.splat((float)P)), e.at(out, c), mask);
+    Value *r = e.b.CreateLoad(e.vf, acc);
+    e.storeV(isMax ? r : e.b.CreateFDiv(r, e.splat((float)P)), e.at(out, c), mask);
   });
 }
 
@@ -376,7 +389,8 @@ int64_t emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
     emitBatchNorm(e, g, n, wOff);
     break;
   case OpKind::GlobalAvgPool2D:
-    emitGlobalAvgPool(e, g, n);
+  case OpKind::GlobalMaxPool2D:
+    emitGlobalPool(e, g, n, n.op == OpKind::GlobalMaxPool2D);
     break;
   case OpKind::ZeroPad2D: {
     const std::vector<int64_t> &d = g.nodes[n.inputs[0]].type.dims;

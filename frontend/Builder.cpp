@@ -473,9 +473,19 @@ private:
                                              ") must be a multiple of groups (" +
                                              std::to_string(a.groups) + ")");
   }
-  void checkAttrs(PoolAttrs &a, AttrReader &, const AstStmt &) {
+  void checkAttrs(PoolAttrs &a, AttrReader &r, const AstStmt &s) {
     if (a.sh == 0) // Keras: strides default to the pool size
       a.sh = a.kh, a.sw = a.kw;
+    const bool same = a.pad.mode == PadMode::Same;
+    if (a.ceilMode && same) // Keras has no ceil_mode; `same` already rounds up
+      diag_.error(r.find("ceil_mode")->loc,
+                  "ceil_mode=true needs valid or numeric padding: padding=same rounds up already");
+    const AstValue *cip = r.find("count_include_pad");
+    if (cip && s.op != "avgpool2d")
+      diag_.error(cip->loc, "count_include_pad is avgpool2d's: " + s.op + " ignores padded cells");
+    else if (cip && same && a.countIncludePad)
+      diag_.error(cip->loc, "padding=same averages the real pixels (Keras): "
+                            "count_include_pad=true needs numeric padding");
   }
   void checkAttrs(ZeroPadAttrs &a, AttrReader &, const AstStmt &s) {
     if (a.pad.mode != PadMode::Explicit)

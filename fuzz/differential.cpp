@@ -2,7 +2,8 @@
 // are decoded into a small *valid* graph model (input [H, W, C] with H, W in 1..12 and
 // C in 1..20, or a vector; up to 8 layers chosen from conv2d with random kernel, stride,
 // padding, dilation, groups and activation, pools, batchnorm, activations, zeropad2d, dropout,
-// add/concat of earlier values, flatten, globalavgpool2d, dense), which is compiled with
+// add/concat of earlier values, flatten, globalavgpool2d, globalmaxpool2d, dense; pools
+// with ceil_mode and count_include_pad), which is compiled with
 // Model::compileString for the host target and 1 to 3 threads, given randomWeights and
 // run on a random input. The output must match tests/Reference.h's double-precision
 // kernels within the kernel tests' tolerance: max |got - want| <= 1e-4 * max(1, max |want|).
@@ -142,7 +143,8 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     };
     break;
   }
-  case 1: { // max, min or average pooling; explicit padding at most half the window
+  case 1: { // max, min or average pooling; explicit padding at most half the window;
+            // ceil_mode (not with same), count_include_pad=false (avg, not same)
     auto kind = in.of({ref::PoolKind::Max, ref::PoolKind::Min, ref::PoolKind::Avg});
     int kh = std::min(in.pick(1, 4), H), kw = std::min(in.pick(1, 4), W);
     bool strided = in.coin();
@@ -150,16 +152,19 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     int padMode = in.pick(0, 2);
     Pads p;
     std::string pad = padding(padMode, p, kh / 2, kw / 2);
+    const bool ceil = padMode != 1 && in.coin();
+    const bool cip = kind != ref::PoolKind::Avg || padMode == 1 || in.coin();
     call(kind == ref::PoolKind::Max   ? "maxpool2d"
          : kind == ref::PoolKind::Min ? "minpool2d"
                                       : "avgpool2d",
-         "size=" + str(kh, kw) + (strided ? ", stride=" + str(sh, sw) : "") + ", padding=" + pad);
+         "size=" + str(kh, kw) + (strided ? ", stride=" + str(sh, sw) : "") + ", padding=" + pad +
+             (ceil ? ", ceil_mode=true" : "") + (cip ? "" : ", count_include_pad=false"));
     if (padMode == 1)
       p = ref::samePads(H, W, kh, kw, sh, sw);
-    y.shape = {ref::windowOut(H, kh, sh, p.top, p.bottom),
-               ref::windowOut(W, kw, sw, p.left, p.right), C};
+    y.shape = {ref::windowOut(H, kh, sh, p.top, p.bottom, ceil),
+               ref::windowOut(W, kw, sw, p.left, p.right, ceil), C};
     y.ref = [=](const std::vector<Array> &a, const Weights &) {
-      return ref::pool2d(a[0], kind, kh, kw, sh, sw, p, padMode == 2);
+      return ref::pool2d(a[0], kind, kh, kw, sh, sw, p, padMode != 1 && cip, ceil);
     };
     break;
   }
@@ -214,11 +219,15 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     call("dropout", in.coin() ? "rate=0.5" : "rate=0");
     y.ref = [](const std::vector<Array> &a, const Weights &) { return a[0]; };
     break;
-  case 8: // flatten an image (PyTorch's CHW order), or globalavgpool2d it
-    if (in.coin()) {
+  case 8: // flatten an image (PyTorch's CHW order), or globalavgpool2d/globalmaxpool2d it
+    if (int k = in.pick(0, 3); k % 2) {
       call("flatten", "");
       y.shape = {H * W * C};
       y.ref = [](const std::vector<Array> &a, const Weights &) { return ref::flattenCHW(a[0]); };
+    } else if (k == 2) {
+      call("globalmaxpool2d", "");
+      y.shape = {C};
+      y.ref = [](const std::vector<Array> &a, const Weights &) { return ref::globalMaxPool(a[0]); };
     } else {
       call("globalavgpool2d", "");
       y.shape = {C};

@@ -8,7 +8,8 @@
 // The residual's other operand must already be computed when the conv runs,
 // so only an add whose other input comes earlier is absorbed. Last, a conv
 // absorbs a following non-overlapping max pool (k x k, stride k, no padding,
-// k <= 3 so that a window of accumulators fits in the registers):
+// k <= 3 so that a window of accumulators fits in the registers; ceil_mode
+// only where it adds no partial window):
 // its kernel takes the maximum over each window of the tile it holds in
 // registers, and the conv's full-size output is never stored.
 #include "passes/Passes.h"
@@ -89,7 +90,9 @@ static bool fusePool(Graph &g, ValueId id) {
       a.sw != a.kw || a.kh < 2 || a.kh > 3 || a.pad.any())
     return false;
   ConvAttrs &c = attrs<ConvAttrs>(p);
-  if (c.groups != 1 || c.pool)
+  // ceil_mode adds a partial last window unless the size divides the conv's output.
+  const bool partial = a.ceilMode && (p.type.dims[0] % a.kh || p.type.dims[1] % a.kw);
+  if (c.groups != 1 || c.pool || partial)
     return false;
   c.pool = a.kh;
   p.type = pool.type;

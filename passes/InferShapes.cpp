@@ -1,6 +1,6 @@
 // passes/InferShapes.cpp - output shapes with Keras's rules, and the concrete
 // padding of 'same' windows:
-//   valid: floor((n - f) / s) + 1
+//   valid: floor((n - f) / s) + 1 (a pool's ceil_mode: ceil, PyTorch's rule)
 //   same:  ceil(n / s), total padding max((out - 1) * s + f - n, 0), the odd
 //          row/column at the bottom/right (TensorFlow's rule).
 // A dilated conv's kernel counts as its span d * (f - 1) + 1 in both (PyTorch's
@@ -14,11 +14,16 @@ namespace cnnc {
 /// Largest tensor cnnc accepts, in elements (keeps every offset in 32 bits' reach).
 constexpr int64_t MaxElements = int64_t(1) << 31;
 
-int64_t windowOutput(int64_t in, int64_t k, int s, PadMode mode, int padBefore, int padAfter) {
+int64_t windowOutput(int64_t in, int64_t k, int s, PadMode mode, int padBefore, int padAfter,
+                     bool ceil) {
   if (mode == PadMode::Same)
     return (in + s - 1) / s;
   int64_t span = in + padBefore + padAfter - k;
-  return span < 0 ? 0 : span / s + 1;
+  if (span < 0)
+    return 0;
+  int64_t out = (ceil ? (span + s - 1) / s : span / s) + 1;
+  // PyTorch's ceil_mode: the last window starts inside the input or the top/left padding.
+  return ceil && (out - 1) * s >= in + padBefore ? out - 1 : out;
 }
 
 static void resolveSame(Padding &p, int64_t h, int64_t w, int64_t kh, int64_t kw, int sh, int sw) {
@@ -44,6 +49,7 @@ static bool image(const Node &n, const TensorType &in, Diag &diag) {
 /// A window of kh x kw taps, dh and dw pixels apart (a dilated conv's kernel).
 struct Window {
   int kh, kw, sh, sw, dh = 1, dw = 1;
+  bool ceil = false; // a pool's ceil_mode
   int64_t spanH() const { return (int64_t)dh * (kh - 1) + 1; }
   int64_t spanW() const { return (int64_t)dw * (kw - 1) + 1; }
 };
@@ -68,8 +74,8 @@ static bool window(Node &n, const TensorType &in, Padding &pad, Window w, const 
   if (!spanOk(n, w, diag))
     return false;
   resolveSame(pad, in.dims[0], in.dims[1], eh, ew, w.sh, w.sw);
-  int64_t oh = windowOutput(in.dims[0], eh, w.sh, pad.mode, pad.top, pad.bottom);
-  int64_t ow = windowOutput(in.dims[1], ew, w.sw, pad.mode, pad.left, pad.right);
+  int64_t oh = windowOutput(in.dims[0], eh, w.sh, pad.mode, pad.top, pad.bottom, w.ceil);
+  int64_t ow = windowOutput(in.dims[1], ew, w.sw, pad.mode, pad.left, pad.right, w.ceil);
   if (oh < 1 || ow < 1) {
     std::string padded = pad.mode == PadMode::Valid ? "" : " padded";
     // Only a conv's kernel is dilated.
@@ -142,7 +148,7 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
                             "': padding must be at most half the pool size");
       return false;
     }
-    return window(n, in, a.pad, {a.kh, a.kw, a.sh, a.sw}, "pool window", diag);
+    return window(n, in, a.pad, {a.kh, a.kw, a.sh, a.sw, 1, 1, a.ceilMode}, "pool window", diag);
   }
   case OpKind::Flatten:
     n.type.dims = {in.elements()};
@@ -161,6 +167,7 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
     n.type.dims = in.dims;
     return true;
   case OpKind::GlobalAvgPool2D:
+  case OpKind::GlobalMaxPool2D:
     if (!image(n, in, diag))
       return false;
     n.type.dims = {in.dims[2]};

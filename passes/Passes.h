@@ -28,6 +28,7 @@ struct PipelineHooks {
 bool runPipeline(Graph &g, Diag &diag, const PipelineHooks &hooks = {});
 
 /// Shared by shape inference and codegen: the output size of a window op.
-int64_t windowOutput(int64_t in, int64_t k, int s, PadMode mode, int padBefore, int padAfter);
+int64_t windowOutput(int64_t in, int64_t k, int s, PadMode mode, int padBefore, int padAfter,
+                     bool ceil = false);
 
 } // namespace cnnc

@@ -45,14 +45,14 @@ SAFETENSORS_LIMIT = 1 << 20  # bytes of float32 weights
 INPUT_LIMIT = 64 << 10  # bytes of float32 input
 M64 = (1 << 64) - 1
 REQ = object()  # marks a required attribute
-POOL = dict(size=REQ, stride=None, padding="valid")
+POOL = dict(size=REQ, stride=None, padding="valid", ceil_mode="false")
 OPS = {
     "conv2d": dict(filters=REQ, kernel=REQ, stride=1, padding="valid", activation="linear", use_bias="true",
                    groups=1, dilation=1),
-    "maxpool2d": POOL, "avgpool2d": POOL, "minpool2d": POOL,
+    "maxpool2d": POOL, "avgpool2d": dict(POOL, count_include_pad="true"), "minpool2d": POOL,
     "flatten": {}, "dense": dict(units=REQ, activation="linear", use_bias="true"),
     "batchnorm": dict(epsilon=0.001), "add": {}, "sub": {}, "mul": {}, "div": {}, "concat": {},
-    "globalavgpool2d": {},
+    "globalavgpool2d": {}, "globalmaxpool2d": {},
     "zeropad2d": dict(padding=1), "dropout": dict(rate=0.5),
     "relu": {}, "tanh": {}, "sigmoid": {}, "softmax": {}, "linear": {}, "relu6": {},
     "clip": dict(min=REQ, max=REQ), "leaky_relu": dict(alpha=0.3),
@@ -63,7 +63,8 @@ ACTIVATIONS = ("linear", "relu", "tanh", "sigmoid", "softmax", "relu6", "leaky_r
                "hardswish", "silu", "swish", "gelu", "elu", "softplus")  # also as activation=
 PREFIX = {"maxpool2d": "max_pooling2d", "avgpool2d": "average_pooling2d", "minpool2d": "min_pooling2d",
           "batchnorm": "batch_normalization", "concat": "concatenate",
-          "globalavgpool2d": "global_average_pooling2d", "zeropad2d": "zero_padding2d",
+          "globalavgpool2d": "global_average_pooling2d", "globalmaxpool2d": "global_max_pooling2d",
+          "zeropad2d": "zero_padding2d",
           "sub": "subtract", "mul": "multiply", "div": "divide",
           **{op: "activation" for op in ACTIVATIONS + ("clip",)}}  # others: the op name (frontend/Builder.cpp)
 MULTI_INPUT = ("add", "sub", "mul", "div", "concat")
@@ -285,13 +286,28 @@ def activate(x, act, layer, attrs=None):
            "softplus": F.softplus}  # beta 1, threshold 20
     return fns[act](x)
 
+def torch_pool(op, x, k, s, p, a, layer):
+    """A pool with ceil_mode or count_include_pad=false: PyTorch's own padding,
+    which is symmetric (its ceil_mode rule depends on the left padding alone)."""
+    ceil, cip = a["ceil_mode"], a.get("count_include_pad", "true")
+    if ceil not in ("true", "false") or cip not in ("true", "false"):
+        fail(layer, "ceil_mode and count_include_pad must be true or false")
+    if a["padding"] == "same" or p[0] != p[1] or p[2] != p[3]:
+        fail(layer, "ceil_mode/count_include_pad=false need valid or symmetric numeric padding")
+    pad, ceil = (p[2], p[0]), ceil == "true"
+    if op == "maxpool2d":
+        return F.max_pool2d(x, k, s, pad, ceil_mode=ceil)
+    if op == "minpool2d":
+        return -F.max_pool2d(-x, k, s, pad, ceil_mode=ceil)
+    return F.avg_pool2d(x, k, s, pad, ceil_mode=ceil, count_include_pad=cip == "true")
+
 def apply(layer, xs, weight):
     """One statement on NCHW (or [1, N]) tensors; returns (result, whether it is a softmax)."""
     op, a, name, x = layer["op"], layer["attrs"], layer["name"], xs[0]
     bias = a.get("use_bias", "true")
     if bias not in ("true", "false"):
         fail(layer, "use_bias must be true or false")
-    rank = {"dense": 2, "conv2d": 4, "maxpool2d": 4, "avgpool2d": 4, "minpool2d": 4, "globalavgpool2d": 4,
+    rank = {"dense": 2, "conv2d": 4, "maxpool2d": 4, "avgpool2d": 4, "minpool2d": 4, "globalavgpool2d": 4, "globalmaxpool2d": 4,
             "zeropad2d": 4}.get(op)
     if rank and x.dim() != rank:
         fail(layer, f"{op} applied to a rank-{x.dim() - 1} tensor")
@@ -313,6 +329,8 @@ def apply(layer, xs, weight):
         k = pair(a["size"], "size", layer)
         s = k if a["stride"] is None else pair(a["stride"], "stride", layer)
         p = pads(a["padding"], x, k, s, layer)
+        if a["ceil_mode"] == "true" or a.get("count_include_pad") == "false":
+            return torch_pool(op, x, k, s, p, a, layer), False
         if op == "maxpool2d":  # padded cells never win
             return F.max_pool2d(F.pad(x, p, value=-math.inf), k, s), False
         if op == "minpool2d":
@@ -341,6 +359,8 @@ def apply(layer, xs, weight):
         return torch.cat(xs, dim=1), False  # the channel axis
     if op == "globalavgpool2d":
         return x.mean(dim=(2, 3)), False
+    if op == "globalmaxpool2d":
+        return torch.amax(x, dim=(2, 3)), False  # NaN propagates
     if op == "zeropad2d":
         if isinstance(a["padding"], str):
             fail(layer, "zeropad2d takes padding=N, (h, w) or (top, bottom, left, right)")

@@ -72,9 +72,13 @@ inline Pads samePads(int64_t H, int64_t W, int kh, int kw, int sh, int sw) {
 }
 
 /// floor((n + padBefore + padAfter - k) / s) + 1, or 0 if the window does not fit.
-inline int64_t windowOut(int64_t n, int k, int s, int padBefore, int padAfter) {
+inline int64_t windowOut(int64_t n, int k, int s, int padBefore, int padAfter, bool ceil = false) {
   int64_t span = n + padBefore + padAfter - k;
-  return span < 0 ? 0 : span / s + 1;
+  if (span < 0)
+    return 0;
+  int64_t out = (ceil ? (span + s - 1) / s : span / s) + 1;
+  // PyTorch's ceil_mode: the last window starts in the input or the top/left padding.
+  return ceil && (out - 1) * s >= n + padBefore ? out - 1 : out;
 }
 
 /// The extent of a kernel of k taps `dilation` pixels apart: dilation * (k - 1) + 1.
@@ -115,13 +119,17 @@ enum class PoolKind { Max, Min, Avg };
 
 /// Max, min or average pooling. Window cells outside the input are ignored by
 /// max and min; the average divides by the real pixel count (Keras, `same` and
-/// valid) or, with `avgDividesByWindow`, by kh * kw (PyTorch's explicit padding,
-/// count_include_pad=True).
+/// valid) or, with `avgDividesByWindow`, by the window's cells within the padded
+/// input (PyTorch's count_include_pad=True: kh * kw but for a ceil_mode window
+/// past the padded input). `ceil`: PyTorch's ceil_mode output size.
 inline Array pool2d(const Array &x, PoolKind kind, int kh, int kw, int sh, int sw, Pads p,
-                    bool avgDividesByWindow = false) {
+                    bool avgDividesByWindow = false, bool ceil = false) {
   const int64_t H = x.shape[0], W = x.shape[1], C = x.shape[2];
-  const int64_t OH = windowOut(H, kh, sh, p.top, p.bottom),
-                OW = windowOut(W, kw, sw, p.left, p.right);
+  const int64_t OH = windowOut(H, kh, sh, p.top, p.bottom, ceil),
+                OW = windowOut(W, kw, sw, p.left, p.right, ceil);
+  auto within = [](int64_t start, int k, int64_t paddedEnd) {
+    return std::min<int64_t>(start + k, paddedEnd) - start;
+  };
   const double inf = std::numeric_limits<double>::infinity();
   Array y({OH, OW, C});
   for (int64_t oh = 0; oh < OH; ++oh)
@@ -141,7 +149,9 @@ inline Array pool2d(const Array &x, PoolKind kind, int kh, int kw, int sh, int s
             ++count;
           }
         if (kind == PoolKind::Avg)
-          acc /= avgDividesByWindow ? double(kh * kw) : (double)count;
+          acc /= avgDividesByWindow ? double(within(oh * sh - p.top, kh, H + p.bottom) *
+                                             within(ow * sw - p.left, kw, W + p.right))
+                                    : (double)count;
         y.at(oh, ow, c) = acc;
       }
   return y;
@@ -245,6 +255,20 @@ inline Array globalAvgPool(const Array &x) {
       for (int64_t w = 0; w < W; ++w)
         s += x.at(h, w, c);
     y.v[(size_t)c] = s / double(H * W);
+  }
+  return y;
+}
+
+/// The maximum of each channel over all pixels; NaN if any is (PyTorch's max).
+inline Array globalMaxPool(const Array &x) {
+  const int64_t H = x.shape[0], W = x.shape[1], C = x.shape[2];
+  Array y({C});
+  for (int64_t c = 0; c < C; ++c) {
+    double m = -std::numeric_limits<double>::infinity();
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t w = 0; w < W; ++w)
+        m = std::isnan(m) || std::isnan(x.at(h, w, c)) ? NAN : std::max(m, x.at(h, w, c));
+    y.v[(size_t)c] = m;
   }
   return y;
 }
