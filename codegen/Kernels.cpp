@@ -7,7 +7,9 @@
 
 #include <llvm/IR/Intrinsics.h>
 
+#include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace cnnc {
 
@@ -318,6 +320,99 @@ void emitConcat(Emitter &e, const Graph &g, const Node &n) {
   }
 }
 
+/// Where one output row or column of an upsample reads, PyTorch's
+/// F.interpolate rules in float as its CPU kernels compute them: input
+/// indices i0, i1 and weights w0, w1 (nearest: i1 = i0, w0 = 1, w1 = 0).
+struct UpsampleAxis {
+  std::vector<int64_t> i0, i1;
+  std::vector<float> w0, w1;
+};
+
+/// `scale` > 0: the integer factor given (PyTorch's ratio is then 1 / scale),
+/// else size= (in / out).
+UpsampleAxis upsampleAxis(int64_t in, int64_t out, int scale, UpsampleMode mode, bool corners) {
+  UpsampleAxis a;
+  const float ratio = scale > 0 ? (float)(1.0 / scale) : (float)in / (float)out;
+  const bool bilinear = mode == UpsampleMode::Bilinear;
+  for (int64_t d = 0; d < out; ++d) {
+    float src = 0, lambda = 0;
+    int64_t i0 = 0;
+    if (!bilinear) {
+      i0 = std::min((int64_t)std::floor((float)d * ratio), in - 1);
+    } else {
+      const float r = corners ? (out > 1 ? (float)(in - 1) / (float)(out - 1) : 0.f) : ratio;
+      src = corners ? r * (float)d : std::max(r * ((float)d + 0.5f) - 0.5f, 0.f);
+      i0 = std::min((int64_t)std::floor(src), in - 1);
+      lambda = std::clamp(src - (float)i0, 0.f, 1.f);
+    }
+    a.i0.push_back(i0);
+    a.i1.push_back(i0 + (bilinear && i0 < in - 1 ? 1 : 0));
+    a.w0.push_back(1.f - lambda);
+    a.w1.push_back(lambda);
+  }
+  return a;
+}
+
+/// A constant table in the kernel's module; element i loaded by `index`.
+template <class T> Value *tableAt(Emitter &e, const std::vector<T> &data, Value *index) {
+  Module &m = *e.fn->getParent();
+  Constant *init = ConstantDataArray::get(m.getContext(), ArrayRef<T>(data));
+  auto *gv = new GlobalVariable(m, init->getType(), true, GlobalValue::PrivateLinkage, init,
+                                "upsample.table");
+  Type *elem = std::is_same_v<T, float> ? e.f32 : e.i64;
+  return e.b.CreateLoad(elem, e.b.CreateInBoundsGEP(elem, gv, index));
+}
+
+/// Offsets scaled by `stride` floats (a row's W * C, a pixel's C).
+std::vector<int64_t> scaled(std::vector<int64_t> v, int64_t stride) {
+  for (int64_t &x : v)
+    x *= stride;
+  return v;
+}
+
+// F.interpolate, vectorised over channels, a work item per output row. Every
+// source index and weight comes from constant tables built here (the shapes
+// are constants): no division at run time. Bilinear blends four pixels with
+// the products of the row's and the column's weights.
+int64_t emitUpsample(Emitter &e, const Graph &g, const Node &n) {
+  const UpsampleAttrs &a = attrs<UpsampleAttrs>(n);
+  const Node &inNode = g.nodes[n.inputs[0]];
+  const int64_t H = inNode.type.dims[0], W = inNode.type.dims[1], C = inNode.type.dims[2];
+  const int64_t OH = n.type.dims[0], OW = n.type.dims[1];
+  const bool bilinear = a.mode == UpsampleMode::Bilinear, bySize = a.oh > 0;
+  const UpsampleAxis ys = upsampleAxis(H, OH, bySize ? 0 : a.sh, a.mode, a.alignCorners);
+  const UpsampleAxis xs = upsampleAxis(W, OW, bySize ? 0 : a.sw, a.mode, a.alignCorners);
+  Value *in = e.at(e.arena(), inNode.offset), *out = e.at(e.arena(), n.offset);
+  e.loop(e.lo(), e.hi(), [&](Value *oy) {
+    Value *r0 = e.at(in, tableAt(e, scaled(ys.i0, W * C), oy));
+    Value *r1 = bilinear ? e.at(in, tableAt(e, scaled(ys.i1, W * C), oy)) : nullptr;
+    Value *wy0 = bilinear ? tableAt(e, ys.w0, oy) : nullptr;
+    Value *wy1 = bilinear ? tableAt(e, ys.w1, oy) : nullptr;
+    Value *row = e.at(out, e.b.CreateMul(oy, e.c(OW * C)));
+    e.loop(0, OW, [&](Value *ox) {
+      Value *c0 = tableAt(e, scaled(xs.i0, C), ox), *dst = e.at(row, e.b.CreateMul(ox, e.c(C)));
+      if (!bilinear) {
+        e.vectors(C, [&](Value *c, Value *mask) {
+          e.storeV(e.loadV(e.at(e.at(r0, c0), c), mask), e.at(dst, c), mask);
+        });
+        return;
+      }
+      Value *c1 = tableAt(e, scaled(xs.i1, C), ox);
+      Value *wx0 = tableAt(e, xs.w0, ox), *wx1 = tableAt(e, xs.w1, ox);
+      Value *src[4] = {e.at(r0, c0), e.at(r0, c1), e.at(r1, c0), e.at(r1, c1)};
+      Value *w[4] = {e.splat(e.b.CreateFMul(wy0, wx0)), e.splat(e.b.CreateFMul(wy0, wx1)),
+                     e.splat(e.b.CreateFMul(wy1, wx0)), e.splat(e.b.CreateFMul(wy1, wx1))};
+      e.vectors(C, [&](Value *c, Value *mask) {
+        Value *acc = e.b.CreateFMul(e.loadV(e.at(src[0], c), mask), w[0]);
+        for (int k = 1; k < 4; ++k)
+          acc = e.fma(e.loadV(e.at(src[k], c), mask), w[k], acc);
+        e.storeV(acc, e.at(dst, c), mask);
+      });
+    });
+  });
+  return OH;
+}
+
 } // namespace
 
 std::optional<PackSpec> biasSpec(const Graph &g, const Node &n, bool useBias, const FoldedBN &bn,
@@ -404,6 +499,9 @@ int64_t emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
     break;
   case OpKind::Flatten:
     emitFlatten(e, g, n);
+    break;
+  case OpKind::Upsample2D:
+    items = emitUpsample(e, g, n);
     break;
   case OpKind::Input:
     break; // the runtime copies the input in

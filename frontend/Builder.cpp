@@ -117,6 +117,10 @@ public:
     if (s.flags & Dsl)
       v = padding(s.name, def);
   }
+  template <WordEnum T> void operator()(const AttrSpec &s, T &v, const T &def) {
+    if (s.flags & Dsl)
+      v = *parseWord<T>(word(s.name, wordOf(def), wordList<T>()));
+  }
   template <class T> void operator()(const AttrSpec &s, T &, const T &) {
     CNNC_ASSERT(!(s.flags & Dsl), std::string("no DSL reader for attribute ") + s.name);
   }
@@ -491,6 +495,14 @@ private:
     if (a.pad.mode != PadMode::Explicit)
       diag_.error(s.opLoc, "zeropad2d takes numbers: padding=N, (h, w) or (top, bottom, left, "
                            "right)");
+  }
+  void checkAttrs(UpsampleAttrs &a, AttrReader &r, const AstStmt &) {
+    if (r.has("scale") && r.has("size"))
+      diag_.error(r.find("size")->loc, "upsample2d takes scale= or size=, not both");
+    if (r.has("align_corners") && a.mode != UpsampleMode::Bilinear)
+      diag_.error(r.find("align_corners")->loc,
+                  "align_corners applies to mode=bilinear only (PyTorch's rule), not " +
+                      wordOf(a.mode));
   }
   template <class A> void checkAttrs(A &, AttrReader &, const AstStmt &) {}
 

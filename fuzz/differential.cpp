@@ -3,7 +3,8 @@
 // C in 1..20, or a vector; up to 8 layers chosen from conv2d with random kernel, stride,
 // padding, dilation, groups and activation, pools, batchnorm, activations, zeropad2d, dropout,
 // add/concat of earlier values, flatten, globalavgpool2d, globalmaxpool2d, dense; pools
-// with ceil_mode and count_include_pad), which is compiled with
+// with ceil_mode and count_include_pad; upsample2d by a scale or to a size, nearest or
+// bilinear), which is compiled with
 // Model::compileString for the host target and 1 to 3 threads, given randomWeights and
 // run on a random input. The output must match tests/Reference.h's double-precision
 // kernels within the kernel tests' tolerance: max |got - want| <= 1e-4 * max(1, max |want|).
@@ -91,10 +92,10 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     dsl =
         name + " = " + op + "(" + args + (args.empty() || attrs.empty() ? "" : ", ") + attrs + ")";
   };
-  int op = in.pick(0, 9);
-  if (!image && (op <= 1 || op == 4 || op == 8))
+  int op = in.pick(0, 10);
+  if (!image && (op <= 1 || op == 4 || op == 8 || op == 10))
     op = 9; // image-only ops become dense on a vector
-  if ((image && op == 9) || (op == 4 && (H > 20 || W > 20)))
+  if ((image && op == 9) || ((op == 4 || op == 10) && (H > 20 || W > 20)))
     op = 8;
   if ((op == 8 && H * W * C > 4096) || (op == 6 && C > (image ? 32 : 2048)))
     op = 3; // keeps tensors small
@@ -244,6 +245,22 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     y.ref = [=](const std::vector<Array> &a, const Weights &w) {
       const cnnc::Tensor *b = bias ? &w.at(name + ".bias") : nullptr;
       return ref::activate(ref::dense(a[0], w.at(name + ".weight"), b), act);
+    };
+    break;
+  }
+  case 10: { // upsample2d: scale= or size= (down or up), nearest or bilinear
+    const bool bilinear = in.coin(), corners = bilinear && in.coin(), bySize = in.coin();
+    const int sh = in.pick(1, 3), sw = in.pick(1, 3);
+    const int64_t oh = bySize ? in.pick(1, 24) : (int64_t)H * sh;
+    const int64_t ow = bySize ? in.pick(1, 24) : (int64_t)W * sw;
+    std::string attrs = bySize ? "size=" + str((int)oh, (int)ow) : "scale=" + str(sh, sw);
+    attrs += std::string(", mode=") + (bilinear ? "bilinear" : "nearest");
+    if (bilinear)
+      attrs += std::string(", align_corners=") + (corners ? "true" : "false");
+    call("upsample2d", attrs);
+    y.shape = {oh, ow, C};
+    y.ref = [=](const std::vector<Array> &a, const Weights &) {
+      return ref::upsample2d(a[0], oh, ow, bilinear, corners, bySize ? 0 : sh, bySize ? 0 : sw);
     };
     break;
   }

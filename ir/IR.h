@@ -122,6 +122,48 @@ struct FoldedBN {
   bool operator==(const FoldedBN &) const = default;
 };
 
+/// Word-valued attribute types (Ops.def's WORDS blocks): an enum class each,
+/// its values in the order of their words.
+#define WORDS(T) enum class T {
+#define WORD(T, Enum, word) Enum,
+#define END_WORDS(T)                                                                               \
+  }                                                                                                \
+  ;
+#include "ir/Ops.def"
+
+/// The words of a WORDS type, value i's at [i] (declared once, in Ops.def).
+template <class T> struct WordList {
+  static constexpr bool words = false;
+};
+#define WORDS(T)                                                                                   \
+  template <> struct WordList<T> {                                                                 \
+    static constexpr bool words = true;                                                            \
+    static const std::vector<std::string> &list() {                                                \
+      static const std::vector<std::string> w = {
+#define WORD(T, Enum, word) word,
+#define END_WORDS(T)                                                                               \
+  }                                                                                                \
+  ;                                                                                                \
+  return w;                                                                                        \
+  }                                                                                                \
+  }                                                                                                \
+  ;
+#include "ir/Ops.def"
+/// Whether T is a word-valued attribute type.
+template <class T>
+concept WordEnum = WordList<T>::words;
+/// The words of T's values, in value order.
+template <WordEnum T> const std::vector<std::string> &wordList() { return WordList<T>::list(); }
+template <WordEnum T> const std::string &wordOf(T v) { return wordList<T>().at((size_t)v); }
+/// The value whose word is `w`, if any.
+template <WordEnum T> std::optional<T> parseWord(const std::string &w) {
+  const std::vector<std::string> &l = wordList<T>();
+  for (size_t i = 0; i < l.size(); ++i)
+    if (l[i] == w)
+      return (T)i;
+  return std::nullopt;
+}
+
 /// The largest integer attribute the DSL takes.
 constexpr int MaxAttrInt = 1 << 20;
 /// Attribute flags (Ops.def's ATTR rows).

@@ -168,6 +168,10 @@ struct FieldReader {
   }
   static bool read(const std::string &s, Padding &p) { return padding(s, p); }
   static bool read(const std::string &s, ActFn &f) { return activation(s, f); }
+  template <WordEnum T> static bool read(const std::string &s, T &v) {
+    std::optional<T> w = parseWord<T>(s);
+    return w && (v = *w, true);
+  }
   static bool read(const std::string &s, FoldedBN &b) {
     std::map<std::string, std::string> r;
     return record(s, r) && r.size() == 2 && r.count("name") && number(r["eps"], b.eps) &&

@@ -48,6 +48,7 @@ struct AttrPrinter {
   static std::string text(bool x) { return x ? "true" : "false"; }
   static std::string text(const Padding &p) { return padString(p); }
   static std::string text(const ActFn &a) { return actString(a); }
+  template <WordEnum T> static std::string text(T v) { return wordOf(v); }
   static std::string text(const FoldedBN &b) {
     return "{name=" + b.name + ", eps=" + numberString(b.eps) + "}";
   }

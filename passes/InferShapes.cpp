@@ -179,6 +179,17 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
     n.type.dims = {in.dims[0] + p.top + p.bottom, in.dims[1] + p.left + p.right, in.dims[2]};
     return true;
   }
+  case OpKind::Upsample2D: {
+    if (!image(n, in, diag))
+      return false;
+    const UpsampleAttrs &a = attrs<UpsampleAttrs>(n);
+    n.type.dims = in.dims;
+    if (a.oh > 0)
+      n.type.dims[0] = a.oh, n.type.dims[1] = a.ow;
+    else
+      n.type.dims[0] *= a.sh, n.type.dims[1] *= a.sw;
+    return true;
+  }
   case OpKind::Add:
   case OpKind::Sub:
   case OpKind::Mul:

@@ -54,6 +54,7 @@ OPS = {
     "batchnorm": dict(epsilon=0.001), "add": {}, "sub": {}, "mul": {}, "div": {}, "concat": {},
     "globalavgpool2d": {}, "globalmaxpool2d": {},
     "zeropad2d": dict(padding=1), "dropout": dict(rate=0.5),
+    "upsample2d": dict(scale=None, size=None, mode="nearest", align_corners=None),
     "relu": {}, "tanh": {}, "sigmoid": {}, "softmax": {}, "linear": {}, "relu6": {},
     "clip": dict(min=REQ, max=REQ), "leaky_relu": dict(alpha=0.3),
     "hardsigmoid": {}, "hardswish": {}, "silu": {}, "swish": {}, "gelu": dict(approximate="none"),
@@ -65,7 +66,7 @@ PREFIX = {"maxpool2d": "max_pooling2d", "avgpool2d": "average_pooling2d", "minpo
           "batchnorm": "batch_normalization", "concat": "concatenate",
           "globalavgpool2d": "global_average_pooling2d", "globalmaxpool2d": "global_max_pooling2d",
           "zeropad2d": "zero_padding2d",
-          "sub": "subtract", "mul": "multiply", "div": "divide",
+          "sub": "subtract", "mul": "multiply", "div": "divide", "upsample2d": "up_sampling2d",
           **{op: "activation" for op in ACTIVATIONS + ("clip",)}}  # others: the op name (frontend/Builder.cpp)
 MULTI_INPUT = ("add", "sub", "mul", "div", "concat")
 
@@ -307,8 +308,8 @@ def apply(layer, xs, weight):
     bias = a.get("use_bias", "true")
     if bias not in ("true", "false"):
         fail(layer, "use_bias must be true or false")
-    rank = {"dense": 2, "conv2d": 4, "maxpool2d": 4, "avgpool2d": 4, "minpool2d": 4, "globalavgpool2d": 4, "globalmaxpool2d": 4,
-            "zeropad2d": 4}.get(op)
+    rank = {"dense": 2, "conv2d": 4, "maxpool2d": 4, "avgpool2d": 4, "minpool2d": 4, "globalavgpool2d": 4,
+            "globalmaxpool2d": 4, "zeropad2d": 4, "upsample2d": 4}.get(op)
     if rank and x.dim() != rank:
         fail(layer, f"{op} applied to a rank-{x.dim() - 1} tensor")
     if op == "conv2d":
@@ -365,6 +366,8 @@ def apply(layer, xs, weight):
         if isinstance(a["padding"], str):
             fail(layer, "zeropad2d takes padding=N, (h, w) or (top, bottom, left, right)")
         return F.pad(x, pads(a["padding"], x, None, None, layer)), False
+    if op == "upsample2d":
+        return upsample(x, a, layer), False
     if op == "flatten":
         return torch.flatten(x, 1), False  # C, H, W order: the natural PyTorch model
     if op == "dropout":
@@ -375,6 +378,22 @@ def apply(layer, xs, weight):
             fail(layer, f"clip needs numbers min <= max, got {lo!r}, {hi!r}")
         return torch.clamp(x, float(lo), float(hi)), False
     return activate(x, op, layer, a), op == "softmax"
+
+def upsample(x, a, layer):
+    """F.interpolate on NCHW: scale=s | (sh, sw) (an integer scale_factor; 2 by default) or
+    size=(H, W); mode nearest (PyTorch's legacy floor rule) or bilinear (align_corners bilinear only)."""
+    mode, corners = a["mode"], a["align_corners"]
+    if mode not in ("nearest", "bilinear"):
+        fail(layer, f"upsample2d's mode must be nearest or bilinear, got {mode!r}")
+    if a["scale"] is not None and a["size"] is not None:
+        fail(layer, "upsample2d takes scale= or size=, not both")
+    if corners is not None and (mode != "bilinear" or corners not in ("true", "false")):
+        fail(layer, "align_corners is true or false, and only with mode=bilinear")
+    kw = dict(mode=mode) if mode == "nearest" else dict(mode=mode, align_corners=corners == "true")
+    if a["size"] is not None:
+        return F.interpolate(x, size=pair(a["size"], "size", layer), **kw)
+    s = pair(2 if a["scale"] is None else a["scale"], "scale", layer)
+    return F.interpolate(x, scale_factor=(float(s[0]), float(s[1])), **kw)
 
 def run(model, seed, image, params, dtype=torch.float64):
     """Runs the model in `dtype`; returns (output without batch axis as float32, ends in softmax).

@@ -284,6 +284,50 @@ inline Array zeroPad(const Array &x, Pads p) {
   return y;
 }
 
+/// PyTorch's F.interpolate of an HWC image to [OH, OW, C]. `scaleH`, `scaleW`
+/// > 0: the integer scale_factor given (PyTorch's ratio is then 1 / scale),
+/// else size= (ratio in / out). Nearest is PyTorch's legacy rule
+/// src = min(floor(dst * ratio), in - 1), with the ratio and product in float
+/// as PyTorch computes them for every dtype (which source pixel is a discrete
+/// choice). Bilinear in double: half-pixel centres src = max((dst + 0.5) *
+/// ratio - 0.5, 0), or with align_corners src = dst * (in - 1) / (out - 1);
+/// it blends pixels floor(src) and the next (clamped to the edge).
+inline Array upsample2d(const Array &x, int64_t OH, int64_t OW, bool bilinear, bool alignCorners,
+                        int scaleH = 0, int scaleW = 0) {
+  const int64_t H = x.shape[0], W = x.shape[1], C = x.shape[2];
+  struct Tap {
+    int64_t i0, i1;
+    double lambda;
+  };
+  auto tap = [&](int64_t d, int64_t in, int64_t out, int scale) -> Tap {
+    if (!bilinear) {
+      const float r = scale > 0 ? (float)(1.0 / scale) : (float)in / (float)out;
+      int64_t i = std::min((int64_t)std::floor((float)d * r), in - 1);
+      return {i, i, 0.0};
+    }
+    double src;
+    if (alignCorners)
+      src = out > 1 ? (double)d * (double)(in - 1) / (double)(out - 1) : 0.0;
+    else
+      src = std::max(((double)d + 0.5) * (scale > 0 ? 1.0 / scale : (double)in / out) - 0.5, 0.0);
+    int64_t i0 = std::min((int64_t)std::floor(src), in - 1);
+    return {i0, std::min(i0 + 1, in - 1), std::min(src - (double)i0, 1.0)};
+  };
+  Array y({OH, OW, C});
+  for (int64_t oy = 0; oy < OH; ++oy) {
+    const Tap ty = tap(oy, H, OH, scaleH);
+    for (int64_t ox = 0; ox < OW; ++ox) {
+      const Tap tx = tap(ox, W, OW, scaleW);
+      for (int64_t c = 0; c < C; ++c) {
+        double top = (1 - tx.lambda) * x.at(ty.i0, tx.i0, c) + tx.lambda * x.at(ty.i0, tx.i1, c);
+        double bot = (1 - tx.lambda) * x.at(ty.i1, tx.i0, c) + tx.lambda * x.at(ty.i1, tx.i1, c);
+        y.at(oy, ox, c) = (1 - ty.lambda) * top + ty.lambda * bot;
+      }
+    }
+  }
+  return y;
+}
+
 // The activation names come from the op table; the arithmetic below is independent of it.
 using Act = cnnc::Act;
 using cnnc::actName;

@@ -141,6 +141,9 @@ TEST_CASE("the IR parser reports malformed text with its line and column", "[pas
       {"model m {\n  %0 = input() {name=x} : f32[4]\n  %1 = dense(%0) {name=d, units=2} : f32[2]\n"
        "}\n",
        "4:1: error: the model has no 'output %N' line"},
+      {"model m {\n  %0 = input() {name=x} : f32[2, 2, 1]\n  %1 = upsample2d(%0) {name=u, "
+       "mode=linear} : f32[4, 4, 1]\n  output %1\n}\n",
+       "3:32: error: bad value 'linear' for 'mode'"},
   };
   for (auto &[text, want] : bad) {
     cnnc::Diag diag("bad.ir", text);
@@ -149,6 +152,32 @@ TEST_CASE("the IR parser reports malformed text with its line and column", "[pas
     CHECK_FALSE(cnnc::parseGraph(diag, g));
     CHECK_THAT(diag.text(), Catch::Matchers::Contains(want));
   }
+}
+
+// A word attribute (upsample2d's mode) and the scale/size alternatives print
+// and read back at every stage.
+TEST_CASE("upsample2d's attributes read back as printed", "[passes][pass-ir]") {
+  const std::string src =
+      "model m {\n  input x: f32[5, 7, 3]\n"
+      "  a = upsample2d(size=(9, 4), mode=bilinear, align_corners=true)\n"
+      "  b = upsample2d(a, scale=(2, 3))\n  c = upsample2d(b, mode=bilinear)\n}\n";
+  cnnc::Diag diag("up.cnn", src);
+  cnnc::Graph g;
+  REQUIRE(cnnc::buildGraph(diag, g));
+  cnnc::PipelineHooks hooks;
+  int stages = 0;
+  hooks.afterStage = [&](const std::string &stage, int, const cnnc::Graph &at) {
+    std::string text = cnnc::printGraph(at);
+    INFO("after " << stage << "\n" << text);
+    CHECK(cnnc::printGraph(parse("up.ir", text)) == text);
+    ++stages;
+  };
+  REQUIRE(cnnc::runPipeline(g, diag, hooks));
+  const std::string text = cnnc::printGraph(g);
+  CHECK_THAT(text, Catch::Matchers::Contains("size=[9,4], mode=bilinear, align_corners=true") &&
+                       Catch::Matchers::Contains("scale=[2,3], mode=nearest") &&
+                       Catch::Matchers::Contains(": f32[36, 24, 3]"));
+  CHECK(stages >= 10);
 }
 
 // merge-common once keyed nodes by their printed attributes, and printed
