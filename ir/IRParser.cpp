@@ -31,7 +31,7 @@ std::vector<std::pair<std::string, int>> splitTop(const std::string &s, int col0
   for (size_t i = 0; i <= s.size(); ++i) {
     char c = i < s.size() ? s[i] : ',';
     depth += (c == '[' || c == '{' || c == '(') - (c == ']' || c == '}' || c == ')');
-    if (c == ',' && depth == 0) {
+    if ((c == ',' && depth == 0) || i == s.size()) { // unbalanced brackets end at the end
       size_t b = s.find_first_not_of(' ', start);
       if (b < i)
         items.push_back({s.substr(b, s.find_last_not_of(' ', i - 1) + 1 - b), col0 + (int)b});
@@ -341,7 +341,7 @@ private:
       Absorbed a;
       size_t open = item.find(" (");
       std::string kind = open == std::string::npos ? item : item.substr(open + 2);
-      if (open != std::string::npos && kind.back() == ')')
+      if (open != std::string::npos && !kind.empty() && kind.back() == ')')
         kind.pop_back(), a.name = item.substr(0, open);
       else
         a.implicit = true, a.name = n.name + "/" + kind.substr(0, kind.find('('));

@@ -138,6 +138,10 @@ TEST_CASE("the IR parser reports malformed text with its line and column", "[pas
        "3:3: error: ids must increase"},
       {"model m {\n  %0 = input() {name=x} : f32[0]\n  output %0\n}\n",
        "2:27: error: expected a type"},
+      // An absorbed entry cut short after " (" (the IR fuzzer's first find).
+      {"model m {\n  %0 = input() {name=x} : f32[4]\n  %1 = dense(%0) {name=d, units=2} : f32[2]  "
+       "# absorbed: r (\n  output %1\n}\n",
+       "an absorbed entry is"},
       {"model m {\n  %0 = input() {name=x} : f32[4]\n  %1 = dense(%0) {name=d, units=2} : f32[2]\n"
        "}\n",
        "4:1: error: the model has no 'output %N' line"},

@@ -68,9 +68,6 @@ Compiled compileSeed(const std::string &name) {
   return c;
 }
 
-const char *SeedNames[] = {"mnist_valid", "mnist_same", "mnist_strided",
-                           "mnist_pool",  "lenet",      "alexnet"};
-
 } // namespace
 
 TEST_CASE("total parameters of every seed model", "[passes]") {
