@@ -115,6 +115,14 @@ bool activation(const std::string &s, ActFn &f) {
   return true;
 }
 
+/// A layer name as the front end makes them: words joined by dots, and '/'
+/// in an implicit activation's ("conv2d/relu").
+bool isName(const std::string &s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum((unsigned char)c) || c == '_' || c == '.' || c == '/';
+  });
+}
+
 /// "{k=v, k=v}" into a map.
 bool record(const std::string &s, std::map<std::string, std::string> &out) {
   if (s.size() < 2 || s.front() != '{' || s.back() != '}')
@@ -297,10 +305,15 @@ private:
     for (auto &[key, v] : values) {
       if (std::find(r.taken.begin(), r.taken.end(), key) != r.taken.end())
         continue;
-      if (!nodeField(n, key, v.first))
+      static const std::string fields[] = {"name", "layout", "offset", "scratch", "border"};
+      if (nodeField(n, key, v.first))
+        continue;
+      if (std::find(std::begin(fields), std::end(fields), key) != std::end(fields))
+        diag_.error({line, v.second}, "bad value '" + v.first + "' for '" + key + "'");
+      else
         diag_.error({line, v.second}, "unknown attribute '" + key + "' for " + opName(n.op));
     }
-    if (n.name.empty())
+    if (!values.count("name"))
       diag_.error({line, col0}, "a node needs name=");
   }
 
@@ -308,7 +321,7 @@ private:
   bool nodeField(Node &n, const std::string &key, const std::string &v) {
     int64_t x = 0;
     if (key == "name")
-      return n.name = v, !v.empty();
+      return n.name = v, isName(v);
     if (key == "layout")
       return (n.type.layout = v == "HWC" ? Layout::HWC
                               : v == "C" ? Layout::Vector
@@ -341,7 +354,8 @@ private:
       Absorbed a;
       size_t open = item.find(" (");
       std::string kind = open == std::string::npos ? item : item.substr(open + 2);
-      if (open != std::string::npos && !kind.empty() && kind.back() == ')')
+      if (open != std::string::npos && !kind.empty() && kind.back() == ')' &&
+          isName(item.substr(0, open)))
         kind.pop_back(), a.name = item.substr(0, open);
       else
         a.implicit = true, a.name = n.name + "/" + kind.substr(0, kind.find('('));

@@ -142,6 +142,9 @@ TEST_CASE("the IR parser reports malformed text with its line and column", "[pas
       {"model m {\n  %0 = input() {name=x} : f32[4]\n  %1 = dense(%0) {name=d, units=2} : f32[2]  "
        "# absorbed: r (\n  output %1\n}\n",
        "an absorbed entry is"},
+      {"model m {\n  %0 = input() {name=x} : f32[4]\n  %1 = dense(%0) {name=d(, units=2} : f32[2]\n"
+       "  output %1\n}\n",
+       "bad value 'd(, units=2' for 'name'"},
       {"model m {\n  %0 = input() {name=x} : f32[4]\n  %1 = dense(%0) {name=d, units=2} : f32[2]\n"
        "}\n",
        "4:1: error: the model has no 'output %N' line"},
