@@ -59,8 +59,9 @@ struct Model::Impl {
   ArenaPool arenas;
   std::unique_ptr<ThreadPool> pool; // the kernels' parallel loops (1 thread: inline)
   bool checkArena = false;
-  int batch = 1;           // images per run, each in its own arena...
-  int64_t arenaStride = 0; // ... this many floats after the previous one
+  std::vector<std::string> outputNames; // as the source names them (before any pass)
+  int batch = 1;                        // images per run, each in its own arena...
+  int64_t arenaStride = 0;              // ... this many floats after the previous one
 
   int64_t arenaFloats() const { return batch * arenaStride; }
   /// Image i's arena within a leased batch arena.
@@ -86,8 +87,9 @@ struct Model::Impl {
         for (auto [at, count] : zones)
           fillGuard(image(arena, i) + at, count);
     };
-    std::vector<ValueId> live = {graph.input};
-    fill(output(graph.input));
+    std::vector<ValueId> live = graph.inputs;
+    for (ValueId in : graph.inputs)
+      fill(output(in));
     for (const JitModel::Kernel &k : jit->kernels) {
       const Node &n = graph.nodes[k.node];
       // A padded conv's padding copy runs first; its output may then reuse
@@ -204,6 +206,10 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
   }
   PipelineHooks hooks;
   hooks.afterStage = [&](const std::string &stage, int index, const Graph &g) {
+    if (stage == "parsed") // an implicit activation stands for its layer, as in the summary
+      for (ValueId out : g.outputs)
+        impl->outputNames.push_back(
+            g.nodes[g.nodes[out].implicit ? g.nodes[out].inputs[0] : out].name);
     if (stage == "infer-shapes") {
       impl->layers = layerTable(g);
       for (const Node &n : g.nodes)
@@ -376,36 +382,132 @@ WeightMap Model::randomWeights(uint64_t seed) {
   return w;
 }
 
-// Checks the input and copies it into a leased arena.
-static void prepareArena(const Model &m, const Model::Impl &impl, const Tensor &input,
-                         float *arena);
+/// "a, b"
+static std::string joinedNames(const std::vector<std::string> &names) {
+  std::string s;
+  for (const std::string &n : names)
+    s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
 
-Tensor Model::run(const Tensor &input) const {
+/// "1 input", "2 outputs"
+static std::string counted(size_t n, const char *what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
+/// "'a', 'b'"
+static std::string quotedNames(const std::vector<std::string> &names) {
+  std::string s;
+  for (const std::string &n : names)
+    s += (s.empty() ? "'" : ", '") + n + "'";
+  return s;
+}
+
+/// Checks the inputs (one per model input, in order, each of its shape or
+/// with a leading batch axis: all of them, or none) and copies them into a
+/// leased arena. Returns whether they have the batch axis.
+static bool prepareArena(const Model &m, const Model::Impl &impl,
+                         const std::vector<const Tensor *> &inputs, float *arena) {
+  const Graph &g = impl.graph;
+  const std::string &name = m.name();
+  if (!impl.jit)
+    throw Error("model '" + name +
+                "' was compiled without code generation (Options::generateCode)");
+  if (inputs.size() != g.inputs.size())
+    throw Error("model '" + name + "' has " + counted(g.inputs.size(), "input") + " (" +
+                quotedNames(m.inputNames()) + "), got " + counted(inputs.size(), "tensor"));
+  std::vector<bool> axis(inputs.size());
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const Node &in = g.nodes[g.inputs[k]];
+    Shape one = in.type.dims, batched = one;
+    batched.insert(batched.begin(), impl.batch);
+    const Shape &got = inputs[k]->shape();
+    const std::string what = g.inputs.size() > 1 ? "input '" + in.name + "'" : "input";
+    if (got != batched && (impl.batch > 1 || got != one))
+      throw Error(what + " has shape " + shapeToString(got) + ", model '" + name + "' expects " +
+                  (impl.batch > 1 ? shapeToString(batched) + " (compiled for a batch of " +
+                                        std::to_string(impl.batch) + ")"
+                                  : shapeToString(one) + " (or " + shapeToString(batched) + ")"));
+    axis[k] = got == batched;
+    if (axis[k] != axis[0])
+      throw Error(what + " has " + (axis[k] ? "a" : "no") + " batch axis but input '" +
+                  g.nodes[g.inputs[0]].name + "' has " + (axis[0] ? "one" : "none") +
+                  ": give every input the batch axis, or none");
+  }
+  if (!impl.weightsLoaded && !impl.weightShapes.empty())
+    throw Error("model '" + name + "' has no weights: call loadWeights() or randomWeights() first");
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const Node &in = g.nodes[g.inputs[k]];
+    const int64_t each = in.type.elements();
+    for (int i = 0; i < impl.batch; ++i)
+      std::memcpy(impl.image(arena, i) + in.offset, inputs[k]->data() + i * each,
+                  each * sizeof(float));
+  }
+  return axis[0];
+}
+
+std::vector<Tensor> Model::runInputs(const std::vector<const Tensor *> &inputs) const {
   const Graph &g = impl_->graph;
   ArenaLease arena(impl_->arenas, impl_->arenaFloats());
-  prepareArena(*this, *impl_, input, arena.data());
+  const bool batched = prepareArena(*this, *impl_, inputs, arena.data());
   if (impl_->checkArena)
     impl_->runChecked(arena.data());
   else
     for (const JitModel::Kernel &k : impl_->jit->kernels)
       impl_->runKernel(k, arena.data());
-  const Node &out = g.nodes[g.output];
-  Shape shape = out.type.dims;
-  if (input.shape().size() == inputShape().size() + 1) // a batch axis in, a batch axis out
-    shape.insert(shape.begin(), impl_->batch);
-  Tensor y(shape);
-  const int64_t each = out.type.elements();
-  for (int i = 0; i < impl_->batch; ++i)
-    std::memcpy(y.data() + i * each, impl_->image(arena.data(), i) + out.offset,
-                each * sizeof(float));
-  return y;
+  std::vector<Tensor> outputs;
+  for (ValueId id : g.outputs) {
+    const Node &out = g.nodes[id];
+    Shape shape = out.type.dims;
+    if (batched) // a batch axis in, a batch axis out
+      shape.insert(shape.begin(), impl_->batch);
+    Tensor y(shape);
+    const int64_t each = out.type.elements();
+    for (int i = 0; i < impl_->batch; ++i)
+      std::memcpy(y.data() + i * each, impl_->image(arena.data(), i) + out.offset,
+                  each * sizeof(float));
+    outputs.push_back(std::move(y));
+  }
+  return outputs;
+}
+
+Tensor Model::run(const Tensor &input) const {
+  const Graph &g = impl_->graph;
+  if (g.inputs.size() != 1 || g.outputs.size() != 1)
+    throw Error("model '" + name() + "' has " + counted(g.inputs.size(), "input") + " and " +
+                counted(g.outputs.size(), "output") +
+                "; run(Tensor) takes one input and returns one output: call runAll() with a "
+                "tensor per input (" +
+                quotedNames(inputNames()) + ") for every output (" + quotedNames(outputNames()) +
+                ")");
+  return std::move(runInputs({&input})[0]);
+}
+
+std::vector<Tensor> Model::runAll(const std::vector<Tensor> &inputs) const {
+  std::vector<const Tensor *> in;
+  for (const Tensor &t : inputs)
+    in.push_back(&t);
+  return runInputs(in);
 }
 
 std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs,
                                                  const std::function<void()> &betweenRuns) const {
+  return profileInputs({&input}, runs, betweenRuns);
+}
+
+std::vector<KernelProfile> Model::profileKernels(const std::vector<Tensor> &inputs, int runs,
+                                                 const std::function<void()> &betweenRuns) const {
+  std::vector<const Tensor *> in;
+  for (const Tensor &t : inputs)
+    in.push_back(&t);
+  return profileInputs(in, runs, betweenRuns);
+}
+
+std::vector<KernelProfile> Model::profileInputs(const std::vector<const Tensor *> &inputs, int runs,
+                                                const std::function<void()> &betweenRuns) const {
   const Graph &g = impl_->graph;
   ArenaLease arena(impl_->arenas, impl_->arenaFloats());
-  prepareArena(*this, *impl_, input, arena.data());
+  prepareArena(*this, *impl_, inputs, arena.data());
   // One row per node: a padded conv's padding copy counts with the conv.
   const std::vector<JitModel::Kernel> &ks = impl_->jit->kernels;
   std::vector<ValueId> nodes;
@@ -444,33 +546,39 @@ std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs,
   return out;
 }
 
-static void prepareArena(const Model &m, const Model::Impl &impl, const Tensor &input,
-                         float *arena) {
-  const Graph &g = impl.graph;
-  const std::string &name = m.name();
-  if (!impl.jit)
-    throw Error("model '" + name +
-                "' was compiled without code generation (Options::generateCode)");
-  Shape one = m.inputShape(), batched = one;
-  batched.insert(batched.begin(), impl.batch);
-  if (input.shape() != batched && (impl.batch > 1 || input.shape() != one))
-    throw Error("input has shape " + shapeToString(input.shape()) + ", model '" + name +
-                "' expects " +
-                (impl.batch > 1 ? shapeToString(batched) + " (compiled for a batch of " +
-                                      std::to_string(impl.batch) + ")"
-                                : shapeToString(one) + " (or " + shapeToString(batched) + ")"));
-  if (!impl.weightsLoaded && !impl.weightShapes.empty())
-    throw Error("model '" + name + "' has no weights: call loadWeights() or randomWeights() first");
-  const int64_t each = numElements(one);
-  for (int i = 0; i < impl.batch; ++i)
-    std::memcpy(impl.image(arena, i) + g.nodes[g.input].offset, input.data() + i * each,
-                each * sizeof(float));
-}
-
 const std::string &Model::name() const { return impl_->graph.name; }
-Shape Model::inputShape() const { return impl_->graph.nodes[impl_->graph.input].type.dims; }
+Shape Model::inputShape() const {
+  if (impl_->graph.inputs.size() != 1)
+    throw Error("model '" + name() + "' has " + counted(impl_->graph.inputs.size(), "input") +
+                " (" + quotedNames(inputNames()) + "): use inputShapes()");
+  return inputShapes()[0];
+}
+Shape Model::outputShape() const {
+  if (impl_->graph.outputs.size() != 1)
+    throw Error("model '" + name() + "' has " + counted(impl_->graph.outputs.size(), "output") +
+                " (" + quotedNames(outputNames()) + "): use outputShapes()");
+  return outputShapes()[0];
+}
+std::vector<Shape> Model::inputShapes() const {
+  std::vector<Shape> shapes;
+  for (ValueId in : impl_->graph.inputs)
+    shapes.push_back(impl_->graph.nodes[in].type.dims);
+  return shapes;
+}
+std::vector<Shape> Model::outputShapes() const {
+  std::vector<Shape> shapes;
+  for (ValueId out : impl_->graph.outputs)
+    shapes.push_back(impl_->graph.nodes[out].type.dims);
+  return shapes;
+}
+std::vector<std::string> Model::inputNames() const {
+  std::vector<std::string> names;
+  for (ValueId in : impl_->graph.inputs)
+    names.push_back(impl_->graph.nodes[in].name);
+  return names;
+}
+std::vector<std::string> Model::outputNames() const { return impl_->outputNames; }
 int Model::batch() const { return impl_->batch; }
-Shape Model::outputShape() const { return impl_->graph.nodes[impl_->graph.output].type.dims; }
 std::vector<LayerInfo> Model::layers() const { return impl_->layers; }
 double Model::compileSeconds() const { return impl_->compileSeconds; }
 std::string Model::targetDescription() const {
@@ -513,16 +621,18 @@ static std::string kerasShape(const Shape &s) {
 
 std::string Model::summary() const {
   const std::vector<LayerInfo> &layers = impl_->layers;
-  const Node &input = impl_->graph.nodes[impl_->graph.input];
-  // A chain (each layer reads the one before) prints as Keras's Sequential;
-  // anything else as a functional model: an input row and "Connected to".
-  bool chain = true;
-  for (size_t i = 0; i < layers.size(); ++i)
+  const Graph &g = impl_->graph;
+  // A chain (each layer reads the one before, from the one input) prints as
+  // Keras's Sequential; anything else as a functional model: a row per input
+  // (InputLayer) and "Connected to".
+  bool chain = g.inputs.size() == 1;
+  for (size_t i = 0; i < layers.size() && chain; ++i)
     chain &= layers[i].inputs.size() == 1 &&
-             layers[i].inputs[0] == (i ? layers[i - 1].name : input.name);
+             layers[i].inputs[0] == (i ? layers[i - 1].name : g.nodes[g.inputs[0]].name);
   std::vector<std::array<std::string, 4>> rows; // first line of each layer's cells
   std::vector<std::vector<std::string>> more;   // further "Connected to" lines
-  if (!chain) {
+  for (ValueId in : chain ? std::vector<ValueId>{} : g.inputs) {
+    const Node &input = g.nodes[in];
     rows.push_back(
         {input.name + " (InputLayer)", "[" + kerasShape(input.type.dims) + "]", "0", "[]"});
     more.emplace_back();
@@ -559,6 +669,10 @@ std::string Model::summary() const {
     os << (i + 1 < rows.size() ? "\n" : "");
   }
   os << std::string(width, '=') << "\n";
+  // Keras has no line for this; the outputs are not always the last layer.
+  const std::vector<std::string> outs = outputNames();
+  if (outs.size() > 1 || (!layers.empty() && outs[0] != layers.back().name))
+    os << "Outputs: " << joinedNames(outs) << "\n";
   os << "Total params: " << thousands(totalParams()) << "\n";
   os << "Trainable params: " << thousands(trainableParams()) << "\n";
   os << "Non-trainable params: " << thousands(totalParams() - trainableParams()) << "\n"

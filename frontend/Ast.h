@@ -34,11 +34,11 @@ struct AstArg {
 struct AstStmt {
   enum Kind { Input, Output, Call } kind = Call;
   SourceLoc loc;
-  std::string result; // "x" in "x = conv2d(...)" or "input x: ..."; the name in "output x"
+  std::string result; // "x" in "x = conv2d(...)" or "input x: ..."
   SourceLoc resultLoc;
   std::string op; // Call: the op name
   SourceLoc opLoc;
-  std::vector<AstArg> args;   // Call
+  std::vector<AstArg> args;   // Call; Output: the names, in order (Ident values)
   std::string dtype;          // Input
   std::vector<AstValue> dims; // Input
 };

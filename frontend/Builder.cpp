@@ -346,23 +346,21 @@ public:
         break;
       }
     }
-    if (g_.input < 0 && !diag_.hasErrors())
+    if (g_.inputs.empty() && !diag_.hasErrors())
       diag_.error(m.loc, "model '" + m.name +
                              "' has no input; declare one with 'input image: f32[H, W, C]'");
-    if (g_.output < 0)
-      g_.output = last_;
-    if (g_.output == g_.input && g_.input >= 0 && !diag_.hasErrors())
+    if (g_.nodes.size() == g_.inputs.size() && !g_.inputs.empty() && !diag_.hasErrors())
       diag_.error(m.loc, "model '" + m.name + "' has no layers");
+    else if (!output_ && last_ >= 0 && g_.nodes[last_].op != OpKind::Input)
+      g_.outputs.push_back(last_); // without `output`, the last statement is the output
+    else if (!output_ && last_ >= 0 && !diag_.hasErrors())
+      diag_.error(lastInputLoc_, "the last statement declares the input '" + g_.nodes[last_].name +
+                                     "', which cannot be the output; name the outputs with "
+                                     "'output NAME, ...'");
   }
 
 private:
   void input(const AstStmt &s) {
-    if (g_.input >= 0) {
-      diag_.error(s.loc,
-                  "a model has one input; '" + g_.nodes[g_.input].name + "' is already declared");
-      names_.emplace(s.result, g_.input); // later uses of the name are not errors too
-      return;
-    }
     if (s.dtype != "f32")
       diag_.error(s.opLoc, "unsupported element type '" + s.dtype + "' (only f32 is supported)");
     Node n;
@@ -386,21 +384,30 @@ private:
               std::to_string(s.dims.size()));
     if (diag_.hasErrors())
       n.type.dims.clear();
-    define(s.result, s.resultLoc, g_.input = g_.add(n));
-    last_ = g_.input;
+    ValueId id = g_.add(n);
+    g_.inputs.push_back(id);
+    define(s.result, s.resultLoc, id);
+    last_ = id;
+    lastInputLoc_ = s.loc;
   }
 
   void output(const AstStmt &s) {
     if (output_)
-      diag_.error(s.loc, "a model has one output");
+      return diag_.error(s.loc, "a model has one 'output' statement; list every output in it: "
+                                "output a, b");
     output_ = true;
-    auto it = names_.find(s.result);
-    if (it == names_.end())
-      diag_.error(s.resultLoc, "unknown name '" + s.result + "'" + nameHint(s.result));
-    else if (it->second == g_.input)
-      diag_.error(s.resultLoc, "the output '" + s.result + "' is the model's input; name a layer");
-    else
-      g_.output = it->second;
+    for (const AstArg &a : s.args) {
+      const std::string &name = a.value.s;
+      auto it = names_.find(name);
+      if (it == names_.end())
+        diag_.error(a.loc, "unknown name '" + name + "'" + nameHint(name));
+      else if (g_.nodes[it->second].op == OpKind::Input)
+        diag_.error(a.loc, "the output '" + name + "' is a model input; name a layer");
+      else if (g_.isOutput(it->second))
+        diag_.error(a.loc, "'" + name + "' is already an output (name each output once)");
+      else
+        g_.outputs.push_back(it->second);
+    }
   }
 
   void call(const AstStmt &s) {
@@ -575,6 +582,7 @@ private:
   std::map<std::string, int> counters_;
   ValueId last_ = -1;
   bool output_ = false;
+  SourceLoc lastInputLoc_; // the latest input statement
   size_t layers_ = 0;
 };
 

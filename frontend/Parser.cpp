@@ -2,7 +2,8 @@
 //
 //   file  := 'model' IDENT '{' stmt* '}'
 //   stmt  := 'input' IDENT ':' IDENT '[' value (',' value)* ']'
-//          | 'output' IDENT | [IDENT '='] IDENT '(' [arg (',' arg)*] ')'      (';' optional)
+//          | 'output' IDENT (',' IDENT)*
+//          | [IDENT '='] IDENT '(' [arg (',' arg)*] ')'                   (';' optional)
 //   arg   := IDENT '=' value | IDENT                       (a positional input name)
 //   value := ['-'] INT | ['-'] FLOAT | IDENT | '(' value (',' value)* ')'
 #include "frontend/Ast.h"
@@ -114,8 +115,13 @@ private:
     } else if (peek().isIdent("output") && peek(1).kind == Tok::Ident && !peek(1).is('(')) {
       next();
       s.kind = AstStmt::Output;
-      s.resultLoc = peek().loc;
-      s.result = next().text;
+      do { // each name as a positional argument
+        AstArg a;
+        a.loc = a.value.loc = peek().loc;
+        a.value.kind = AstValue::Ident;
+        a.value.s = expectName("an output name");
+        s.args.push_back(a);
+      } while (peek().is(',') && (next(), true));
     } else {
       if (peek().kind == Tok::Ident && peek(1).is('=')) {
         s.resultLoc = peek().loc;

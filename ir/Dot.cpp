@@ -149,8 +149,13 @@ std::string graphToDot(const Graph &g, const std::string &stage) {
     for (ValueId in : n.inputs)
       s += edge(in, id(i), n.absorbed.empty() ? "" : id(i));
   }
-  s += "  out [shape=plaintext, style=\"\", label=\"output\"];\n";
-  s += edge(g.output, "out", "");
+  // One plain "output" for one output; "output 0", "output 1", ... for several.
+  for (size_t k = 0; k < g.outputs.size(); ++k) {
+    std::string out = k ? "out_" + std::to_string(k) : std::string("out");
+    std::string label = g.outputs.size() > 1 ? "output " + std::to_string(k) : "output";
+    s += "  " + out + " [shape=plaintext, style=\"\", label=\"" + label + "\"];\n";
+    s += edge(g.outputs[k], out, "");
+  }
   return s + "}\n";
 }
 

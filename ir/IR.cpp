@@ -2,6 +2,7 @@
 // per-op cost model (parameters, FLOPs, weight shapes).
 #include "ir/IR.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -224,8 +225,13 @@ void Graph::replaceUses(ValueId from, ValueId to) {
     for (ValueId &in : n.inputs)
       if (in == from)
         in = to;
-  if (output == from)
-    output = to;
+  for (ValueId &out : outputs)
+    if (out == from)
+      out = to;
+}
+
+bool Graph::isOutput(ValueId id) const {
+  return std::find(outputs.begin(), outputs.end(), id) != outputs.end();
 }
 
 std::vector<std::pair<std::string, std::vector<int64_t>>> weightShapes(const Graph &g,

@@ -273,8 +273,11 @@ struct Node {
 struct Graph {
   std::string name;
   std::vector<Node> nodes;
-  ValueId input = -1;
-  ValueId output = -1;
+  /// The model's inputs (Input nodes, in declaration order) and outputs (in
+  /// `output` order). Two outputs may become one value when a pass merges
+  /// them (merge-common, remove-identity); the front end rejects naming one twice.
+  std::vector<ValueId> inputs;
+  std::vector<ValueId> outputs;
   int64_t arenaFloats = 0; // set by memory planning
   int64_t naiveFloats = 0; // what it would be with a buffer per value (for comparison)
   int64_t guardFloats = 0; // set before planning: a guard zone before and after every buffer
@@ -285,8 +288,11 @@ struct Graph {
   }
   /// Live nodes that take `id` as an input.
   std::vector<ValueId> users(ValueId id) const;
-  /// Rewrites every use of `from` (and the graph output) to `to`.
+  /// Rewrites every use of `from` (and the graph outputs) to `to`.
   void replaceUses(ValueId from, ValueId to);
+  /// Whether `id` is one of the model's outputs: a pass must keep its value
+  /// (never fuse it away or write it into another buffer).
+  bool isOutput(ValueId id) const;
 };
 
 template <class T> T &attrs(Node &n) { return std::get<T>(n.attrs); }

@@ -236,10 +236,14 @@ private:
       diag_.error(loc, "text after the model's closing '}'");
     } else if (text.compare(b, 1, "}") == 0 && b + 1 == text.size()) {
       state_ = Done;
-      if (g_.output < 0)
+      if (!sawOutput_)
         diag_.error(loc, "the model has no 'output %N' line");
     } else if (text.compare(b, 7, "output ") == 0) {
-      g_.output = value(text.substr(b + 7), {line, (int)b + 8});
+      if (sawOutput_)
+        return diag_.error(loc, "a second 'output' line (list every output in one: output %1, %2)");
+      sawOutput_ = true;
+      for (auto &[out, col] : splitTop(text.substr(b + 7), (int)b + 8))
+        g_.outputs.push_back(value(out, {line, col}));
     } else {
       node(text, line, b);
     }
@@ -288,7 +292,7 @@ private:
     if (hash != std::string::npos)
       absorbed(n, rest.substr(hash + 14), line, (int)(brace + 4 + hash + 15));
     if (n.op == OpKind::Input)
-      g_.input = (ValueId)id;
+      g_.inputs.push_back((ValueId)id);
     n.implicit = n.name.find('/') != std::string::npos;
   }
 
@@ -373,6 +377,7 @@ private:
   Diag &diag_;
   Graph &g_;
   State state_ = Header;
+  bool sawOutput_ = false;
 };
 
 } // namespace

@@ -96,15 +96,35 @@ std::string printGraph(const Graph &g) {
     }
     s += "\n";
   }
-  s += "  output %" + std::to_string(g.output) + "\n}\n";
-  return s;
+  s += "  output ";
+  for (size_t k = 0; k < g.outputs.size(); ++k)
+    s += (k ? ", %" : "%") + std::to_string(g.outputs[k]);
+  return s + "\n}\n";
+}
+
+/// The inputs are exactly the live Input nodes, in node order (the run copies
+/// them all in before the first kernel); the outputs are live nodes.
+static std::string verifyInputsOutputs(const Graph &g) {
+  std::vector<ValueId> inputs;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (!g.nodes[i].dead && g.nodes[i].op == OpKind::Input)
+      inputs.push_back((ValueId)i);
+  if (inputs.empty())
+    return "the graph has no input node";
+  if (g.inputs != inputs)
+    return "the graph's inputs are not its input nodes in order";
+  if (g.outputs.empty())
+    return "the graph has no output";
+  for (ValueId out : g.outputs)
+    if (out < 0 || out >= (int)g.nodes.size() || g.nodes[out].dead)
+      return "the graph output %" + std::to_string(out) + " is not a live node";
+  return "";
 }
 
 std::string verify(const Graph &g) {
-  if (g.input < 0 || g.input >= (int)g.nodes.size() || g.nodes[g.input].op != OpKind::Input)
-    return "the graph has no input node";
-  if (g.output < 0 || g.output >= (int)g.nodes.size() || g.nodes[g.output].dead)
-    return "the graph output is not a live node";
+  std::string io = verifyInputsOutputs(g);
+  if (!io.empty())
+    return io;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node &n = g.nodes[i];
     if (n.dead)

@@ -1,4 +1,4 @@
-// passes/EliminateDead.cpp - layers the output does not depend on are removed
+// passes/EliminateDead.cpp - layers no output depends on are removed
 // (a branch that leads nowhere, layers after the `output` statement).
 #include "passes/Passes.h"
 
@@ -6,7 +6,10 @@ namespace cnnc {
 
 bool eliminateDead(Graph &g, Diag &) {
   std::vector<bool> live(g.nodes.size(), false);
-  live[g.output] = live[g.input] = true;
+  for (ValueId v : g.outputs)
+    live[v] = true;
+  for (ValueId v : g.inputs) // an input no output reads is still one the caller passes
+    live[v] = true;
   for (size_t i = g.nodes.size(); i-- > 0;) // inputs always come before their users
     if (live[i] && !g.nodes[i].dead)
       for (ValueId in : g.nodes[i].inputs)

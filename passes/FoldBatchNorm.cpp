@@ -16,7 +16,7 @@ bool foldBatchNorm(Graph &g, Diag &) {
     // Only straight after the conv/dense: its epilogue applies bn before the rest.
     Epilogue e = epilogue(g.nodes[pid]);
     if (!e.bn || !e.bn->name.empty() || *e.act != Act::Linear || (e.residual && *e.residual) ||
-        g.output == pid || g.users(pid).size() != 1)
+        g.isOutput(pid) || g.users(pid).size() != 1)
       continue;
     *e.bn = {bn.name, attrs<BatchNormAttrs>(bn).eps};
     g.nodes[pid].absorbed.push_back({bn.name, bn.op});

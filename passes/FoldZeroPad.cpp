@@ -10,7 +10,7 @@ bool foldZeroPad(Graph &g, Diag &) {
   bool changed = false;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node &z = g.nodes[i];
-    if (z.dead || z.op != OpKind::ZeroPad2D || g.output == (ValueId)i)
+    if (z.dead || z.op != OpKind::ZeroPad2D || g.isOutput((ValueId)i))
       continue;
     const Padding &zp = attrs<ZeroPadAttrs>(z).pad;
     for (ValueId u : g.users((ValueId)i)) {

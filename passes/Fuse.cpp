@@ -23,7 +23,7 @@ static bool onlyFeeds(const Graph &g, ValueId pid, ValueId user) {
   const Node &p = g.nodes[pid];
   if (p.op == OpKind::Conv2D && attrs<ConvAttrs>(p).pool)
     return false;
-  return g.output != pid && users.size() == 1 && users[0] == user;
+  return !g.isOutput(pid) && users.size() == 1 && users[0] == user;
 }
 
 /// Node `id` becomes part of node `into`: its readers read `into`.
@@ -102,7 +102,7 @@ static bool fusePool(Graph &g, ValueId id) {
 static bool fuseFlatten(Graph &g, ValueId id) {
   Node &f = g.nodes[id];
   std::vector<ValueId> users = g.users(id);
-  if (isView(g, f) || g.output == id || users.size() != 1 || g.nodes[users[0]].op != OpKind::Dense)
+  if (isView(g, f) || g.isOutput(id) || users.size() != 1 || g.nodes[users[0]].op != OpKind::Dense)
     return false;
   Node &dense = g.nodes[users[0]];
   dense.inputs[0] = f.inputs[0];

@@ -7,7 +7,8 @@
 // conv reads a zero-bordered scratch copy of its input: the copy is made
 // before the conv writes anything, so the input's buffer may already hold
 // the conv's output (unless the input is read again later, or is the
-// residual the epilogue adds).
+// residual the epilogue adds). Every output stays live to the end; all the
+// inputs are placed before any layer's buffer.
 #include "passes/Passes.h"
 
 #include <map>
@@ -61,7 +62,7 @@ private:
 Padding borderFor(const Graph &g, ValueId id) {
   const Node &n = g.nodes[id];
   std::vector<ValueId> users = g.users(id);
-  if (n.op != OpKind::Conv2D || id == g.output || users.size() != 1)
+  if (n.op != OpKind::Conv2D || g.isOutput(id) || users.size() != 1)
     return {};
   const Node &reader = g.nodes[users[0]];
   if (reader.op != OpKind::Conv2D || reader.inputs[0] != id ||
@@ -83,7 +84,7 @@ bool planMemory(Graph &g, Diag &) {
   for (int i = 0; i < N; ++i) {
     Node &n = g.nodes[i];
     root[i] = !n.dead && isView(g, n) ? root[n.inputs[0]] : i;
-    n.lastUse = i == g.output ? N : -1;
+    n.lastUse = g.isOutput(i) ? N : -1; // an output lives to the end
   }
   for (int i = 0; i < N; ++i)
     if (!g.nodes[i].dead)
@@ -105,9 +106,24 @@ bool planMemory(Graph &g, Diag &) {
       end[r] = -1; // released once, even when read twice
     }
   };
+  // Every input is copied in before the first kernel runs, so every input
+  // buffer is allocated first, wherever its node stands (an input declared
+  // after some layers must not share a buffer with them).
+  auto place = [&](Node &n) {
+    n.type.layout = n.type.dims.size() == 3 ? Layout::HWC : Layout::Vector;
+    n.border = {};
+    n.scratch = -1;
+    g.naiveFloats += block(bufferFloats(n));
+    n.offset = arena.alloc(block(bufferFloats(n))) + guard;
+  };
+  for (ValueId in : g.inputs)
+    place(g.nodes[in]);
+  for (ValueId in : g.inputs)
+    if (end[in] < 0) // read by no one: free once all inputs are placed
+      arena.release(g.nodes[in].offset - guard, block(bufferFloats(g.nodes[in])));
   for (int i = 0; i < N; ++i) {
     Node &n = g.nodes[i];
-    if (n.dead)
+    if (n.dead || n.op == OpKind::Input)
       continue;
     n.type.layout = n.type.dims.size() == 3 ? Layout::HWC : Layout::Vector;
     if (isView(g, n)) {

@@ -3,6 +3,7 @@
 //   cnnc::Model model = cnnc::Model::compileFile("lenet.cnn");
 //   model.loadWeights("lenet.safetensors");      // or model.randomWeights(42)
 //   cnnc::Tensor y = model.run(x);               // x has model.inputShape()
+//   std::vector<cnnc::Tensor> ys = model.runAll({a, b}); // several inputs and/or outputs
 //
 // Every failure throws cnnc::Error whose what() holds the diagnostics
 // ("file:line:col: error: ..." with the source line and a caret for model errors).
@@ -153,22 +154,40 @@ public:
   /// The keys and PyTorch shapes this model expects.
   std::vector<std::pair<std::string, Shape>> weightShapes() const;
 
-  /// Runs the model on one input (shape inputShape(), or with a leading batch
-  /// axis of 1). Throws Error on a shape mismatch or if no weights are loaded.
-  /// Thread safety: run() may be called from many threads at once (each call
-  /// leases its own activation arena); loadWeights()/randomWeights() must not
-  /// overlap with run(). A moved-from Model may only be assigned or destroyed.
+  /// Runs a model of one input and one output (an Error names the model's
+  /// counts otherwise: use runAll()) on `input` (shape inputShape(), or with a
+  /// leading batch axis of 1). Throws Error on a shape mismatch or if no
+  /// weights are loaded.
+  /// Thread safety: run() and runAll() may be called from many threads at once
+  /// (each call leases its own activation arena); loadWeights()/randomWeights()
+  /// must not overlap with them. A moved-from Model may only be assigned or destroyed.
   Tensor run(const Tensor &input) const;
+  /// Runs any model: one tensor per input, in inputNames() order, each of its
+  /// inputShapes() shape or with a leading batch axis (Options::batch; every
+  /// input has it, or none does). Returns one tensor per output, in
+  /// outputNames() order, with the batch axis if the inputs had it. (Not an
+  /// overload of run(): run({x}) would pick run(const Tensor &).)
+  std::vector<Tensor> runAll(const std::vector<Tensor> &inputs) const;
 
   /// Runs the model `runs` times, timing every kernel separately; calls
-  /// `betweenRuns` (when set) after each run, outside the timings.
+  /// `betweenRuns` (when set) after each run, outside the timings. The first
+  /// form is for one-input models, the second takes a tensor per input.
   std::vector<KernelProfile> profileKernels(const Tensor &input, int runs,
+                                            const std::function<void()> &betweenRuns = {}) const;
+  std::vector<KernelProfile> profileKernels(const std::vector<Tensor> &inputs, int runs,
                                             const std::function<void()> &betweenRuns = {}) const;
 
   const std::string &name() const;
-  Shape inputShape() const; // one image's, without the batch axis
-  int batch() const;
+  /// The inputs' shapes (one image's, without the batch axis) and names, in
+  /// declaration order; the outputs' in the order of the `output` statement.
+  std::vector<Shape> inputShapes() const;
+  std::vector<Shape> outputShapes() const;
+  std::vector<std::string> inputNames() const;
+  std::vector<std::string> outputNames() const;
+  /// The shape of the only input / output (an Error if there are several).
+  Shape inputShape() const;
   Shape outputShape() const;
+  int batch() const;
   std::vector<LayerInfo> layers() const;
   int64_t totalParams() const;
   int64_t trainableParams() const;
@@ -190,6 +209,9 @@ public:
 
 private:
   explicit Model(std::unique_ptr<Impl> impl);
+  std::vector<Tensor> runInputs(const std::vector<const Tensor *> &inputs) const;
+  std::vector<KernelProfile> profileInputs(const std::vector<const Tensor *> &inputs, int runs,
+                                           const std::function<void()> &betweenRuns) const;
   std::unique_ptr<Impl> impl_;
 };
 

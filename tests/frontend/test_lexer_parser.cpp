@@ -184,7 +184,7 @@ TEST_CASE("parser: every statement form", "[frontend]") {
                           "  relu();\n"
                           "  flatten()\n"
                           "  d = dense(units=-5, rate=-0.5, beta=1.5e2, nest=((1, 2), x))\n"
-                          "  output c\n"
+                          "  output c, image ,d\n"
                           "  input = tanh(d)\n"
                           "}\n";
   cnnc::Diag diag("f.cnn", src);
@@ -235,8 +235,13 @@ TEST_CASE("parser: every statement form", "[frontend]") {
   CHECK((nest.elems[0].kind == V::Tuple && nest.elems[0].elems[1].i == 2));
   CHECK((nest.elems[1].kind == V::Ident && nest.elems[1].s == "x"));
 
-  CHECK((m.stmts[5].kind == S::Output && m.stmts[5].result == "c"));
-  CHECK((m.stmts[5].resultLoc.line == 7 && m.stmts[5].resultLoc.col == 10));
+  const S &out = m.stmts[5]; // the names as positional arguments, each at its column
+  CHECK(out.kind == S::Output);
+  REQUIRE(out.args.size() == 3);
+  CHECK((out.args[0].value.kind == V::Ident && out.args[0].value.s == "c"));
+  CHECK((out.args[0].loc.line == 7 && out.args[0].loc.col == 10));
+  CHECK((out.args[1].value.s == "image" && out.args[1].loc.col == 13));
+  CHECK((out.args[2].value.s == "d" && out.args[2].loc.col == 20));
   // 'input' followed by '=' is a call whose result is named "input".
   CHECK((m.stmts[6].kind == S::Call && m.stmts[6].result == "input" && m.stmts[6].op == "tanh"));
 
@@ -244,7 +249,9 @@ TEST_CASE("parser: every statement form", "[frontend]") {
   cnnc::Graph g;
   cnnc::Diag d2("f.cnn", src);
   CHECK_FALSE(cnnc::buildGraph(d2, g)); // only the values are wrong:
-  CHECK(d2.errorCount() == 5);          // padding -2, units -5, rate, beta, nest
+  CHECK(d2.errorCount() == 6); // padding -2, units -5, rate, beta, nest, the output 'image'
+  CHECK(d2.text().find("f.cnn:7:13: error: the output 'image' is a model input") !=
+        std::string::npos);
   CHECK(d2.text().find("f.cnn:3:59: error: 'padding' must be at least 0, got -2") == 0);
   CHECK(d2.text().find("f.cnn:6:34: error: unknown attribute 'beta' for dense") !=
         std::string::npos);

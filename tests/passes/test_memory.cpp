@@ -27,6 +27,8 @@ cnnc::Graph compilePath(const std::string &rel) {
 /// A buffer: floats [begin, end) of the arena, busy in time steps [from, to].
 /// Node i reads its inputs and writes its output at step 2i + 1; a padded
 /// conv copies its input into its scratch at step 2i, before it writes.
+/// Every input is written at step 0, before any kernel runs, wherever its
+/// node stands; every output is read after the last kernel.
 struct Buffer {
   std::string what;
   int64_t begin, end;
@@ -50,13 +52,15 @@ std::vector<Buffer> buffers(const cnnc::Graph &g) {
           std::max(lastRead[root[n.inputs[k]]], copiedFirst ? 2 * i : 2 * i + 1);
     }
   }
-  lastRead[root[g.output]] = 2 * N + 2;
+  for (cnnc::ValueId out : g.outputs)
+    lastRead[root[out]] = 2 * N + 2;
   std::vector<Buffer> out;
   for (int i = 0; i < N; ++i) {
     const cnnc::Node &n = g.nodes[i];
     if (n.dead || cnnc::isView(g, n))
       continue;
-    out.push_back({n.name, n.offset, n.offset + cnnc::bufferFloats(n), 2 * i + 1,
+    int from = n.op == cnnc::OpKind::Input ? 0 : 2 * i + 1;
+    out.push_back({n.name, n.offset, n.offset + cnnc::bufferFloats(n), from,
                    std::max(lastRead[i], 2 * i + 1)});
     if (n.scratch >= 0)
       out.push_back({n.name + " (scratch)", n.scratch, n.scratch + cnnc::scratchFloats(g, n), 2 * i,
@@ -70,7 +74,8 @@ const char *Models[] = {"examples/seed/mnist_valid.cnn",   "examples/seed/mnist_
                         "examples/seed/lenet.cnn",         "examples/seed/alexnet.cnn",
                         "examples/resnet18.cnn",           "examples/vgg16.cnn",
                         "examples/mobilenet_v1.cnn",       "tests/golden/ir/graph_ops.cnn",
-                        "tests/golden/ir/shared.cnn",      "tests/golden/ir/padding.cnn"};
+                        "tests/golden/ir/shared.cnn",      "tests/golden/ir/padding.cnn",
+                        "tests/golden/ir/multi_io.cnn",    "tests/models/heads.cnn"};
 
 } // namespace
 

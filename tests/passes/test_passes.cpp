@@ -225,7 +225,8 @@ TEST_CASE("fusion: implicit and explicit activations join conv2d and dense", "[p
   CHECK(cnnc::attrs<cnnc::ConvAttrs>(c.node("s")).act == Act::Linear);
   CHECK(c.node("activation").op == cnnc::OpKind::Activation); // the softmax after s stays
   CHECK(cnnc::attrs<cnnc::DenseAttrs>(c.node("d")).act == Act::Softmax);
-  CHECK(c.g.output == (cnnc::ValueId)(&c.node("d") - c.g.nodes.data()));
+  CHECK(c.g.outputs ==
+        std::vector<cnnc::ValueId>{(cnnc::ValueId)(&c.node("d") - c.g.nodes.data())});
   int live = 0;
   for (const cnnc::Node &n : c.g.nodes)
     live += !n.dead;
