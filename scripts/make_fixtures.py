@@ -21,6 +21,11 @@ and writes, under <out>/<model>/:
   expected.npy         float32, no batch axis; rank-3 outputs as [H, W, C].
   weights.safetensors  only for models with weights under 1 MiB ("weights": null:
                        the test calls randomWeights(seed)).
+A model with several inputs has input.npy, input_1.npy, ... (in declaration
+order, drawn one after another from the same default_rng(seed); the generator's
+keys are "input", "input_1", ...), and one with several outputs expected.npy,
+expected_1.npy, ... (in the order of its 'output' statement); their "input",
+"expected" and "softmax" entries are then lists.
 <out>/fixtures.json indexes them, with "tolerance" (the max abs error allowed)
 and "softmax" (whether the output is a softmax, so sums to 1).
 """
@@ -148,8 +153,9 @@ def tokenize(text, path):
     return toks
 
 def parse(path):
-    """Returns dict(name, input=(H, W, C), input_name, output,
-    layers=[dict(op, name, inputs, attrs, where)]) with every name and input resolved."""
+    """Returns dict(name, inputs=[(name, (H, W, C))], outputs=[name],
+    layers=[dict(op, name, inputs, attrs, where)]) with every name and input resolved;
+    an input statement is a layer of op "input" (it is the next statement's input)."""
     toks, pos = tokenize(open(path).read(), path), 0
     err = lambda msg: sys.exit(f"{path}:{toks[pos][2]}: {msg} (at {toks[pos][1]!r})")
     peek = lambda o=0: toks[min(pos + o, len(toks) - 1)][1]
@@ -171,7 +177,7 @@ def parse(path):
             take(); return -take("num")
         return take("num") if toks[pos][0] == "num" else take("id")
 
-    take(value="model"); model = dict(name=take("id"), input=None, layers=[], output=None); take(value="{")
+    take(value="model"); model = dict(name=take("id"), inputs=[], layers=[], outputs=None); take(value="{")
     while peek() != "}":
         if peek() == "input" and peek(1) != "=":
             take(); inname = take("id"); take(value=":"); take(value="f32"); take(value="[")
@@ -179,14 +185,17 @@ def parse(path):
             while peek() == ",":
                 take(value=","); dims.append(value())
             take(value="]")
-            if model["input"] or model["layers"] or len(dims) != 3 or not all(type(d) is int for d in dims):
-                err("expected exactly one rank-3 input [H, W, C] before the layers")
-            model["input"], model["input_name"] = tuple(dims), inname
+            if len(dims) != 3 or not all(type(d) is int for d in dims):
+                err("expected a rank-3 input [H, W, C]")
+            model["inputs"].append((inname, tuple(dims)))
+            model["layers"].append(dict(op="input", name=inname, inputs=[], attrs={}, where=f"{path}"))
         elif peek() == "output" and peek(1) not in ("=", "("):
             take()
-            if model["output"]:
+            if model["outputs"]:
                 err("a second output statement")
-            model["output"] = take("id")
+            model["outputs"] = [take("id")]
+            while peek() == ",":
+                take(value=","); model["outputs"].append(take("id"))
         else:
             name = None
             if peek(1) == "=":
@@ -194,7 +203,7 @@ def parse(path):
             line, op = toks[pos][2], take("id")
             if op not in OPS:
                 pos -= 1; err(f"unsupported op '{op}'")
-            if model["input"] is None:
+            if not model["inputs"]:
                 err("layer before the input declaration")
             inputs, attrs = [], {}; take(value="(")
             while peek() != ")":
@@ -215,13 +224,18 @@ def parse(path):
                     attrs[key] = default
             model["layers"].append(dict(op=op, name=name, inputs=inputs, attrs=attrs, where=f"{path}:{line}"))
     take(value="}"); take("eof")
-    if not model["layers"]:
+    if len(model["layers"]) == len(model["inputs"]):
         err("model has no layers")
     # Names as in frontend/Builder.cpp: unnamed layers count per prefix in statement
     # order, skipping names already defined; with no positional argument the
     # input is the previous statement's result.
-    taken, counters, last = {model["input_name"]}, {}, model["input_name"]
+    taken, counters, last = set(), {}, None
     for layer in model["layers"]:
+        if layer["op"] == "input":
+            if layer["name"] in taken:
+                fail(layer, f"'{layer['name']}' is already defined")
+            taken.add(layer["name"]); last = layer["name"]
+            continue
         for n in layer["inputs"]:
             if n not in taken:
                 fail(layer, f"unknown name '{n}'")
@@ -238,9 +252,11 @@ def parse(path):
         elif layer["name"] in taken:
             fail(layer, f"'{layer['name']}' is already defined")
         taken.add(layer["name"]); last = layer["name"]
-    model["output"] = model["output"] or last
-    if model["output"] not in taken:
-        sys.exit(f"{path}: output '{model['output']}' is not defined")
+    model["outputs"] = model["outputs"] or [last]
+    inputs = {n for n, _ in model["inputs"]}
+    for out in model["outputs"]:
+        if out not in taken or out in inputs or model["outputs"].count(out) > 1:
+            sys.exit(f"{path}: output '{out}' is not a layer, or is named twice")
     return model
 
 # ---------------------------------------------------------------- reference
@@ -395,8 +411,9 @@ def upsample(x, a, layer):
     s = pair(2 if a["scale"] is None else a["scale"], "scale", layer)
     return F.interpolate(x, scale_factor=(float(s[0]), float(s[1])), **kw)
 
-def run(model, seed, image, params, dtype=torch.float64):
-    """Runs the model in `dtype`; returns (output without batch axis as float32, ends in softmax).
+def run(model, seed, images, params, dtype=torch.float64):
+    """Runs the model in `dtype` on one image per input; returns a list, one per output, of
+    (the output without batch axis as float32, ends in softmax).
     Weights come from `params` ({key: float32 array}), generated there on first use."""
     def weight(key, shape):
         if key not in params:
@@ -404,19 +421,25 @@ def run(model, seed, image, params, dtype=torch.float64):
         if params[key].shape != tuple(shape):
             sys.exit(f"{model['name']}: weight '{key}' used with shapes {params[key].shape} and {shape}")
         return torch.from_numpy(params[key]).to(dtype)
-    layers, out_name = model["layers"], model["output"]
+    layers, out_names = model["layers"], model["outputs"]
     last_use = {n: i for i, l in enumerate(layers) for n in l["inputs"]}
-    values = {model["input_name"]: (torch.from_numpy(image).to(dtype).permute(2, 0, 1).unsqueeze(0), False)}
+    values = {name: (torch.from_numpy(image).to(dtype).permute(2, 0, 1).unsqueeze(0), False)
+              for (name, _), image in zip(model["inputs"], images)}
     for i, layer in enumerate(layers):
+        if layer["op"] == "input":
+            continue
         values[layer["name"]] = apply(layer, [values[n][0] for n in layer["inputs"]], weight)
         for n in layer["inputs"]:  # free what no later statement reads
-            if last_use[n] == i and n != out_name:
+            if last_use[n] == i and n not in out_names:
                 values.pop(n, None)
-    out, softmax = values[out_name]
-    out = out[0]
-    if out.dim() == 3:
-        out = out.permute(1, 2, 0)  # back to channels last [H, W, C]
-    return out.numpy().astype(np.float32), softmax
+    result = []
+    for name in out_names:
+        out, softmax = values[name]
+        out = out[0]
+        if out.dim() == 3:
+            out = out.permute(1, 2, 0)  # back to channels last [H, W, C]
+        result.append((out.numpy().astype(np.float32), softmax))
+    return result
 
 # ---------------------------------------------------------------- output
 def write_safetensors(path, tensors):
@@ -436,6 +459,10 @@ def write_safetensors(path, tensors):
 def rel(path):
     path = os.path.abspath(path)
     return os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
+
+def suffixed(stem, k):
+    """input, input_1, input_2, ...: the k-th input's (or output's) name."""
+    return stem if k == 0 else f"{stem}_{k}"
 
 def write_or_remove(path, keep, write):
     if keep:
@@ -470,38 +497,48 @@ def main():
         start, cnn = time.time(), available[name]
         model = parse(cnn)
         seed = SEEDS.get(name, zlib.crc32(name.encode()) & 0x7FFFFFFF)
+        shapes = [dims for _, dims in model["inputs"]]
         rng_input = (os.path.realpath(os.path.dirname(cnn)) == os.path.realpath(SEED_DIR)
-                     or math.prod(model["input"]) * 4 <= INPUT_LIMIT)
+                     or sum(math.prod(s) for s in shapes) * 4 <= INPUT_LIMIT)
         if rng_input:
-            image = np.random.default_rng(seed).random(model["input"], dtype=np.float32)
+            rng = np.random.default_rng(seed)
+            images = [rng.random(s, dtype=np.float32) for s in shapes]
         else:
-            image = random_tensor(model["input"], seed, "input", INPUT_BOUND.get(name, 1.0))
+            images = [random_tensor(s, seed, suffixed("input", k), INPUT_BOUND.get(name, 1.0))
+                      for k, s in enumerate(shapes)]
         params = {}
-        expected, softmax = run(model, seed, image, params)
-        f32, _ = run(model, seed, image, params, torch.float32)
-        err32 = float(np.abs(f32.astype(np.float64) - expected).max())
+        outs = run(model, seed, images, params)
+        f32 = run(model, seed, images, params, torch.float32)
+        err32 = max(float(np.abs(b[0].astype(np.float64) - a[0]).max()) for a, b in zip(outs, f32))
+        expected, softmax = outs[0]
         frozen = sum(p.size for k, p in params.items() if k.endswith((".running_mean", ".running_var")))
         count = sum(p.size for p in params.values())
         tol = TOLERANCE.get(name, 1e-5)
         print(f"{name}: seed {seed}, {count - frozen:,} trainable + {frozen:,} non-trainable parameters, "
-              f"output shape {list(expected.shape)}{' (softmax)' if softmax else ''}")
+              f"output shapes {', '.join(str(list(o.shape)) + (' (softmax)' if s else '') for o, s in outs)}")
         if name in KNOWN_PARAMS:
             assert count - frozen == KNOWN_PARAMS[name], f"{name}: {count - frozen} trainable, expected {KNOWN_PARAMS[name]}"
         d = os.path.join(args.out, name); os.makedirs(d, exist_ok=True)
-        in_rel = write_or_remove(os.path.join(d, "input.npy"), rng_input, lambda p: np.save(p, image))
-        np.save(os.path.join(d, "expected.npy"), expected)
+        in_rel = [write_or_remove(os.path.join(d, suffixed("input", k) + ".npy"), rng_input,
+                                  lambda p, image=image: np.save(p, image)) for k, image in enumerate(images)]
+        ex_rel = []
+        for k, (out, _) in enumerate(outs):
+            np.save(os.path.join(d, suffixed("expected", k) + ".npy"), out)
+            ex_rel.append(rel(os.path.join(d, suffixed("expected", k) + ".npy")))
         w_rel = write_or_remove(os.path.join(d, "weights.safetensors"), count * 4 < SAFETENSORS_LIMIT,
                                 lambda p: write_safetensors(p, params))
-        flat = expected.ravel()
+        flat = np.concatenate([o.ravel() for o, _ in outs])
         print(f"  first {flat[:5].tolist()}\n  min {flat.min():.6g} max {flat.max():.6g} max|out| "
               f"{np.abs(flat).max():.6g} sum {flat.sum(dtype=np.float64):.6g}\n"
               f"  float32 vs float64 max abs error {err32:.3g} (tolerance {tol:g}); {time.time() - start:.1f} s")
         if err32 > tol / 3:
             print(f"  WARNING: {name}: PyTorch's own float32 error {err32:.3g} is "
                   f"{'over' if err32 > tol else 'over a third of'} the tolerance {tol:g}")
-        index[name] = {"model": rel(cnn), "seed": seed, "weights": w_rel, "input": in_rel,
-                       "expected": rel(os.path.join(d, "expected.npy")), "tolerance": tol, "softmax": softmax}
-        if in_rel is None:
+        one = lambda v: v[0] if len(v) == 1 else v  # a list only for several inputs or outputs
+        index[name] = {"model": rel(cnn), "seed": seed, "weights": w_rel,
+                       "input": None if not rng_input else one(in_rel), "expected": one(ex_rel),
+                       "tolerance": tol, "softmax": one([s for _, s in outs])}
+        if not rng_input:
             index[name]["input_bound"] = INPUT_BOUND.get(name, 1.0)
     with open(index_path, "w") as f:
         f.write(json.dumps(dict(sorted(index.items())), indent=2) + "\n")

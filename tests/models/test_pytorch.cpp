@@ -16,6 +16,38 @@ namespace {
 
 std::string src(const std::string &rel) { return std::string(CNNC_SOURCE_DIR) + "/" + rel; }
 
+/// A fixture entry is a path, or a list of them for several inputs or outputs.
+std::vector<nlohmann::json> entries(const nlohmann::json &v) {
+  return v.is_array() ? std::vector<nlohmann::json>(v.begin(), v.end())
+                      : std::vector<nlohmann::json>{v};
+}
+
+/// The k-th input: its .npy file, or ("input": null) the shared generator's,
+/// like the weights, under the key "input", "input_1", ...
+cnnc::Tensor fixtureInput(const nlohmann::json &fx, const cnnc::Model &m, size_t k) {
+  if (!fx["input"].is_null())
+    return cnnc::readNpy(src(entries(fx["input"]).at(k)));
+  std::string key = k ? "input_" + std::to_string(k) : "input";
+  return cnnc::randomTensor(m.inputShapes()[k], fx["seed"].get<uint64_t>(), key,
+                            fx.value("input_bound", 1.0));
+}
+
+void compare(const cnnc::Tensor &got, const cnnc::Tensor &want, double tolerance, bool softmax,
+             const std::string &what) {
+  REQUIRE(got.shape() == want.shape());
+  double maxErr = 0, sum = 0;
+  for (int64_t i = 0; i < got.size(); ++i) {
+    double err = std::fabs(got[i] - want[i]);
+    if (!(err <= maxErr)) // NaN is an error too
+      maxErr = err;
+    sum += got[i];
+  }
+  INFO(what << " max abs error " << maxErr << " (tolerance " << tolerance << ")");
+  CHECK(maxErr <= tolerance);
+  if (softmax)
+    CHECK(std::fabs(sum - 1.0) < 1e-4);
+}
+
 void checkFixture(const std::string &name, cnnc::Target target) {
   std::ifstream f(src("tests/fixtures/fixtures.json"));
   REQUIRE(f);
@@ -30,26 +62,15 @@ void checkFixture(const std::string &name, cnnc::Target target) {
     m.randomWeights(fx["seed"].get<uint64_t>());
   else
     m.loadWeights(src(fx["weights"]));
-  // "input": null: the input is the shared generator's, like the weights.
-  cnnc::Tensor x = fx["input"].is_null()
-                       ? cnnc::randomTensor(m.inputShape(), fx["seed"].get<uint64_t>(), "input",
-                                            fx.value("input_bound", 1.0))
-                       : cnnc::readNpy(src(fx["input"]));
-  cnnc::Tensor want = cnnc::readNpy(src(fx["expected"]));
-  cnnc::Tensor got = m.run(x);
-  REQUIRE(got.shape() == want.shape());
-  double maxErr = 0, sum = 0;
-  for (int64_t i = 0; i < got.size(); ++i) {
-    double err = std::fabs(got[i] - want[i]);
-    if (!(err <= maxErr)) // NaN is an error too
-      maxErr = err;
-    sum += got[i];
-  }
-  double tolerance = fx.value("tolerance", 1e-5);
-  INFO(name << " max abs error " << maxErr << " (tolerance " << tolerance << ")");
-  CHECK(maxErr <= tolerance);
-  if (fx.value("softmax", false))
-    CHECK(std::fabs(sum - 1.0) < 1e-4);
+  std::vector<cnnc::Tensor> xs;
+  for (size_t k = 0; k < m.inputShapes().size(); ++k)
+    xs.push_back(fixtureInput(fx, m, k));
+  std::vector<nlohmann::json> expected = entries(fx["expected"]), softmax = entries(fx["softmax"]);
+  std::vector<cnnc::Tensor> got = m.runAll(xs);
+  REQUIRE(got.size() == expected.size());
+  for (size_t k = 0; k < got.size(); ++k)
+    compare(got[k], cnnc::readNpy(src(expected[k])), fx.value("tolerance", 1e-5),
+            softmax.at(k).get<bool>(), name + " output " + m.outputNames()[k]);
 }
 
 } // namespace
@@ -85,6 +106,13 @@ TEST_CASE("dilation and the new activations and binary ops match PyTorch on ever
           "[models]") {
   for (const char *t : {"host", "avx2", "sse4", "generic"}) {
     SECTION(t) { checkFixture("ops", cnnc::parseTarget(t)); }
+  }
+}
+
+TEST_CASE("two inputs and three outputs (YOLO-like heads) match PyTorch on every target",
+          "[models]") {
+  for (const char *t : {"host", "avx2", "sse4", "generic"}) {
+    SECTION(t) { checkFixture("heads", cnnc::parseTarget(t)); }
   }
 }
 
