@@ -7,6 +7,9 @@ namespace cnnc {
 
 Tensor loadNpy(const std::string &path) { return readNpy(path); }
 void saveNpy(const std::string &path, const Tensor &tensor) { writeNpy(path, tensor); }
+void saveNpz(const std::string &path, const std::vector<std::pair<std::string, Tensor>> &arrays) {
+  writeNpz(path, arrays);
+}
 
 WeightMap loadSafetensors(const std::string &path, std::vector<std::string> *skipped) {
   return readSafetensors(path, skipped);
@@ -15,8 +18,8 @@ void saveSafetensors(const std::string &path, const WeightMap &weights) {
   writeSafetensors(path, weights);
 }
 
-Tensor randomInput(const Shape &shape, uint64_t seed) {
-  Tensor x = randomTensor(shape, seed, "input", 1.0);
+Tensor randomInput(const Shape &shape, uint64_t seed, const std::string &key) {
+  Tensor x = randomTensor(shape, seed, key, 1.0);
   for (int64_t i = 0; i < x.size(); ++i)
     x[i] = 0.5f * (x[i] + 1.f); // [-1, 1) to [0, 1)
   return x;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -518,7 +519,7 @@ Tensor parseNpy(const std::string &bytes, const std::string &name) {
 
 Tensor readNpy(const std::string &path) { return parseNpy(readFile(path), path); }
 
-void writeNpy(const std::string &path, const Tensor &tensor) {
+std::string npyBytes(const Tensor &tensor) {
   std::string header =
       "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeTuple(tensor.shape()) + ", }";
   // Version 1.0 has a 2-byte header length; only an absurd rank needs 2.0's 4 bytes.
@@ -535,6 +536,78 @@ void writeNpy(const std::string &path, const Tensor &tensor) {
   storeLittleEndian(out, header.size(), version1 ? 2 : 4);
   out += header;
   appendTensorBytes(out, tensor);
+  return out;
+}
+
+void writeNpy(const std::string &path, const Tensor &tensor) { writeFile(path, npyBytes(tensor)); }
+
+namespace {
+
+uint32_t crc32(const std::string &bytes) {
+  static const auto table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k)
+        c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t c = 0xFFFFFFFFu;
+  for (unsigned char b : bytes)
+    c = table[(c ^ b) & 0xff] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+/// The fields a zip's local header and its central directory entry share
+/// (version 2.0, no flags, stored, 1980-01-01 00:00): from "version needed" on.
+std::string zipEntryFields(uint32_t crc, uint64_t size, const std::string &name) {
+  std::string out;
+  for (uint64_t v : {20, 0, 0, 0, 0x21})
+    storeLittleEndian(out, v, 2);
+  storeLittleEndian(out, crc, 4);
+  storeLittleEndian(out, size, 4); // compressed = uncompressed: stored
+  storeLittleEndian(out, size, 4);
+  storeLittleEndian(out, name.size(), 2);
+  storeLittleEndian(out, 0, 2); // no extra field
+  return out;
+}
+
+} // namespace
+
+void writeNpz(const std::string &path, const std::vector<std::pair<std::string, Tensor>> &arrays) {
+  std::string out, directory;
+  std::set<std::string> names;
+  for (const auto &[key, tensor] : arrays) {
+    const std::string name = key + ".npy", data = npyBytes(tensor);
+    if (!names.insert(name).second)
+      fail(path, "two arrays are named " + quote(key));
+    // Plain zip has 32-bit sizes and offsets (numpy writes zip64 only past them).
+    if (data.size() > 0xFFFFFFFFu || out.size() + data.size() + 1024 > 0xFFFFFFFFu)
+      fail(path, "too large for a .npz without zip64 (4 GiB); save each array as a .npy");
+    const std::string fields = zipEntryFields(crc32(data), data.size(), name);
+    storeLittleEndian(directory, 0x02014b50, 4);
+    storeLittleEndian(directory, 20, 2); // made by version 2.0
+    directory += fields;
+    for (int v : {0, 0, 0}) // comment length, disk number, internal attributes
+      storeLittleEndian(directory, v, 2);
+    storeLittleEndian(directory, 0, 4); // external attributes
+    storeLittleEndian(directory, out.size(), 4);
+    directory += name;
+    storeLittleEndian(out, 0x04034b50, 4);
+    out += fields + name + data;
+  }
+  const uint64_t directoryAt = out.size();
+  out += directory;
+  storeLittleEndian(out, 0x06054b50, 4);
+  storeLittleEndian(out, 0, 2); // this disk
+  storeLittleEndian(out, 0, 2); // the directory's disk
+  storeLittleEndian(out, arrays.size(), 2);
+  storeLittleEndian(out, arrays.size(), 2);
+  storeLittleEndian(out, directory.size(), 4);
+  storeLittleEndian(out, directoryAt, 4);
+  storeLittleEndian(out, 0, 2); // no comment
   writeFile(path, out);
 }
 

@@ -25,5 +25,11 @@ void writeSafetensors(const std::string &path, const WeightMap &weights);
 Tensor readNpy(const std::string &path);
 Tensor parseNpy(const std::string &bytes, const std::string &name);
 void writeNpy(const std::string &path, const Tensor &tensor);
+/// A .npy file's bytes.
+std::string npyBytes(const Tensor &tensor);
+/// Writes a .npz: an uncompressed zip of KEY.npy entries, which numpy.load
+/// reads as a mapping from KEY to array. Keys must differ; the file must fit
+/// in plain zip's 4 GiB (no zip64).
+void writeNpz(const std::string &path, const std::vector<std::pair<std::string, Tensor>> &arrays);
 
 } // namespace cnnc

@@ -14,6 +14,9 @@ namespace cnnc {
 Tensor loadNpy(const std::string &path);
 /// Writes a .npy array (dtype '<f4', C order).
 void saveNpy(const std::string &path, const Tensor &tensor);
+/// Writes a .npz (an uncompressed zip of KEY.npy files; numpy.load reads it as
+/// {KEY: array}): cnnc run --output y.npz, one entry per output name.
+void saveNpz(const std::string &path, const std::vector<std::pair<std::string, Tensor>> &arrays);
 
 /// Reads a safetensors file (PyTorch key names and layouts). F32 tensors are
 /// read; integer ones (a state_dict's counters such as batchnorm's
@@ -22,7 +25,8 @@ WeightMap loadSafetensors(const std::string &path, std::vector<std::string> *ski
 void saveSafetensors(const std::string &path, const WeightMap &weights);
 
 /// A random input in [0, 1), like an image scaled to unit range: the generator
-/// of Model::randomWeights under the key "input", so the same seed gives the same values.
-Tensor randomInput(const Shape &shape, uint64_t seed);
+/// of Model::randomWeights under `key`, so the same seed gives the same values.
+/// cnnc run --random-input uses the keys "input", "input_1", ... for a model's inputs.
+Tensor randomInput(const Shape &shape, uint64_t seed, const std::string &key = "input");
 
 } // namespace cnnc

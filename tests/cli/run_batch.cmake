@@ -4,7 +4,7 @@
 set(LENET ${SRC}/examples/seed/lenet.cnn)
 execute_process(COMMAND ${CNNC} run ${LENET} --batch 3 --random-weights 1 --random-input 2
                 OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0 OR NOT out MATCHES "output \\[3, 10\\]" OR NOT out MATCHES "image 2: top index")
+if(NOT rc EQUAL 0 OR NOT out MATCHES "output probs \\[3, 10\\]" OR NOT out MATCHES "image 2: top index")
   message(FATAL_ERROR "cnnc run --batch 3 failed (${rc}):\n${out}${err}")
 endif()
 execute_process(COMMAND ${CNNC} run ${LENET} --batch 2 --random-weights 1

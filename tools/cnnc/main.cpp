@@ -48,8 +48,8 @@ cnnc::Model compile(const Common &c, bool generateCode = true) {
   return cnnc::Model::compileFile(c.model, o);
 }
 
-void printOutput(const cnnc::Tensor &y, int batch) {
-  std::printf("output %s\n", cnnc::shapeToString(y.shape()).c_str());
+void printOutput(const std::string &name, const cnnc::Tensor &y, int batch) {
+  std::printf("output %s %s\n", name.c_str(), cnnc::shapeToString(y.shape()).c_str());
   if (batch > 1) { // each image's largest value
     const int64_t each = y.size() / batch;
     for (int i = 0; i < batch; ++i) {
@@ -101,12 +101,37 @@ uint64_t parseSeed(const std::string &text, const char *flag) {
   return v;
 }
 
-/// The input a run takes: [H, W, C], or [N, H, W, C] for a batch of N.
-cnnc::Shape batchShape(const cnnc::Model &m) {
-  cnnc::Shape s = m.inputShape();
-  if (m.batch() > 1)
-    s.insert(s.begin(), m.batch());
-  return s;
+/// Random inputs for every model input ([H, W, C], or [N, H, W, C] for a
+/// batch of N), from the generator's keys "input", "input_1", ...
+std::vector<cnnc::Tensor> randomInputs(const cnnc::Model &m, uint64_t seed) {
+  std::vector<cnnc::Tensor> xs;
+  for (cnnc::Shape s : m.inputShapes()) {
+    if (m.batch() > 1)
+      s.insert(s.begin(), m.batch());
+    const size_t k = xs.size();
+    xs.push_back(cnnc::randomInput(s, seed, k ? "input_" + std::to_string(k) : "input"));
+  }
+  return xs;
+}
+
+/// --output PATH: output k goes to PATH with "_k" before its .npy extension
+/// (y.npy, y_1.npy, ...); a PATH ending in .npz gets them all, named.
+void saveOutputs(const std::string &path, const cnnc::Model &m,
+                 const std::vector<cnnc::Tensor> &ys) {
+  const std::vector<std::string> names = m.outputNames();
+  auto ends = [&](const char *ext) {
+    return path.size() >= 4 && path.compare(path.size() - 4, 4, ext) == 0;
+  };
+  if (ends(".npz")) {
+    std::vector<std::pair<std::string, cnnc::Tensor>> arrays;
+    for (size_t k = 0; k < ys.size(); ++k)
+      arrays.emplace_back(names[k], ys[k]);
+    cnnc::saveNpz(path, arrays);
+    return;
+  }
+  const std::string stem = ends(".npy") ? path.substr(0, path.size() - 4) : path;
+  for (size_t k = 0; k < ys.size(); ++k)
+    cnnc::saveNpy(k ? stem + "_" + std::to_string(k) + (ends(".npy") ? ".npy" : "") : path, ys[k]);
 }
 
 void printMemory(const cnnc::Model &m) {
@@ -137,6 +162,9 @@ const char *const About =
     "(LLVM ORC JIT, specialised to every layer's shapes).\n\n"
     "  cnnc summary MODEL [--memory]           Keras-style layer table (and the memory plan)\n"
     "  cnnc run MODEL --random-weights 1 --input x.npy [--output y.npy]\n"
+    "  cnnc run MODEL --weights w.safetensors --input a.npy --input b.npy --output y.npz\n"
+    "                                          several inputs (in declaration order); outputs\n"
+    "                                          to y.npz, or y.npy, y_1.npy, ... (--output y.npy)\n"
     "  cnnc bench MODEL [--runs N] [--threads N]  compile time, median latency, GFLOP/s\n"
     "  cnnc bench MODEL --layers                every kernel's time, GFLOP/s, % of FMA peak\n"
     "  cnnc bench --peak                        this CPU's FMA peak (a JIT-compiled loop)\n"
@@ -202,7 +230,8 @@ CLI::App *addSummary(CLI::App &app, Common &c, bool &memory) {
 }
 
 struct RunArgs {
-  std::string weights, input, output, saveWeights;
+  std::vector<std::string> inputs;
+  std::string weights, output, saveWeights;
   std::string seed, inputSeed; // --random-weights, --random-input
   CLI::Option *randomWeights = nullptr, *randomInput = nullptr;
   bool verbose = false;
@@ -219,16 +248,21 @@ CLI::App *addRun(CLI::App &app, Common &c, RunArgs &a) {
       run->add_option("--random-weights", a.seed, "Use deterministic random weights from SEED")
           ->type_name("SEED");
   wOpt->excludes(a.randomWeights);
-  auto *iOpt =
-      run->add_option("--input", a.input,
-                      "Input array (.npy, float32, [H, W, C] or [1, H, W, C]; [N, H, W, C] "
-                      "with --batch N)")
-          ->type_name("FILE");
-  a.randomInput =
-      run->add_option("--random-input", a.inputSeed, "Use a random input in [0, 1) from SEED")
-          ->type_name("SEED");
+  auto *iOpt = run->add_option("--input", a.inputs,
+                               "Input array (.npy, float32, [H, W, C] or [1, H, W, C]; [N, H, W, "
+                               "C] with --batch N). A model with several inputs takes one "
+                               "--input per input, in the order the model declares them")
+                   ->type_name("FILE")
+                   ->allow_extra_args(false);
+  a.randomInput = run->add_option("--random-input", a.inputSeed,
+                                  "Use random inputs in [0, 1) from SEED (every input)")
+                      ->type_name("SEED");
   iOpt->excludes(a.randomInput);
-  run->add_option("--output", a.output, "Write the output to this .npy file")->type_name("FILE");
+  run->add_option("--output", a.output,
+                  "Write the output to FILE.npy; with several outputs, output 1 to FILE_1.npy, "
+                  "2 to FILE_2.npy, ...; or all of them to one FILE.npz (numpy.load's "
+                  "{name: array}, keyed by the output names)")
+      ->type_name("FILE");
   run->add_flag("--check-arena", c.checkArena,
                 "Debug: guard zones around every buffer, checked after each kernel");
   run->add_flag("--verbose", a.verbose,
@@ -306,7 +340,7 @@ int summaryCommand(const Common &c, bool memory) {
 int runCommand(const Common &c, const RunArgs &a) {
   if (a.weights.empty() && !a.randomWeights->count())
     throw cnnc::Error("run needs --weights FILE or --random-weights SEED");
-  if (a.input.empty() && !a.randomInput->count())
+  if (a.inputs.empty() && !a.randomInput->count())
     throw cnnc::Error("run needs --input FILE.npy or --random-input SEED");
   cnnc::Model m = compile(c);
   cnnc::WeightMap used;
@@ -320,24 +354,33 @@ int runCommand(const Common &c, const RunArgs &a) {
   }
   if (!a.saveWeights.empty())
     cnnc::saveSafetensors(a.saveWeights, used);
-  cnnc::Tensor x = a.input.empty()
-                       ? cnnc::randomInput(batchShape(m), parseSeed(a.inputSeed, "--random-input"))
-                       : cnnc::loadNpy(a.input);
-  cnnc::Tensor y = m.run(x);
-  printOutput(y, m.batch());
+  const std::vector<std::string> names = m.inputNames();
+  if (!a.inputs.empty() && a.inputs.size() != names.size())
+    throw cnnc::Error("model '" + m.name() + "' has " + std::to_string(names.size()) + " input" +
+                      (names.size() == 1 ? "" : "s") + " (" + joined(names) +
+                      "): give one --input FILE.npy per input, in that order; got " +
+                      std::to_string(a.inputs.size()));
+  std::vector<cnnc::Tensor> xs;
+  for (const std::string &path : a.inputs)
+    xs.push_back(cnnc::loadNpy(path));
+  if (a.inputs.empty())
+    xs = randomInputs(m, parseSeed(a.inputSeed, "--random-input"));
+  std::vector<cnnc::Tensor> ys = m.runAll(xs);
+  for (size_t k = 0; k < ys.size(); ++k)
+    printOutput(m.outputNames()[k], ys[k], m.batch());
   if (!a.output.empty())
-    cnnc::saveNpy(a.output, y);
+    saveOutputs(a.output, m, ys);
   return 0;
 }
 
 /// 3 warm-up runs, then `runs` timed ones: the median latency and GFLOP/s.
-void timeRuns(const cnnc::Model &m, const cnnc::Tensor &x, int runs) {
+void timeRuns(const cnnc::Model &m, const std::vector<cnnc::Tensor> &x, int runs) {
   for (int i = 0; i < 3; ++i)
-    m.run(x);
+    m.runAll(x);
   std::vector<double> ms;
   for (int i = 0; i < runs; ++i) {
     auto t0 = std::chrono::steady_clock::now();
-    m.run(x);
+    m.runAll(x);
     ms.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
@@ -372,7 +415,8 @@ void printKernelTable(const cnnc::Model &m, const std::vector<cnnc::KernelProfil
 }
 
 /// bench --layers: every kernel's median time, against the peak measured meanwhile.
-void timeKernels(const cnnc::Model &m, const cnnc::Tensor &x, int runs, cnnc::PeakMeter &meter) {
+void timeKernels(const cnnc::Model &m, const std::vector<cnnc::Tensor> &x, int runs,
+                 cnnc::PeakMeter &meter) {
   // The peak is sampled again between the profiled runs, and %peak is
   // against its median: on a shared machine both then see the same
   // minutes (another tenant's load lowers both alike). An untimed run
@@ -380,7 +424,7 @@ void timeKernels(const cnnc::Model &m, const cnnc::Tensor &x, int runs, cnnc::Pe
   std::vector<double> during;
   std::vector<cnnc::KernelProfile> prof = m.profileKernels(x, runs, [&] {
     during.push_back(meter.sample(2));
-    m.run(x); // untimed: the caches warm again, as in back-to-back runs
+    m.runAll(x); // untimed: the caches warm again, as in back-to-back runs
   });
   std::sort(during.begin(), during.end());
   double peakGflops = during[during.size() / 2];
@@ -411,7 +455,7 @@ int benchCommand(const Common &c, const BenchArgs &a, const CLI::App &bench) {
   std::printf("compile %.3f s  target %s  threads %d\n", m.compileSeconds(),
               m.targetDescription().c_str(), m.threads());
   m.randomWeights(1);
-  cnnc::Tensor x = cnnc::randomInput(batchShape(m), 1);
+  std::vector<cnnc::Tensor> x = randomInputs(m, 1);
   timeRuns(m, x, a.runs);
   if (a.layers)
     timeKernels(m, x, a.runs, *meter);
