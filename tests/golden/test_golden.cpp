@@ -169,6 +169,7 @@ const std::pair<fs::path, const char *> DotCases[] = {
     {GoldenDir / "fusion.cnn", "final"},
     {SourceDir / "examples" / "resnet18.cnn", "final"},
     {GoldenDir / "graph_ops.cnn", "final"},
+    {GoldenDir / "multi_io.cnn", "final"},
 };
 
 fs::path dotExpected(const fs::path &model, const std::string &stage) {
