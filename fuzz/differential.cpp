@@ -8,6 +8,9 @@
 // Model::compileString for the host target and 1 to 3 threads, given randomWeights and
 // run on a random input. The output must match tests/Reference.h's double-precision
 // kernels within the kernel tests' tolerance: max |got - want| <= 1e-4 * max(1, max |want|).
+// The bytes left after the layers may name up to two earlier layers as further outputs
+// (`output last, lK, ...`), which fusion and memory planning must then keep; each
+// output is compared.
 //
 // A flatten of an image is in PyTorch's (C, H, W) order, in cnnc and in the reference.
 // A mismatch, a compile error (the decoder builds only valid models) or a crash is a
@@ -15,6 +18,7 @@
 #include "Reference.h"
 #include "cnnc/cnnc.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -284,6 +288,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int last = (int)vals.size() - 1, src = in.pick(0, 3) ? last : in.pick(0, last);
     vals.push_back(decodeLayer(in, vals, src, stmts.emplace_back()));
   }
+  // Further outputs: earlier layers, each once, after the last one.
+  std::vector<int> outs = {(int)vals.size() - 1};
+  for (int extra = in.pick(0, 2); extra > 0 && vals.size() > 2; --extra) {
+    int k = in.pick(1, (int)vals.size() - 2);
+    if (std::find(outs.begin(), outs.end(), k) == outs.end())
+      outs.push_back(k);
+  }
+  if (outs.size() > 1) {
+    std::string list;
+    for (int k : outs)
+      list += (list.empty() ? "" : ", ") + vals[k].name;
+    stmts.push_back("output " + list);
+  }
   const std::string source = ref::modelSource(vals[0].shape, stmts);
   if (std::getenv("CNNC_FUZZ_PRINT")) // shows the decoded model of each input
     std::fputs(source.c_str(), stderr);
@@ -293,14 +310,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cnnc::Tensor input(vals[0].shape);
   for (int64_t i = 0; i < input.size(); ++i)
     input[i] = (float)u(g);
-  cnnc::Tensor got;
+  std::vector<cnnc::Tensor> got;
   Weights w;
   try {
     cnnc::Options opts; // the host target; 1 to 3 threads split every kernel's work
     opts.threads = 1 + (int)(seed % 3);
     cnnc::Model m = cnnc::Model::compileString(source, "fuzz.cnn", opts);
     w = m.randomWeights(seed);
-    got = m.run(input);
+    got = m.runAll({input});
   } catch (const cnnc::Error &e) {
     std::fprintf(stderr, "valid model rejected:\n%s\n%s\n", source.c_str(), e.what());
     __builtin_trap();
@@ -313,15 +330,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       ins.push_back(arrays[i]);
     arrays.push_back(vals[k].ref(ins, w));
   }
-  const Array &want = arrays.back();
-  const double tol = 1e-4 * std::max(1.0, ref::maxAbs(want));
-  const double err = got.shape() == want.shape ? ref::maxAbsError(got, want) : INFINITY;
-  if (!(err <= tol)) {
-    int64_t i = got.shape() == want.shape ? ref::worstIndex(got, want) : 0;
-    std::fprintf(stderr, "mismatch: output %s, reference %s, error %g > %g (worst [%lld])\n%s",
-                 cnnc::shapeToString(got.shape()).c_str(), cnnc::shapeToString(want.shape).c_str(),
-                 err, tol, (long long)i, source.c_str());
+  if (got.size() != outs.size())
     __builtin_trap();
+  for (size_t o = 0; o < outs.size(); ++o) {
+    const Array &want = arrays[outs[o]];
+    const double tol = 1e-4 * std::max(1.0, ref::maxAbs(want));
+    const double err = got[o].shape() == want.shape ? ref::maxAbsError(got[o], want) : INFINITY;
+    if (!(err <= tol)) {
+      int64_t i = got[o].shape() == want.shape ? ref::worstIndex(got[o], want) : 0;
+      std::fprintf(stderr,
+                   "mismatch: output %zu (%s) %s, reference %s, error %g > %g (worst [%lld])\n%s",
+                   o, vals[outs[o]].name.c_str(), cnnc::shapeToString(got[o].shape()).c_str(),
+                   cnnc::shapeToString(want.shape).c_str(), err, tol, (long long)i, source.c_str());
+      __builtin_trap();
+    }
   }
   return 0;
 }
