@@ -82,11 +82,15 @@ def pad(extra, value=0.0):
 
 def build(model):
     """(Graph module of the model in eval mode, example input), with PyTorch's initial weights."""
-    h, w, c = model["input"]
+    if len(model["inputs"]) != 1 or len(model["outputs"]) != 1:
+        sys.exit(f"{model['name']}: compare.py times models of one input and one output")
+    (in_name, (h, w, c)), = model["inputs"]
     x0 = torch.zeros(1, c, h, w)
-    vals, index, mods, plan, weights = {model["input_name"]: x0}, {model["input_name"]: 0}, [], [], {}
+    vals, index, mods, plan, weights = {in_name: x0}, {in_name: 0}, [], [], {}
     for layer in model["layers"]:
         op, a, name = layer["op"], layer["attrs"], layer["name"]
+        if op == "input":
+            continue
         xs = [vals[n] for n in layer["inputs"]]
         x, bias = xs[0], a.get("use_bias", "true") == "true"
         channels = x.shape[1] if x.dim() == 4 else 0
@@ -133,7 +137,7 @@ def build(model):
         mods.append(mod)
         plan.append([index[n] for n in layer["inputs"]])
         index[name] = len(mods)
-    return Graph(mods, plan, index[model["output"]], weights).eval(), x0
+    return Graph(mods, plan, index[model["outputs"][0]], weights).eval(), x0
 
 def torch_net(model, seed=1, batch=1):
     """The model traced, frozen and optimised for inference, and its input: the weights and input
@@ -145,7 +149,7 @@ def torch_net(model, seed=1, batch=1):
                 if k != "num_batches_tracked":
                     key, shape = f"{name}.{k}", tuple(v.shape)
                     v.copy_(torch.from_numpy(mf.random_tensor(shape, seed, key, *mf.random_init(key, shape))))
-        shape = ([batch] if batch > 1 else []) + list(model["input"])
+        shape = ([batch] if batch > 1 else []) + list(model["inputs"][0][1])
         x = torch.from_numpy(0.5 * (mf.random_tensor(shape, seed, "input", 1.0) + 1))  # [0, 1)
         x = (x.permute(0, 3, 1, 2) if batch > 1 else x.permute(2, 0, 1).unsqueeze(0)).contiguous()
         net = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(net, x)))

@@ -109,15 +109,12 @@ bool planMemory(Graph &g, Diag &) {
   // Every input is copied in before the first kernel runs, so every input
   // buffer is allocated first, wherever its node stands (an input declared
   // after some layers must not share a buffer with them).
-  auto place = [&](Node &n) {
+  for (ValueId in : g.inputs) {
+    Node &n = g.nodes[in];
     n.type.layout = n.type.dims.size() == 3 ? Layout::HWC : Layout::Vector;
-    n.border = {};
-    n.scratch = -1;
     g.naiveFloats += block(bufferFloats(n));
     n.offset = arena.alloc(block(bufferFloats(n))) + guard;
-  };
-  for (ValueId in : g.inputs)
-    place(g.nodes[in]);
+  }
   for (ValueId in : g.inputs)
     if (end[in] < 0) // read by no one: free once all inputs are placed
       arena.release(g.nodes[in].offset - guard, block(bufferFloats(g.nodes[in])));
