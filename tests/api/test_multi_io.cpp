@@ -102,7 +102,7 @@ TEST_CASE("several inputs and outputs match the reference on every target", "[ap
   }
 }
 
-TEST_CASE("a model's input and output names and shapes, in order", "[api][multi-io]") {
+TEST_CASE("a model's input and output names and shapes in order", "[api][multi-io]") {
   cnnc::Model m = cnnc::Model::compileString(TwoInputs);
   CHECK(m.inputNames() == std::vector<std::string>{"a", "v"});
   CHECK(m.inputShapes() == std::vector<cnnc::Shape>{{7, 9, 5}, {6}});
