@@ -151,6 +151,12 @@ TEST_CASE("the IR parser reports malformed text with its line and column", "[pas
       {"model m {\n  %0 = input() {name=x} : f32[2, 2, 1]\n  %1 = upsample2d(%0) {name=u, "
        "mode=linear} : f32[4, 4, 1]\n  output %1\n}\n",
        "3:32: error: bad value 'linear' for 'mode'"},
+      {"model m {\n  %0 = input() {name=x} : f32[4]\n  %1 = dense(%0) {name=d, units=2} : f32[2]\n"
+       "  output %1\n  output %0\n}\n",
+       "5:3: error: a second 'output' line (list every output in one: output %1, %2)"},
+      {"model m {\n  %0 = input() {name=x} : f32[4]\n  %1 = dense(%0) {name=d, units=2} : f32[2]\n"
+       "  output %1, %4\n}\n",
+       "4:14: error: '%4' is not a defined value"},
   };
   for (auto &[text, want] : bad) {
     cnnc::Diag diag("bad.ir", text);
