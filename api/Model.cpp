@@ -705,8 +705,10 @@ MemoryInfo Model::memory() const {
       continue; // a view
     char line[160];
     std::string what = n.name + (hasBorder(n) ? " (bordered)" : "");
+    // Every input is copied in before the first kernel: live from the start.
+    const size_t first = n.op == OpKind::Input ? 0 : i;
     std::snprintf(line, sizeof line, "  %-28s %10lld %12lld  %%%zu..%%%d\n", what.c_str(),
-                  (long long)n.offset * 4, (long long)bufferFloats(n) * 4, i, n.lastUse);
+                  (long long)n.offset * 4, (long long)bufferFloats(n) * 4, first, n.lastUse);
     os << line;
     if (n.scratch >= 0) {
       std::snprintf(line, sizeof line, "  %-28s %10lld %12s  %%%zu\n",

@@ -128,3 +128,32 @@ TEST_CASE("threads: 0 means one per CPU and out of range is an error", "[api][co
   CHECK_THROWS_WITH(cnnc::Model::compileFile(seedModel("lenet"), opts),
                     Catch::Contains("Options::threads must be between 0"));
 }
+
+TEST_CASE("8 threads call runAll on a model of two inputs and three outputs at once",
+          "[api][concurrency]") {
+  cnnc::Model m =
+      cnnc::Model::compileFile(std::string(CNNC_SOURCE_DIR) + "/tests/models/heads.cnn");
+  m.randomWeights(3);
+  std::vector<std::vector<cnnc::Tensor>> inputs, want;
+  for (int t = 0; t < Threads; ++t) {
+    inputs.push_back({cnnc::randomTensor(m.inputShapes()[0], 30 + t, "input", 1.0),
+                      cnnc::randomTensor(m.inputShapes()[1], 30 + t, "input_1", 1.0)});
+    want.push_back(m.runAll(inputs.back()));
+  }
+  std::vector<int> mismatches(Threads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < Threads; ++t)
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < Runs / 4; ++r) {
+        std::vector<cnnc::Tensor> ys = m.runAll(inputs[t]);
+        for (size_t k = 0; k < ys.size(); ++k)
+          mismatches[t] +=
+              ys[k].shape() != want[t][k].shape() ||
+              std::memcmp(ys[k].data(), want[t][k].data(), ys[k].size() * sizeof(float)) != 0;
+      }
+    });
+  for (std::thread &th : threads)
+    th.join();
+  for (int t = 0; t < Threads; ++t)
+    CHECK(mismatches[t] == 0);
+}
