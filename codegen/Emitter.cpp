@@ -369,11 +369,14 @@ void RegTile::init(int rows, const std::function<Value *(int)> &first) {
 }
 
 void RegTile::update(int r0, int n, const std::function<Value *(int)> &x,
-                     const std::function<Value *(int)> &w) {
+                     const std::function<Value *(int)> &w, Value *wScale) {
   CNNC_ASSERT(r0 >= 0 && r0 + n <= R, "rows of the register tile");
   std::vector<Value *> wv(G);
-  for (int g = 0; g < G; ++g)
+  for (int g = 0; g < G; ++g) {
     wv[g] = e.loadV(w(g));
+    if (wScale)
+      wv[g] = e.b.CreateFMul(wv[g], wScale);
+  }
   for (int r = r0; r < r0 + n; ++r) {
     Value *xr = e.splat(e.b.CreateLoad(e.f32, x(r)));
     for (int g = 0; g < G; ++g) {

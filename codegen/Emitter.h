@@ -117,9 +117,10 @@ public:
   RegTile(Emitter &e, int R, int G);
   /// Rows [0, rows) start at first(g), or at zero without it.
   void init(int rows, const std::function<llvm::Value *(int g)> &first = nullptr);
-  /// One step over rows [r0, r0 + n): w_g loaded from w(g), x_r broadcast from x(r).
+  /// One step over rows [r0, r0 + n): w_g loaded from w(g) (times the vector
+  /// wScale when given), x_r broadcast from x(r).
   void update(int r0, int n, const std::function<llvm::Value *(int r)> &x,
-              const std::function<llvm::Value *(int g)> &w);
+              const std::function<llvm::Value *(int g)> &w, llvm::Value *wScale = nullptr);
   llvm::Value *get(int r, int g);
   const int R, G;
 

@@ -173,8 +173,10 @@ bool isView(const Graph &g, const Node &n) {
 
 bool arityOk(const Node &n) {
   int want = opArity(n.op);
-  if (n.op == OpKind::Conv2D && std::get<ConvAttrs>(n.attrs).residual)
-    ++want;
+  if (n.op == OpKind::Conv2D) {
+    const ConvAttrs &a = std::get<ConvAttrs>(n.attrs);
+    want += a.residual + a.scaled;
+  }
   return want < 0 ? n.inputs.size() >= 2 : (int)n.inputs.size() == want;
 }
 
