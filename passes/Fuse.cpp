@@ -110,9 +110,10 @@ static bool fuseScale(Graph &g, ValueId id) {
     return false;
   Node &conv = g.nodes[users[0]];
   // Image and vector, in either order.
-  const bool vecFirst = g.nodes[mul.inputs[0]].type.dims.size() == 1;
+  const TensorType &a = g.nodes[mul.inputs[0]].type, &b = g.nodes[mul.inputs[1]].type;
+  const bool vecFirst = a.elements() < b.elements();
   ValueId image = mul.inputs[vecFirst], scale = mul.inputs[!vecFirst];
-  if (g.nodes[image].type.dims.size() != 3 || g.nodes[scale].type.dims.size() != 1 ||
+  if (g.nodes[scale].type.elements() != mul.type.dims.back() || mul.type.dims.size() != 3 ||
       conv.op != OpKind::Conv2D || conv.inputs[0] != id)
     return false;
   ConvAttrs &c = attrs<ConvAttrs>(conv);

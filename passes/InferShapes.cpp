@@ -102,12 +102,14 @@ static bool window(Node &n, const TensorType &in, Padding &pad, Window w, const 
   return true;
 }
 
-/// add/sub/mul/div: one shape, or an image and a vector of its channels (in
-/// either order); the result has the image's shape.
+/// add/sub/mul/div: one shape, or an image and a vector of its channels ([C]
+/// or [1, 1, C]) in either order; the result has the image's shape.
 static bool binaryShape(const Graph &g, Node &n, Diag &diag) {
   const TensorType &a = g.nodes[n.inputs[0]].type, &b = g.nodes[n.inputs[1]].type;
-  const TensorType &image = a.dims.size() >= b.dims.size() ? a : b, &other = &image == &a ? b : a;
-  if (other.dims != image.dims && other.dims != std::vector<int64_t>{image.dims.back()}) {
+  const TensorType &image = a.elements() >= b.elements() ? a : b, &other = &image == &a ? b : a;
+  const int64_t C = image.dims.back();
+  if (other.dims != image.dims && other.dims != std::vector<int64_t>{C} &&
+      !(image.dims.size() == 3 && other.dims == std::vector<int64_t>{1, 1, C})) {
     diag.error(n.loc, std::string(opName(n.op)) +
                           " needs inputs of one shape, or an image and a vector of its channels, "
                           "got " +
@@ -170,7 +172,8 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
   case OpKind::GlobalMaxPool2D:
     if (!image(n, in, diag))
       return false;
-    n.type.dims = {in.dims[2]};
+    n.type.dims = attrs<GlobalPoolAttrs>(n).keepdims ? std::vector<int64_t>{1, 1, in.dims[2]}
+                                                     : std::vector<int64_t>{in.dims[2]};
     return true;
   case OpKind::ZeroPad2D: {
     if (!image(n, in, diag))

@@ -32,15 +32,16 @@ import torch.nn.functional as F
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED_DIR = os.path.join(ROOT, "examples", "seed")
 SEEDS = {"mnist_valid": 1, "mnist_same": 2, "mnist_strided": 3, "mnist_pool": 4, "lenet": 5, "alexnet": 6,
-         "resnet18": 7, "vgg16": 8, "mobilenet_v1": 9}
+         "resnet18": 7, "vgg16": 8, "mobilenet_v1": 9, "efficientnet_b0": 10, "mobilenet_v3_large": 11}
 KNOWN_PARAMS = {"mnist_valid": 2002698, "mnist_same": 3231498, "mnist_strided": 85770,  # trainable
                 "mnist_pool": 113386, "lenet": 61706, "alexnet": 62378344,
-                "resnet18": 11689512, "vgg16": 138357544, "mobilenet_v1": 4231976}
-TOLERANCE = {"resnet18": 1e-4, "vgg16": 1e-4, "mobilenet_v1": 1e-4}  # default 1e-5
+                "resnet18": 11689512, "vgg16": 138357544, "mobilenet_v1": 4231976,
+                "efficientnet_b0": 5288548, "mobilenet_v3_large": 5483032}  # torchvision's
+TOLERANCE = {"resnet18": 1e-4, "vgg16": 1e-4, "mobilenet_v1": 1e-4, "mobilenet_v3_large": 2e-4}  # default 1e-5
 # Random batchnorm statistics do not normalise, so ResNet-18's residual stream
 # grows ~2x in variance per block: at input bound 1 its logits reach 241 and
 # PyTorch's own float32 result is 1.7e-4 off. Bound 0.1 keeps logits near 30.
-INPUT_BOUND = {"resnet18": 0.1}  # default 1.0
+INPUT_BOUND = {"resnet18": 0.1, "mobilenet_v3_large": 0.1}  # default 1.0
 SAFETENSORS_LIMIT = 1 << 20  # bytes of float32 weights
 INPUT_LIMIT = 64 << 10  # bytes of float32 input
 M64 = (1 << 64) - 1
@@ -52,7 +53,7 @@ OPS = {
     "maxpool2d": POOL, "avgpool2d": dict(POOL, count_include_pad="true"), "minpool2d": POOL,
     "flatten": {}, "dense": dict(units=REQ, activation="linear", use_bias="true"),
     "batchnorm": dict(epsilon=0.001), "add": {}, "sub": {}, "mul": {}, "div": {}, "concat": {},
-    "globalavgpool2d": {}, "globalmaxpool2d": {},
+    "globalavgpool2d": dict(keepdims="false"), "globalmaxpool2d": dict(keepdims="false"),
     "zeropad2d": dict(padding=1), "dropout": dict(rate=0.5),
     "upsample2d": dict(scale=None, size=None, mode="nearest", align_corners=None),
     "relu": {}, "tanh": {}, "sigmoid": {}, "softmax": {}, "linear": {}, "relu6": {},
@@ -358,10 +359,12 @@ def apply(layer, xs, weight):
         if any(t.dim() != x.dim() or t.shape[2:] != x.shape[2:] for t in xs):
             fail(layer, f"concat of incompatible shapes {[list(t.shape[1:]) for t in xs]}")
         return torch.cat(xs, dim=1), False  # the channel axis
-    if op == "globalavgpool2d":
-        return x.mean(dim=(2, 3)), False
-    if op == "globalmaxpool2d":
-        return torch.amax(x, dim=(2, 3)), False  # NaN propagates
+    if op in ("globalavgpool2d", "globalmaxpool2d"):  # the max propagates NaN
+        keep = {"true": True, "false": False}.get(a["keepdims"])
+        if keep is None:
+            fail(layer, "keepdims must be true or false")
+        f = torch.mean if op == "globalavgpool2d" else torch.amax
+        return f(x, dim=(2, 3), keepdim=keep), False
     if op == "zeropad2d":
         if isinstance(a["padding"], str):
             fail(layer, "zeropad2d takes padding=N, (h, w) or (top, bottom, left, right)")

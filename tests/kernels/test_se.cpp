@@ -4,7 +4,9 @@
 // pins the rewrite). Checked against the double reference on every target:
 // 1x1 and padded 3x3 consumers (the latter would be Winograd unscaled),
 // stride 2, a residual add and a max pool fused as well, odd channel counts,
-// the gate first or second, and a mul with two readers (then not fused).
+// the gate first or second, a mul with two readers (then not fused), and
+// torchvision's form: globalavgpool2d(keepdims=true) and 1x1 convs, a
+// [1, 1, C] gate.
 #include "../Reference.h"
 #include "CheckModel.h"
 
@@ -103,4 +105,23 @@ TEST_CASE("squeeze-and-excitation mul with a fused max pool or two readers", "[k
         return ref::add(ref::activate(convRef(m, w, "p", 3, 1), {Act::Relu}),
                         convRef(m, w, "q", 1, 1));
       });
+}
+
+TEST_CASE("squeeze-and-excitation as torchvision writes it: 1x1 convs on a [1 1 C] gate",
+          "[kernels][se]") {
+  for (bool max : {false, true}) {
+    const std::string pool = max ? "globalmaxpool2d" : "globalavgpool2d";
+    check("torchvision se " + pool, {9, 7, 21},
+          {"g = " + pool + "(x, keepdims=true)",
+           "f1 = conv2d(g, filters=5, kernel=1, activation=silu)",
+           "f2 = conv2d(f1, filters=21, kernel=1, activation=hardsigmoid)", "m = mul(x, f2)",
+           "p = conv2d(m, filters=11, kernel=1)"},
+          [=](const Array &x, const Weights &w) {
+            Array g = max ? ref::globalMaxPool(x) : ref::globalAvgPool(x);
+            g.shape = {1, 1, g.shape[0]};
+            Array f1 = ref::activate(convRef(g, w, "f1", 1, 1), {Act::Silu});
+            Array f2 = ref::activate(convRef(f1, w, "f2", 1, 1), {Act::HardSigmoid});
+            return convRef(ref::mul(x, f2), w, "p", 1, 1);
+          });
+  }
 }
