@@ -81,6 +81,13 @@ TEST_CASE("graph models match PyTorch on the forced AVX2 target", "[models][grap
   }
 }
 
+TEST_CASE("a DeepLab ASPP head (dilations 6 12 18 and bilinear upsampling) matches PyTorch",
+          "[models][graph]") {
+  for (const char *t : {"host", "avx2", "sse4", "generic"}) {
+    SECTION(t) { checkFixture("deeplab_aspp", cnnc::parseTarget(t)); }
+  }
+}
+
 // torchvision's EfficientNet-B0 and MobileNetV3-Large (squeeze-and-excitation,
 // silu, hardswish, hardsigmoid); tests/models/test_torchvision.cpp checks
 // them against torchvision itself.
