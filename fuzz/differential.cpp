@@ -2,7 +2,8 @@
 // are decoded into a small *valid* graph model (input [H, W, C] with H, W in 1..12 and
 // C in 1..20, or a vector; up to 8 layers chosen from conv2d with random kernel, stride,
 // padding, dilation, groups and activation, pools, batchnorm, activations, zeropad2d, dropout,
-// add/concat of earlier values, flatten, globalavgpool2d, globalmaxpool2d, dense; pools
+// add/sub/mul of earlier values of one shape or an image and a channel vector (either
+// order), concat, flatten, globalavgpool2d, globalmaxpool2d (keepdims too), dense; pools
 // with ceil_mode and count_include_pad; upsample2d by a scale or to a size, nearest or
 // bilinear), which is compiled with
 // Model::compileString for the host target and 1 to 3 threads, given randomWeights and
@@ -192,47 +193,64 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     y.ref = [=](const std::vector<Array> &a, const Weights &) { return ref::zeroPad(a[0], p); };
     break;
   }
-  case 5:   // add x and a value of the same shape (maybe x itself), or
+  case 5: { // add, sub or mul of x and a value of its shape (maybe x itself) or, x an
+            // image, a vector of its channels, [C] or [1, 1, C], in either order (a
+            // squeeze-and-excitation mul fuses into a conv that reads it)
+    std::vector<int> fit;
+    for (int i = 0; i < (int)vals.size(); ++i)
+      if (vals[i].shape == x.shape ||
+          (image && (vals[i].shape == Shape{C} || vals[i].shape == Shape{1, 1, C})))
+        fit.push_back(i);
+    const int other = fit.empty() ? src : fit[in.pick(0, (int)fit.size() - 1)];
+    const int kind = in.pick(0, 2);
+    const bool swap = in.coin();
+    y.inputs = swap ? std::vector<int>{other, src} : std::vector<int>{src, other};
+    args = vals[y.inputs[0]].name + ", " + vals[y.inputs[1]].name;
+    call(kind == 0 ? "add" : kind == 1 ? "sub" : "mul", "");
+    y.ref = [kind](const std::vector<Array> &a, const Weights &) {
+      return kind == 0   ? ref::add(a[0], a[1])
+             : kind == 1 ? ref::sub(a[0], a[1])
+                         : ref::mul(a[0], a[1]);
+    };
+    break;
+  }
   case 6: { // concat x and 1..2 values of the same height and width (C <= 64, N <= 4096)
     args = x.name;
-    for (int k = op == 5 ? 1 : in.pick(1, 2); k > 0; --k) {
+    for (int k = in.pick(1, 2); k > 0; --k) {
       std::vector<int> fit;
       for (int i = 0; i < (int)vals.size(); ++i)
-        if (op == 5 ? vals[i].shape == x.shape
-                    : vals[i].shape.size() == x.shape.size() &&
-                          std::equal(x.shape.begin(), x.shape.end() - 1, vals[i].shape.begin()) &&
-                          y.shape.back() + vals[i].shape.back() <= (image ? 64 : 4096))
+        if (vals[i].shape.size() == x.shape.size() &&
+            std::equal(x.shape.begin(), x.shape.end() - 1, vals[i].shape.begin()) &&
+            y.shape.back() + vals[i].shape.back() <= (image ? 64 : 4096))
           fit.push_back(i);
       int other = fit.empty() ? src : fit[in.pick(0, (int)fit.size() - 1)];
       y.inputs.push_back(other);
       args += ", " + vals[other].name;
-      if (op == 6)
-        y.shape.back() += vals[other].shape.back();
+      y.shape.back() += vals[other].shape.back();
     }
-    call(op == 5 ? "add" : "concat", "");
-    if (op == 5)
-      y.ref = [](const std::vector<Array> &a, const Weights &) { return ref::add(a[0], a[1]); };
-    else
-      y.ref = [](const std::vector<Array> &a, const Weights &) { return ref::concat(a); };
+    call("concat", "");
+    y.ref = [](const std::vector<Array> &a, const Weights &) { return ref::concat(a); };
     break;
   }
   case 7: // dropout: the identity
     call("dropout", in.coin() ? "rate=0.5" : "rate=0");
     y.ref = [](const std::vector<Array> &a, const Weights &) { return a[0]; };
     break;
-  case 8: // flatten an image (PyTorch's CHW order), or globalavgpool2d/globalmaxpool2d it
+  case 8: // flatten an image (PyTorch's CHW order), or globalavgpool2d/globalmaxpool2d it,
+          // to [C] or (keepdims) [1, 1, C]
     if (int k = in.pick(0, 3); k % 2) {
       call("flatten", "");
       y.shape = {H * W * C};
       y.ref = [](const std::vector<Array> &a, const Weights &) { return ref::flattenCHW(a[0]); };
-    } else if (k == 2) {
-      call("globalmaxpool2d", "");
-      y.shape = {C};
-      y.ref = [](const std::vector<Array> &a, const Weights &) { return ref::globalMaxPool(a[0]); };
     } else {
-      call("globalavgpool2d", "");
-      y.shape = {C};
-      y.ref = [](const std::vector<Array> &a, const Weights &) { return ref::globalAvgPool(a[0]); };
+      const bool keep = in.coin();
+      call(k == 2 ? "globalmaxpool2d" : "globalavgpool2d", keep ? "keepdims=true" : "");
+      y.shape = keep ? Shape{1, 1, C} : Shape{C};
+      y.ref = [k, shape = y.shape](const std::vector<Array> &a, const Weights &) {
+        Array g = k == 2 ? ref::globalMaxPool(a[0]) : ref::globalAvgPool(a[0]);
+        g.shape = shape;
+        return g;
+      };
     }
     break;
   case 9: { // dense
