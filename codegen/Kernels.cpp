@@ -504,6 +504,18 @@ int64_t emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   case OpKind::Upsample2D:
     items = emitUpsample(e, g, n);
     break;
+  case OpKind::Prelu:
+    items = emitPrelu(e, g, n, wOff);
+    break;
+  case OpKind::Lrn:
+    items = emitLrn(e, g, n);
+    break;
+  case OpKind::ChannelShuffle:
+    items = emitChannelShuffle(e, g, n);
+    break;
+  case OpKind::Slice:
+    items = emitSlice(e, g, n);
+    break;
   case OpKind::Input:
     break; // the runtime copies the input in
   }

@@ -64,6 +64,7 @@ const std::vector<std::string> &dslOps() {
       v.push_back(actName(a));
     for (const auto &alias : actAliases())
       v.push_back(alias.first);
+    v.push_back("split"); // the front end's: a slice per result
     return v;
   }();
   return ops;
@@ -178,6 +179,17 @@ public:
     diag_.error(v->loc, "unknown " + name + " '" + v->s + "' (expected " + joined(allowed) + ")" +
                             suggest(v->s, allowed));
     return def;
+  }
+
+  /// An integer or a tuple of them, each at least `min` (split's sizes=).
+  std::vector<int> integers(const std::string &name, int min) {
+    const AstValue *v = find(name);
+    std::vector<int> out;
+    if (!v)
+      return out;
+    for (const AstValue &x : v->kind == AstValue::Tuple ? v->elems : std::vector<AstValue>{*v})
+      out.push_back(checkInt(x, name, min, min));
+    return out;
   }
 
   bool boolean(const std::string &name, bool def) {
@@ -409,6 +421,13 @@ private:
         diag_.error(s.opLoc, "too many layers (the limit is " + std::to_string(MaxLayers) + ")");
       return;
     }
+    if (s.op == "split")
+      return split(s);
+    if (s.results.size() > 1) { // the other names stand for the one result: no cascade
+      diag_.error(s.results[1].second, "only split(...) has several results; " + s.op + " has one");
+      for (size_t k = 1; k < s.results.size(); ++k)
+        names_.emplace(s.results[k].first, g_.input);
+    }
     Node n;
     n.loc = s.opLoc;
     std::optional<OpKind> op = parseOp(s.op);
@@ -422,7 +441,11 @@ private:
     n.op = *op;
     n.attrs = defaultAttrs(n.op);
     AttrReader r(s, diag_, dslAttrNames(n, actOp));
-    ActFn act; // conv2d(activation=...): an implicit activation node after it
+    ActFn act;                 // conv2d(activation=...): an implicit activation node after it
+    if (actOp == Act::Softmax) // the DSL's only: the IR's softmax is over channels
+      if (const AstValue *axis = r.find("axis"); axis && axis->kind != AstValue::Invalid &&
+                                                 !(axis->kind == AstValue::Int && axis->i == -1))
+        diag_.error(axis->loc, "softmax runs over the channel axis only: axis=-1");
     if (actOp)
       n.attrs = ActAttrs{r.activationParams(*actOp)};
     else
@@ -448,6 +471,48 @@ private:
     last_ = id;
   }
 
+  /// `a, b = split(x, parts=2)` or `split(x, sizes=(16, 48))`: a slice node
+  /// per name, named by it (the IR has one result per node). InferShapes
+  /// checks the parts against the channels.
+  void split(const AstStmt &s) {
+    const int errors = diag_.errorCount();
+    AttrReader r(s, diag_, {"parts", "sizes"});
+    const int parts = r.integer("parts", 0, 1);
+    const std::vector<int> sizes = r.integers("sizes", 1);
+    r.finish();
+    if (r.has("parts") && r.has("sizes"))
+      diag_.error(r.find("sizes")->loc, "split takes parts= or sizes=, not both");
+    else if (!r.has("parts") && !r.has("sizes"))
+      diag_.error(s.opLoc, "split needs parts=N or sizes=(a, b, ...)");
+    const size_t want = r.has("sizes") ? sizes.size() : (size_t)parts;
+    if (want && s.results.size() != want)
+      diag_.error(s.results.empty() ? s.opLoc : s.resultLoc,
+                  "split into " + std::to_string(want) + " parts needs " + std::to_string(want) +
+                      " names on the left (a, b = split(...)), got " +
+                      std::to_string(s.results.size()));
+    Node n;
+    n.op = OpKind::Slice;
+    n.loc = s.opLoc;
+    if (diag_.errorCount() > errors || !resolveInputs(s, n)) {
+      for (const auto &[name, loc] : s.results) // later uses are not errors too
+        names_.emplace(name, g_.input);
+      return;
+    }
+    int64_t total = 0; // saturated: InferShapes reports a sum that is not the channels
+    for (int v : sizes)
+      total = std::min<int64_t>(total + v, INT32_MAX);
+    for (size_t k = 0, start = 0; k < want; ++k) {
+      SliceAttrs a;
+      if (r.has("sizes"))
+        a.start = (int)start, a.end = (int)(start += sizes[k]), a.channels = (int)total;
+      else
+        a.part = (int)k, a.parts = parts;
+      n.attrs = a;
+      n.name = s.results[k].first;
+      define(n.name, s.results[k].second, last_ = g_.add(n));
+    }
+  }
+
   /// The attribute names a call of `n`'s op takes, in table order.
   static std::vector<std::string> dslAttrNames(Node &n, std::optional<Act> act) {
     std::vector<std::string> names;
@@ -455,6 +520,8 @@ private:
       for (const char *p : actInfo(*act).param)
         if (p)
           names.push_back(p);
+      if (*act == Act::Softmax)
+        names.push_back("axis");
       return names;
     }
     std::visit(

@@ -5,7 +5,7 @@
 // add/sub/mul of earlier values of one shape or an image and a channel vector (either
 // order), concat, flatten, globalavgpool2d, globalmaxpool2d (keepdims too), dense; pools
 // with ceil_mode and count_include_pad; upsample2d by a scale or to a size, nearest or
-// bilinear), which is compiled with
+// bilinear; prelu, lrn, channel_shuffle, slice and split), which is compiled with
 // Model::compileString for the host target and 1 to 3 threads, given randomWeights and
 // run on a random input. The output must match tests/Reference.h's double-precision
 // kernels within the kernel tests' tolerance: max |got - want| <= 1e-4 * max(1, max |want|).
@@ -93,7 +93,7 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     dsl =
         name + " = " + op + "(" + args + (args.empty() || attrs.empty() ? "" : ", ") + attrs + ")";
   };
-  int op = in.pick(0, 10);
+  int op = in.pick(0, 12);
   if (!image && (op <= 1 || op == 4 || op == 8 || op == 10))
     op = 9; // image-only ops become dense on a vector
   if ((image && op == 9) || ((op == 4 || op == 10) && (H > 20 || W > 20)))
@@ -279,6 +279,66 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     y.shape = {oh, ow, C};
     y.ref = [=](const std::vector<Array> &a, const Weights &) {
       return ref::upsample2d(a[0], oh, ow, bilinear, corners, bySize ? 0 : sh, bySize ? 0 : sw);
+    };
+    break;
+  }
+  case 11: // prelu (per channel or shared) or lrn
+    if (in.coin()) {
+      const bool shared = in.coin();
+      call("prelu", shared ? "shared=true" : "");
+      y.ref = [=](const std::vector<Array> &a, const Weights &w) {
+        return ref::prelu(a[0], w.at(name + ".weight"));
+      };
+    } else {
+      const int size = in.pick(1, 7);
+      const double alpha = in.of({1e-4, 0.5, 2.0}), beta = in.of({0.75, 0.5, 1.3});
+      const double bias = in.of({1.0, 2.0});
+      call("lrn", "size=" + std::to_string(size) + ", alpha=" + cnnc::numberString(alpha) +
+                      ", beta=" + cnnc::numberString(beta) + ", bias=" + cnnc::numberString(bias));
+      y.ref = [=](const std::vector<Array> &a, const Weights &) {
+        return ref::lrn(a[0], size, alpha, beta, bias);
+      };
+    }
+    break;
+  case 12: { // channel_shuffle, slice (maybe negative indices) or a result of split
+    int k = in.pick(1, C);
+    while (C % k)
+      --k; // a divisor of C
+    const int kind = in.pick(0, 3);
+    if (kind == 0) {
+      call("channel_shuffle", "groups=" + std::to_string(k));
+      y.ref = [=](const std::vector<Array> &a, const Weights &) {
+        return ref::channelShuffle(a[0], k);
+      };
+      break;
+    }
+    int first = in.pick(0, C - 1), last = in.pick(first + 1, C);
+    if (kind == 1) {
+      const int start = in.coin() ? first - C : first,
+                end = in.coin() && last < C ? last - C : last;
+      call("slice", "start=" + std::to_string(start) + ", end=" + std::to_string(end));
+    } else { // split: the value is its last result (what a statement after it reads),
+             // channels [first, C); the others are dead
+      std::string names, attrs;
+      last = C;
+      if (kind == 2) { // parts=k
+        first = C - C / k;
+        for (int part = 0; part + 1 < k; ++part)
+          names += name + "_" + std::to_string(part) + ", ";
+        attrs = "parts=" + std::to_string(k);
+      } else { // sizes=(..., C - first): channels [0, first) in one or two parts
+        const int cut = first > 1 && in.coin() ? in.pick(1, first - 1) : 0;
+        if (cut)
+          names += name + "_0, ", attrs += std::to_string(cut) + ", ";
+        if (first)
+          names += name + "_1, ", attrs += std::to_string(first - cut) + ", ";
+        attrs = "sizes=(" + attrs + std::to_string(C - first) + ")";
+      }
+      dsl = names + name + " = split(" + args + (args.empty() ? "" : ", ") + attrs + ")";
+    }
+    y.shape.back() = last - first;
+    y.ref = [=](const std::vector<Array> &a, const Weights &) {
+      return ref::sliceChannels(a[0], first, last);
     };
     break;
   }

@@ -171,6 +171,12 @@ bool isView(const Graph &g, const Node &n) {
   return n.op == OpKind::Flatten && g.nodes[n.inputs[0]].type.dims.size() == 1;
 }
 
+std::pair<int64_t, int64_t> sliceRange(const SliceAttrs &a, int64_t C) {
+  if (a.parts > 0)
+    return {a.part * (C / a.parts), (a.part + 1) * (C / a.parts)};
+  return {a.start < 0 ? a.start + C : a.start, a.end < 0 ? a.end + C : a.end};
+}
+
 bool arityOk(const Node &n) {
   int want = opArity(n.op);
   if (n.op == OpKind::Conv2D) {
@@ -257,6 +263,9 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> weightShapes(const Gra
   case WeightRule::ChannelStats:
     for (const char *k : {".weight", ".bias", ".running_mean", ".running_var"})
       out.push_back({n.name + k, {in.back()}});
+    break;
+  case WeightRule::ChannelWeight:
+    out.push_back({n.name + ".weight", {attrs<PreluAttrs>(n).shared ? 1 : in.back()}});
     break;
   }
   return out;

@@ -26,7 +26,8 @@ enum OpTrait : unsigned {
   Identity = 32
 };
 /// The PyTorch layout of an op's weights (the table's `weights` column).
-enum class WeightRule { None, ConvOIHW, DenseOI, ChannelStats };
+/// ChannelWeight: "<name>.weight" of [C], or [1] for a prelu with shared=true.
+enum class WeightRule { None, ConvOIHW, DenseOI, ChannelStats, ChannelWeight };
 /// An op's FLOP formula (the table's `cost` column).
 enum class CostRule { Free, PerOutput, TwoPerOutput, PerInput, PerWindow, Conv, Dense };
 
@@ -320,6 +321,11 @@ int64_t scratchFloats(const Graph &g, const Node &n);
 /// Floats of a node's output buffer: its elements, border included.
 int64_t bufferFloats(const Node &n);
 bool hasBorder(const Node &n);
+
+/// The channels [first, last) that a slice of a C-channel input takes:
+/// negative start/end count from the end, a split's part is its share.
+/// Not checked: InferShapes reports a range outside [0, C) or an empty one.
+std::pair<int64_t, int64_t> sliceRange(const SliceAttrs &a, int64_t C);
 
 /// How many inputs a node must have (a conv with a fused residual has two).
 bool arityOk(const Node &n);

@@ -120,6 +120,47 @@ static bool binaryShape(const Graph &g, Node &n, Diag &diag) {
   return true;
 }
 
+/// slice: channels [start, end) within the input's C; a split's results:
+/// C / parts each, or sizes that add up to C. A split's error is reported
+/// once, by its first result.
+static bool sliceShape(Node &n, const TensorType &in, Diag &diag) {
+  const SliceAttrs &a = attrs<SliceAttrs>(n);
+  const int64_t C = in.dims.back();
+  const std::string P = std::to_string(a.parts), of = " of its input " + in.str();
+  if (a.parts > 0 && C % a.parts) {
+    if (a.part == 0)
+      diag.error(n.loc, "split into " + P + " parts needs a channel count divisible by " + P +
+                            ", got " + std::to_string(C) + " channels" + of);
+    return false;
+  }
+  if (a.channels > 0 && a.channels != C) {
+    if (a.start == 0)
+      diag.error(n.loc, "split's sizes add up to " + std::to_string(a.channels) +
+                            " channels, not the " + std::to_string(C) + " channels" + of);
+    return false;
+  }
+  const auto [first, last] = sliceRange(a, C);
+  const std::string head = "slice '" + n.name + "': ", chans = std::to_string(C);
+  if (first < 0 || first >= C)
+    diag.error(n.loc, head + "start=" + std::to_string(a.start) + " is outside the " + chans +
+                          " channels" + of + " (start is 0 to " + std::to_string(C - 1) + ", or -" +
+                          chans + " to -1 from the end)");
+  else if (last < 1 || last > C)
+    diag.error(n.loc, head + "end=" + std::to_string(a.end) + " is outside the " + chans +
+                          " channels" + of + " (end is 1 to " + chans + ", or -" +
+                          std::to_string(C - 1) + " to -1 from the end)");
+  else if (first >= last)
+    diag.error(n.loc, head + "start=" + std::to_string(a.start) + " (channel " +
+                          std::to_string(first) + ") is not before end=" + std::to_string(a.end) +
+                          " (channel " + std::to_string(last) + "): the slice would be empty");
+  else {
+    n.type.dims = in.dims;
+    n.type.dims.back() = last - first;
+    return true;
+  }
+  return false;
+}
+
 static bool inferNode(Graph &g, Node &n, Diag &diag) {
   const TensorType in = n.inputs.empty() ? TensorType{} : g.nodes[n.inputs[0]].type;
   switch (n.op) {
@@ -166,6 +207,8 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
   case OpKind::Activation:
   case OpKind::Dropout:
   case OpKind::BatchNorm:
+  case OpKind::Prelu:
+  case OpKind::Lrn:
     n.type.dims = in.dims;
     return true;
   case OpKind::GlobalAvgPool2D:
@@ -198,6 +241,19 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
   case OpKind::Mul:
   case OpKind::Div:
     return binaryShape(g, n, diag);
+  case OpKind::ChannelShuffle: {
+    const int groups = attrs<ShuffleAttrs>(n).groups;
+    if (groups < 1 || in.dims.back() % groups) {
+      diag.error(n.loc, "channel_shuffle '" + n.name + "': groups=" + std::to_string(groups) +
+                            " does not divide the " + std::to_string(in.dims.back()) +
+                            " channels of its input " + in.str());
+      return false;
+    }
+    n.type.dims = in.dims;
+    return true;
+  }
+  case OpKind::Slice:
+    return sliceShape(n, in, diag);
   case OpKind::Concat: {
     n.type.dims = in.dims;
     n.type.dims.back() = 0;

@@ -56,7 +56,10 @@ OPS = {
     "globalavgpool2d": dict(keepdims="false"), "globalmaxpool2d": dict(keepdims="false"),
     "zeropad2d": dict(padding=1), "dropout": dict(rate=0.5),
     "upsample2d": dict(scale=None, size=None, mode="nearest", align_corners=None),
-    "relu": {}, "tanh": {}, "sigmoid": {}, "softmax": {}, "linear": {}, "relu6": {},
+    "prelu": dict(shared="false"), "lrn": dict(size=5, alpha=1e-4, beta=0.75, bias=1.0),
+    "channel_shuffle": dict(groups=REQ), "slice": dict(start=0, end=REQ),
+    "split": dict(parts=None, sizes=None),  # a, b = split(...): one layer per name, as the front end
+    "relu": {}, "tanh": {}, "sigmoid": {}, "softmax": dict(axis=-1), "linear": {}, "relu6": {},
     "clip": dict(min=REQ, max=REQ), "leaky_relu": dict(alpha=0.3),
     "hardsigmoid": {}, "hardswish": {}, "silu": {}, "swish": {}, "gelu": dict(approximate="none"),
     "elu": dict(alpha=1.0), "softplus": {},
@@ -68,6 +71,7 @@ PREFIX = {"maxpool2d": "max_pooling2d", "avgpool2d": "average_pooling2d", "minpo
           "globalavgpool2d": "global_average_pooling2d", "globalmaxpool2d": "global_max_pooling2d",
           "zeropad2d": "zero_padding2d",
           "sub": "subtract", "mul": "multiply", "div": "divide", "upsample2d": "up_sampling2d",
+          "prelu": "p_re_lu", "lrn": "local_response_normalization",
           **{op: "activation" for op in ACTIVATIONS + ("clip",)}}  # others: the op name (frontend/Builder.cpp)
 MULTI_INPUT = ("add", "sub", "mul", "div", "concat")
 
@@ -189,9 +193,12 @@ def parse(path):
                 err("a second output statement")
             model["output"] = take("id")
         else:
-            name = None
-            if peek(1) == "=":
-                name = take("id"); take(value="=")
+            names = []
+            if peek(1) in ("=", ","):  # a name, or split's names: a, b = split(...)
+                names = [take("id")]
+                while peek() == ",":
+                    take(value=","); names.append(take("id"))
+                take(value="=")
             line, op = toks[pos][2], take("id")
             if op not in OPS:
                 pos -= 1; err(f"unsupported op '{op}'")
@@ -214,7 +221,19 @@ def parse(path):
                     if default is REQ:
                         sys.exit(f"{path}:{line}: {op} needs attribute '{key}'")
                     attrs[key] = default
-            model["layers"].append(dict(op=op, name=name, inputs=inputs, attrs=attrs, where=f"{path}:{line}"))
+            where = f"{path}:{line}"
+            if op != "split":
+                if len(names) > 1:
+                    sys.exit(f"{where}: only split has several results")
+                model["layers"].append(dict(op=op, name=(names or [None])[0], inputs=inputs, attrs=attrs,
+                                            where=where))
+                continue
+            parts = len(attrs["sizes"]) if isinstance(attrs["sizes"], tuple) else attrs["parts"]
+            if (attrs["parts"] is None) == (attrs["sizes"] is None) or parts != len(names):
+                sys.exit(f"{where}: split takes parts= or sizes= and one name per part")
+            for k, name in enumerate(names):  # like the front end: a layer (a slice) per result
+                model["layers"].append(dict(op=op, name=name, inputs=inputs, attrs=dict(attrs, part=k),
+                                            where=where))
     take(value="}"); take("eof")
     if not model["layers"]:
         err("model has no layers")
@@ -278,6 +297,8 @@ def activate(x, act, layer, attrs=None):
     if act not in ACTIVATIONS:
         fail(layer, f"unknown activation {act!r}")
     p = {**OPS[act], **(attrs or {})}
+    if act == "softmax" and p["axis"] != -1:
+        fail(layer, f"softmax takes axis=-1 (the channels) only, got {p['axis']!r}")
     if act == "gelu" and p["approximate"] not in ("none", "tanh"):
         fail(layer, f"gelu's approximate must be none or tanh, got {p['approximate']!r}")
     fns = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda t: t,
@@ -371,6 +392,8 @@ def apply(layer, xs, weight):
         return F.pad(x, pads(a["padding"], x, None, None, layer)), False
     if op == "upsample2d":
         return upsample(x, a, layer), False
+    if op in ("prelu", "lrn", "channel_shuffle", "slice", "split"):
+        return channel_op(layer, x, weight), False
     if op == "flatten":
         return torch.flatten(x, 1), False  # C, H, W order: the natural PyTorch model
     if op == "dropout":
@@ -381,6 +404,33 @@ def apply(layer, xs, weight):
             fail(layer, f"clip needs numbers min <= max, got {lo!r}, {hi!r}")
         return torch.clamp(x, float(lo), float(hi)), False
     return activate(x, op, layer, a), op == "softmax"
+
+def channel_op(layer, x, weight):
+    """prelu, lrn, channel_shuffle, slice and one result of split, on the channel axis
+    (1: NCHW images and [1, N] vectors)."""
+    op, a, c = layer["op"], layer["attrs"], x.shape[1]
+    if op == "prelu":
+        if a["shared"] not in ("true", "false"):
+            fail(layer, "prelu's shared is true or false")
+        return F.prelu(x, weight(layer["name"] + ".weight", (1,) if a["shared"] == "true" else (c,)))
+    if op == "lrn":  # F.local_response_norm needs a spatial axis
+        y = F.local_response_norm(x if x.dim() > 2 else x.unsqueeze(-1), a["size"], a["alpha"], a["beta"],
+                                  a["bias"])
+        return y.reshape(x.shape)
+    if op == "channel_shuffle":
+        g = a["groups"]
+        if type(g) is not int or g < 1 or c % g:
+            fail(layer, f"groups={g!r} must divide the {c} channels")
+        return x.reshape(x.shape[0], g, c // g, *x.shape[2:]).transpose(1, 2).reshape(x.shape)
+    if op == "slice":
+        start, end = (v + c if v < 0 else v for v in (a["start"], a["end"]))
+        if not 0 <= start < end <= c:
+            fail(layer, f"slice [{a['start']}, {a['end']}) of {c} channels")
+        return x[:, start:end]
+    sizes = a["sizes"] if a["sizes"] is not None else c // a["parts"]
+    if (a["sizes"] is not None and sum(sizes) != c) or (a["parts"] is not None and c % a["parts"]):
+        fail(layer, f"split of {c} channels into {a['parts'] or a['sizes']}")
+    return torch.split(x, sizes, dim=1)[a["part"]]
 
 def upsample(x, a, layer):
     """F.interpolate on NCHW: scale=s | (sh, sw) (an integer scale_factor; 2 by default) or

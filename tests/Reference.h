@@ -328,6 +328,58 @@ inline Array upsample2d(const Array &x, int64_t OH, int64_t OW, bool bilinear, b
   return y;
 }
 
+/// PReLU over the last (channel) axis: x > 0 ? x : w[c] x, with `w` of [C],
+/// or of [1] for every channel (nn.PReLU()'s shared slope).
+inline Array prelu(const Array &x, const Tensor &w) {
+  const int64_t C = x.shape.back();
+  Array y = x;
+  for (int64_t i = 0; i < y.size(); ++i) {
+    double &v = y.v[(size_t)i];
+    v = v > 0 ? v : v * (double)w[w.size() == 1 ? 0 : i % C];
+  }
+  return y;
+}
+
+/// PyTorch's LocalResponseNorm over the last (channel) axis:
+/// b_c = a_c / (bias + alpha / size * sum_{c'} a_c'^2)^beta, c' from
+/// c - size/2 to c + (size - 1)/2 within [0, C).
+inline Array lrn(const Array &x, int size, double alpha, double beta, double bias) {
+  const int64_t C = x.shape.back();
+  Array y = x;
+  for (int64_t p = 0; p < x.size() / C; ++p)
+    for (int64_t c = 0; c < C; ++c) {
+      double s = 0;
+      for (int64_t k = c - size / 2; k <= c + (size - 1) / 2; ++k)
+        if (k >= 0 && k < C)
+          s += x.v[(size_t)(p * C + k)] * x.v[(size_t)(p * C + k)];
+      y.v[(size_t)(p * C + c)] /= std::pow(bias + alpha / size * s, beta);
+    }
+  return y;
+}
+
+/// ShuffleNet's channel shuffle: channel i * (C / g) + j goes to j * g + i.
+inline Array channelShuffle(const Array &x, int groups) {
+  const int64_t C = x.shape.back(), Cg = C / groups;
+  Array y = x;
+  for (int64_t p = 0; p < x.size() / C; ++p)
+    for (int64_t i = 0; i < groups; ++i)
+      for (int64_t j = 0; j < Cg; ++j)
+        y.v[(size_t)(p * C + j * groups + i)] = x.v[(size_t)(p * C + i * Cg + j)];
+  return y;
+}
+
+/// Channels [first, last) of the last axis.
+inline Array sliceChannels(const Array &x, int64_t first, int64_t last) {
+  const int64_t C = x.shape.back();
+  Shape s = x.shape;
+  s.back() = last - first;
+  Array y(s);
+  for (int64_t p = 0; p < x.size() / C; ++p)
+    for (int64_t c = first; c < last; ++c)
+      y.v[(size_t)(p * (last - first) + c - first)] = x.v[(size_t)(p * C + c)];
+  return y;
+}
+
 // The activation names come from the op table; the arithmetic below is independent of it.
 using Act = cnnc::Act;
 using cnnc::actName;
