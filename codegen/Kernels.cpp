@@ -503,6 +503,9 @@ int64_t emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   case OpKind::Upsample2D:
     items = emitUpsample(e, g, n);
     break;
+  case OpKind::ConvTranspose2D:
+    items = emitConvTranspose(e, g, n, wOff, bOff);
+    break;
   case OpKind::Input:
     break; // the runtime copies the input in
   }
