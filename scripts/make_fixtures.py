@@ -55,6 +55,8 @@ OPS = {
     "globalavgpool2d": {}, "globalmaxpool2d": {},
     "zeropad2d": dict(padding=1), "dropout": dict(rate=0.5),
     "upsample2d": dict(scale=None, size=None, mode="nearest", align_corners=None),
+    "conv2d_transpose": dict(filters=REQ, kernel=REQ, stride=1, padding="valid", output_padding=0,
+                             dilation=1, groups=1, activation="linear", use_bias="true"),
     "relu": {}, "tanh": {}, "sigmoid": {}, "softmax": {}, "linear": {}, "relu6": {},
     "clip": dict(min=REQ, max=REQ), "leaky_relu": dict(alpha=0.3),
     "hardsigmoid": {}, "hardswish": {}, "silu": {}, "swish": {}, "gelu": dict(approximate="none"),
@@ -309,7 +311,7 @@ def apply(layer, xs, weight):
     if bias not in ("true", "false"):
         fail(layer, "use_bias must be true or false")
     rank = {"dense": 2, "conv2d": 4, "maxpool2d": 4, "avgpool2d": 4, "minpool2d": 4, "globalavgpool2d": 4,
-            "globalmaxpool2d": 4, "zeropad2d": 4, "upsample2d": 4}.get(op)
+            "globalmaxpool2d": 4, "zeropad2d": 4, "upsample2d": 4, "conv2d_transpose": 4}.get(op)
     if rank and x.dim() != rank:
         fail(layer, f"{op} applied to a rank-{x.dim() - 1} tensor")
     if op == "conv2d":
@@ -321,6 +323,9 @@ def apply(layer, xs, weight):
         w = weight(name + ".weight", (a["filters"], x.shape[1] // g, k[0], k[1]))
         b = weight(name + ".bias", (a["filters"],)) if bias == "true" else None
         x = F.conv2d(F.pad(x, pads(a["padding"], x, span, s, layer)), w, b, stride=s, dilation=d, groups=g)
+        return activate(x, a["activation"], layer), a["activation"] == "softmax"
+    if op == "conv2d_transpose":
+        x = conv_transpose(x, a, layer, weight, bias)
         return activate(x, a["activation"], layer), a["activation"] == "softmax"
     if op == "dense":
         w = weight(name + ".weight", (a["units"], x.shape[1]))
@@ -378,6 +383,34 @@ def apply(layer, xs, weight):
             fail(layer, f"clip needs numbers min <= max, got {lo!r}, {hi!r}")
         return torch.clamp(x, float(lo), float(hi)), False
     return activate(x, op, layer, a), op == "softmax"
+
+def conv_transpose(x, a, layer, weight, bias):
+    """F.conv_transpose2d, weights [C, filters / groups, kh, kw]. Symmetric numeric padding is
+    PyTorch's own; 'same' (Keras: out = in * stride, the crop max(span - stride, 0) with the odd
+    row at the bottom/right) and asymmetric padding crop (or extend) PyTorch's full output."""
+    name, (k, s, d) = layer["name"], (pair(a[f], f, layer) for f in ("kernel", "stride", "dilation"))
+    op, g, f = pair(a["output_padding"], "output_padding", layer), a["groups"], a["filters"]
+    if type(g) is not int or g < 1 or x.shape[1] % g or f % g:
+        fail(layer, f"groups={g!r} must divide the {x.shape[1]} input channels and the filters")
+    if any(op[i] >= max(s[i], d[i]) for i in (0, 1)):
+        fail(layer, "output_padding must be smaller than the stride or the dilation")
+    w = weight(name + ".weight", (x.shape[1], f // g, k[0], k[1]))
+    b = weight(name + ".bias", (f,)) if bias == "true" else None
+    if a["padding"] == "same":
+        if op != (0, 0):
+            fail(layer, "output_padding needs valid or numeric padding")
+        span = [d[i] * (k[i] - 1) + 1 for i in (0, 1)]
+        crop = [max(span[i] - s[i], 0) for i in (0, 1)]
+        t, bt, l, r = crop[0] // 2, crop[0] - crop[0] // 2, crop[1] // 2, crop[1] - crop[1] // 2
+        op = tuple(max(s[i] - span[i], 0) for i in (0, 1))
+    else:
+        l, r, t, bt = pads(a["padding"], x, None, None, layer)
+    if t == bt and l == r:
+        return F.conv_transpose2d(x, w, b, stride=s, padding=(t, l), output_padding=op, groups=g,
+                                  dilation=d)
+    y = F.conv_transpose2d(x, w, None, stride=s, groups=g, dilation=d)  # uncropped
+    y = F.pad(y, (-l, op[1] - r, -t, op[0] - bt))  # negative pads crop
+    return y if b is None else y + b.reshape(1, -1, 1, 1)
 
 def upsample(x, a, layer):
     """F.interpolate on NCHW: scale=s | (sh, sw) (an integer scale_factor; 2 by default) or
