@@ -4,7 +4,8 @@
 // padding, dilation, groups and activation, pools, batchnorm, activations, zeropad2d, dropout,
 // add/concat of earlier values, flatten, globalavgpool2d, globalmaxpool2d, dense; pools
 // with ceil_mode and count_include_pad; upsample2d by a scale or to a size, nearest or
-// bilinear), which is compiled with
+// bilinear; conv2d_transpose with random kernel, stride, crops, output_padding, dilation,
+// groups and activation), which is compiled with
 // Model::compileString for the host target and 1 to 3 threads, given randomWeights and
 // run on a random input. The output must match tests/Reference.h's double-precision
 // kernels within the kernel tests' tolerance: max |got - want| <= 1e-4 * max(1, max |want|).
@@ -92,10 +93,11 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     dsl =
         name + " = " + op + "(" + args + (args.empty() || attrs.empty() ? "" : ", ") + attrs + ")";
   };
-  int op = in.pick(0, 10);
-  if (!image && (op <= 1 || op == 4 || op == 8 || op == 10))
+  int op = in.pick(0, 11);
+  if (!image && (op <= 1 || op == 4 || op == 8 || op >= 10))
     op = 9; // image-only ops become dense on a vector
-  if ((image && op == 9) || ((op == 4 || op == 10) && (H > 20 || W > 20)))
+  if ((image && op == 9) || ((op == 4 || op == 10) && (H > 20 || W > 20)) ||
+      (op == 11 && (H > 12 || W > 12)))
     op = 8;
   if ((op == 8 && H * W * C > 4096) || (op == 6 && C > (image ? 32 : 2048)))
     op = 3; // keeps tensors small
@@ -261,6 +263,48 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     y.shape = {oh, ow, C};
     y.ref = [=](const std::vector<Array> &a, const Weights &) {
       return ref::upsample2d(a[0], oh, ow, bilinear, corners, bySize ? 0 : sh, bySize ? 0 : sw);
+    };
+    break;
+  }
+  case 11: { // conv2d_transpose: valid, same or (maybe asymmetric) numeric crops; output_padding
+    int groups = 1, filters = in.pick(1, 24);
+    if (in.coin()) {
+      for (groups = in.pick(1, C); C % groups;)
+        --groups;
+      filters = groups * in.pick(1, std::max(1, 24 / groups));
+    }
+    const int kh = in.pick(1, 4), kw = in.pick(1, 4), sh = in.pick(1, 3), sw = in.pick(1, 3);
+    const int dh = in.coin() ? 1 : 2, dw = in.coin() ? dh : in.pick(1, 2);
+    const int padMode = in.pick(0, 2);
+    ref::TransposeAxis ty, tx;
+    if (padMode != 1) {
+      ty.extra = in.pick(0, std::max(sh, dh) - 1), tx.extra = in.pick(0, std::max(sw, dw) - 1);
+    }
+    // Numeric crops leave at least one output row and column.
+    const int fullH = (H - 1) * sh + ref::dilatedSpan(kh, dh) + ty.extra;
+    const int fullW = (W - 1) * sw + ref::dilatedSpan(kw, dw) + tx.extra;
+    Pads p;
+    std::string pad =
+        padding(padMode, p, std::min(3, (fullH - 1) / 2), std::min(3, (fullW - 1) / 2));
+    if (padMode == 1)
+      ty = ref::transposeSame(kh, sh, dh), tx = ref::transposeSame(kw, sw, dw);
+    else
+      ty.before = p.top, ty.after = p.bottom, tx.before = p.left, tx.after = p.right;
+    const bool bias = in.coin();
+    const ActFn act = epilogueAct(in);
+    call("conv2d_transpose",
+         "filters=" + std::to_string(filters) + ", kernel=" + str(kh, kw) +
+             ", stride=" + str(sh, sw) + ", padding=" + pad +
+             (padMode != 1 ? ", output_padding=" + str(ty.extra, tx.extra) : "") +
+             ", dilation=" + str(dh, dw) + ", groups=" + std::to_string(groups) +
+             ", use_bias=" + (bias ? "true" : "false") + ", activation=" + cnnc::actName(act.kind));
+    y.shape = padMode == 1 ? Shape{(int64_t)H * sh, (int64_t)W * sw, filters}
+                           : Shape{fullH - p.top - p.bottom, fullW - p.left - p.right, filters};
+    y.ref = [=](const std::vector<Array> &a, const Weights &w) {
+      const cnnc::Tensor *b = bias ? &w.at(name + ".bias") : nullptr;
+      return ref::activate(
+          ref::convTranspose2d(a[0], w.at(name + ".weight"), b, sh, sw, ty, tx, groups, dh, dw),
+          act);
     };
     break;
   }

@@ -156,4 +156,20 @@ TEST_CASE("conv2d_transpose between padded convs, with a folded batchnorm",
         });
 }
 
+TEST_CASE("conv2d_transpose into conv2d_transpose writes the reader's zero border",
+          "[kernels][conv_transpose]") {
+  check("two transposed convs", {6, 5, 8},
+        {"t = conv2d_transpose(filters=10, kernel=3, stride=2, padding=same, groups=2)",
+         "u = conv2d_transpose(t, filters=4, kernel=(2, 3), stride=(2, 1), padding=(1, 0, 0, 1), "
+         "output_padding=(1, 0), dilation=(1, 2), use_bias=false, activation=elu)"},
+        [](const ref::Array &x, const cnnc::WeightMap &w) {
+          ref::TransposeAxis same = ref::transposeSame(3, 2, 1);
+          ref::Array t =
+              ref::convTranspose2d(x, w.at("t.weight"), &w.at("t.bias"), 2, 2, same, same, 2);
+          ref::Array u = ref::convTranspose2d(t, w.at("u.weight"), nullptr, 2, 1, {1, 0, 1},
+                                              {0, 1, 0}, 1, 1, 2);
+          return ref::activate(u, cnnc::ActFn::withDefaults(cnnc::Act::Elu));
+        });
+}
+
 } // namespace
