@@ -98,7 +98,7 @@ TEST_CASE("conv2d_transpose numeric and asymmetric padding", "[kernels][conv_tra
   Case{{6, 6, 3}, 4, 5, 5, 3, 3, "(4, 1, 2, 6)", {4, 1, 2, 6}, 2, 0, 1, 1, 1, "tanh"}.run();
 }
 
-TEST_CASE("conv2d_transpose groups, depthwise, no bias and activations",
+TEST_CASE("conv2d_transpose groups and depthwise and no bias and activations",
           "[kernels][conv_transpose]") {
   Case{{5, 6, 6}, 9, 3, 3, 2, 2, "valid", {}, 0, 0, 1, 1, 3}.run();
   Case{{5, 6, 34}, 34, 2, 2, 2, 2, "valid", {}, 0, 0, 1, 1, 2}.run();
@@ -136,7 +136,7 @@ TEST_CASE("conv2d_transpose forced tiles cover every row and column tail of the 
       }
 }
 
-TEST_CASE("conv2d_transpose between padded convs, with a folded batchnorm",
+TEST_CASE("conv2d_transpose between padded convs with a folded batchnorm",
           "[kernels][conv_transpose]") {
   check("conv, conv2d_transpose, batchnorm, conv", {6, 5, 4},
         {"c = conv2d(filters=12, kernel=3, padding=same)",
