@@ -30,6 +30,17 @@ using namespace llvm;
 
 namespace {
 
+/// x^-1 modulo m, for x and m coprime (extended Euclid); 0 when m is 1.
+int64_t inverse(int64_t x, int64_t m) {
+  int64_t a = x % m, b = m, u = 1, v = 0;
+  while (b) {
+    const int64_t q = a / b;
+    a -= q * b, std::swap(a, b);
+    u -= q * v, std::swap(u, v);
+  }
+  return ((u % m) + m) % m;
+}
+
 /// One axis of a transposed conv, split into its stride's phases.
 struct PhaseAxis {
   int s;                                   // the stride: phases 0 .. s - 1
@@ -45,9 +56,9 @@ struct PhaseAxis {
     kStep = stride / g, iStep = d / g;
     for (int p = 0; p < stride; ++p) {
       const int64_t q = p + crop, r = q % stride, base = q / stride;
-      int64_t first = 0; // the smallest tap with first * d = r (mod s)
-      while (first < k && (first * d) % stride != r)
-        ++first;
+      // The smallest tap with first * d = r (mod s): r / g times the inverse
+      // of d / g modulo s / g, when g divides r (else the phase has no taps).
+      const int64_t first = r % g ? k : r / g * inverse(d / g, kStep) % kStep;
       const int64_t count = first < k ? (k - first + kStep - 1) / kStep : 0;
       const int64_t rows = p < out ? (out - p + stride - 1) / stride : 0;
       k0.push_back(first);

@@ -157,20 +157,18 @@ static int64_t borderedFloats(const std::vector<int64_t> &d, const Padding &p) {
 
 std::pair<int64_t, int64_t> transposedReach(int64_t in, int64_t out, int k, int s, int d,
                                             int crop) {
-  // For each tap the input index grows with o, so the extremes are among the
-  // first and the last s outputs.
+  // Tap t reaches output o from input (o + crop - t * d) / s where that
+  // divides: its first and last such outputs give its extremes (O(k), so a
+  // huge stride or kernel costs nothing).
   int64_t lo = 0, hi = in - 1;
-  auto visit = [&](int64_t o) {
-    for (int64_t t = 0; t < k; ++t) {
-      const int64_t q = o + crop - t * d;
-      if (q % s == 0) // the taps that reach o
-        lo = std::min(lo, q / s), hi = std::max(hi, q / s);
-    }
-  };
-  for (int64_t o = 0; o < std::min<int64_t>(out, s); ++o)
-    visit(o);
-  for (int64_t o = std::max<int64_t>(0, out - s); o < out; ++o)
-    visit(o);
+  auto mod = [&](int64_t x) { return ((x % s) + s) % s; };
+  for (int64_t t = 0; t < k; ++t) {
+    const int64_t first = mod(t * d - crop), last = out - 1 - mod(out - 1 + crop - t * d);
+    if (first < out)
+      lo = std::min(lo, (first + crop - t * d) / s);
+    if (last >= 0)
+      hi = std::max(hi, (last + crop - t * d) / s);
+  }
   return {-lo, hi - (in - 1)};
 }
 
