@@ -301,7 +301,7 @@ int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_
 
 int64_t emitPadScratch(Emitter &e, const Graph &g, const Node &n) {
   const Node &in = g.nodes[n.inputs[0]];
-  const Padding &p = attrs<ConvAttrs>(n).pad;
+  const Padding p = inputBorder(g, n);
   // A copy into the scratch buffer, or (the input's buffer has the border) only zeroes.
   Value *src = n.scratch >= 0 ? e.at(e.arena(), in.offset) : nullptr;
   e.padRows(e.at(e.arena(), n.scratch >= 0 ? n.scratch : in.offset), src, in.type.dims[0],

@@ -162,6 +162,12 @@ int64_t emitPrelu(Emitter &e, const Graph &g, const Node &n, int64_t wOff);
 int64_t emitLrn(Emitter &e, const Graph &g, const Node &n);
 int64_t emitChannelShuffle(Emitter &e, const Graph &g, const Node &n);
 int64_t emitSlice(Emitter &e, const Graph &g, const Node &n);
+/// Transposed convolutions (codegen/ConvTranspose.cpp): weights packed like a
+/// direct conv's ([group][block][kh][kw][ic][G x VL], PackSpec::ConvTransposeHWIO)
+/// from PyTorch's [in, out / groups, kh, kw]; a register-tiled kernel per
+/// output phase (oy mod sh, ox mod sw).
+PackPlan planConvTransposePack(const Graph &g, const Node &n, const CodegenOptions &opts);
+int64_t emitConvTranspose(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
 
 /// Emits the kernel for one node into e.fn: it does work items [lo(), hi())
 /// and returns how many there are (1: it does all its work in one call,

@@ -516,6 +516,9 @@ int64_t emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   case OpKind::Slice:
     items = emitSlice(e, g, n);
     break;
+  case OpKind::ConvTranspose2D:
+    items = emitConvTranspose(e, g, n, wOff, bOff);
+    break;
   case OpKind::Input:
     break; // the runtime copies the input in
   }

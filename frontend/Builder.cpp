@@ -538,11 +538,30 @@ private:
   }
 
   // Rules between attributes, after the table's per-attribute checks.
-  void checkAttrs(ConvAttrs &a, AttrReader &r, const AstStmt &) {
-    if (a.filters % a.groups)
-      diag_.error(r.find("groups")->loc, "filters (" + std::to_string(a.filters) +
+  void checkGroups(int filters, int groups, AttrReader &r) {
+    if (filters % groups)
+      diag_.error(r.find("groups")->loc, "filters (" + std::to_string(filters) +
                                              ") must be a multiple of groups (" +
-                                             std::to_string(a.groups) + ")");
+                                             std::to_string(groups) + ")");
+  }
+  void checkAttrs(ConvAttrs &a, AttrReader &r, const AstStmt &) {
+    checkGroups(a.filters, a.groups, r);
+  }
+  void checkAttrs(ConvTransposeAttrs &a, AttrReader &r, const AstStmt &) {
+    checkGroups(a.filters, a.groups, r);
+    const AstValue *op = r.find("output_padding");
+    if (!op)
+      return;
+    if (a.pad.mode == PadMode::Same && (a.oph || a.opw))
+      diag_.error(op->loc, "output_padding needs valid or numeric padding: padding=same makes "
+                           "the output input * stride (Keras)");
+    else if (a.oph >= std::max(a.sh, a.dh) || a.opw >= std::max(a.sw, a.dw))
+      diag_.error(op->loc, "output_padding (" + std::to_string(a.oph) + ", " +
+                               std::to_string(a.opw) +
+                               ") must be smaller than the stride or the dilation on each axis "
+                               "(PyTorch's rule), here (" +
+                               std::to_string(std::max(a.sh, a.dh)) + ", " +
+                               std::to_string(std::max(a.sw, a.dw)) + ")");
   }
   void checkAttrs(PoolAttrs &a, AttrReader &r, const AstStmt &s) {
     if (a.sh == 0) // Keras: strides default to the pool size

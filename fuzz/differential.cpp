@@ -5,7 +5,8 @@
 // add/sub/mul of earlier values of one shape or an image and a channel vector (either
 // order), concat, flatten, globalavgpool2d, globalmaxpool2d (keepdims too), dense; pools
 // with ceil_mode and count_include_pad; upsample2d by a scale or to a size, nearest or
-// bilinear; prelu, lrn, channel_shuffle, slice and split), which is compiled with
+// bilinear; prelu, lrn, channel_shuffle, slice and split; conv2d_transpose with random
+// kernel, stride, crops, output_padding, dilation, groups and activation), which is compiled with
 // Model::compileString for the host target and 1 to 3 threads, given randomWeights and
 // run on a random input. The output must match tests/Reference.h's double-precision
 // kernels within the kernel tests' tolerance: max |got - want| <= 1e-4 * max(1, max |want|).
@@ -93,10 +94,11 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     dsl =
         name + " = " + op + "(" + args + (args.empty() || attrs.empty() ? "" : ", ") + attrs + ")";
   };
-  int op = in.pick(0, 12);
-  if (!image && (op <= 1 || op == 4 || op == 8 || op == 10))
+  int op = in.pick(0, 13);
+  if (!image && (op <= 1 || op == 4 || op == 8 || op == 10 || op == 13))
     op = 9; // image-only ops become dense on a vector
-  if ((image && op == 9) || ((op == 4 || op == 10) && (H > 20 || W > 20)))
+  if ((image && op == 9) || ((op == 4 || op == 10) && (H > 20 || W > 20)) ||
+      (op == 13 && (H > 12 || W > 12)))
     op = 8;
   if ((op == 8 && H * W * C > 4096) || (op == 6 && C > (image ? 32 : 2048)))
     op = 3; // keeps tensors small
@@ -339,67 +341,105 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     y.shape.back() = last - first;
     y.ref = [=](const std::vector<Array> &a, const Weights &) {
       return ref::sliceChannels(a[0], first, last);
-    };
-    break;
+    case 13: { // conv2d_transpose: valid, same or (maybe asymmetric) numeric crops; output_padding
+      int groups = 1, filters = in.pick(1, 24);
+      if (in.coin()) {
+        for (groups = in.pick(1, C); C % groups;)
+          --groups;
+        filters = groups * in.pick(1, std::max(1, 24 / groups));
+      }
+      const int kh = in.pick(1, 4), kw = in.pick(1, 4), sh = in.pick(1, 3), sw = in.pick(1, 3);
+      const int dh = in.coin() ? 1 : 2, dw = in.coin() ? dh : in.pick(1, 2);
+      const int padMode = in.pick(0, 2);
+      ref::TransposeAxis ty, tx;
+      if (padMode != 1) {
+        ty.extra = in.pick(0, std::max(sh, dh) - 1), tx.extra = in.pick(0, std::max(sw, dw) - 1);
+      }
+      // Numeric crops leave at least one output row and column.
+      const int fullH = (H - 1) * sh + ref::dilatedSpan(kh, dh) + ty.extra;
+      const int fullW = (W - 1) * sw + ref::dilatedSpan(kw, dw) + tx.extra;
+      Pads p;
+      std::string pad =
+          padding(padMode, p, std::min(3, (fullH - 1) / 2), std::min(3, (fullW - 1) / 2));
+      if (padMode == 1)
+        ty = ref::transposeSame(kh, sh, dh), tx = ref::transposeSame(kw, sw, dw);
+      else
+        ty.before = p.top, ty.after = p.bottom, tx.before = p.left, tx.after = p.right;
+      const bool bias = in.coin();
+      const ActFn act = epilogueAct(in);
+      call("conv2d_transpose",
+           "filters=" + std::to_string(filters) + ", kernel=" + str(kh, kw) +
+               ", stride=" + str(sh, sw) + ", padding=" + pad +
+               (padMode != 1 ? ", output_padding=" + str(ty.extra, tx.extra) : "") +
+               ", dilation=" + str(dh, dw) + ", groups=" + std::to_string(groups) + ", use_bias=" +
+               (bias ? "true" : "false") + ", activation=" + cnnc::actName(act.kind));
+      y.shape = padMode == 1 ? Shape{(int64_t)H * sh, (int64_t)W * sw, filters}
+                             : Shape{fullH - p.top - p.bottom, fullW - p.left - p.right, filters};
+      y.ref = [=](const std::vector<Array> &a, const Weights &w) {
+        const cnnc::Tensor *b = bias ? &w.at(name + ".bias") : nullptr;
+        return ref::activate(
+            ref::convTranspose2d(a[0], w.at(name + ".weight"), b, sh, sw, ty, tx, groups, dh, dw),
+            act);
+      };
+      break;
+    }
+    } return y;
   }
-  }
-  return y;
-}
 
-} // namespace
+  } // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  Bytes in{data, size};
-  const uint64_t seed = (uint64_t)in.pick(0, 255) << 8 | (uint64_t)in.pick(0, 255);
-  std::vector<Value> vals;
-  if (in.pick(0, 7) == 0)
-    vals.push_back({"x", {in.pick(1, 64)}});
-  else
-    vals.push_back({"x", {in.pick(1, 12), in.pick(1, 12), in.pick(1, 20)}});
-  std::vector<std::string> stmts;
-  for (int n = in.pick(1, 8); n > 0 && (stmts.empty() || in.n > 0); --n) {
-    // Mostly the previous value (a chain), sometimes an earlier one (a branch).
-    int last = (int)vals.size() - 1, src = in.pick(0, 3) ? last : in.pick(0, last);
-    vals.push_back(decodeLayer(in, vals, src, stmts.emplace_back()));
-  }
-  const std::string source = ref::modelSource(vals[0].shape, stmts);
-  if (std::getenv("CNNC_FUZZ_PRINT")) // shows the decoded model of each input
-    std::fputs(source.c_str(), stderr);
+  extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    Bytes in{data, size};
+    const uint64_t seed = (uint64_t)in.pick(0, 255) << 8 | (uint64_t)in.pick(0, 255);
+    std::vector<Value> vals;
+    if (in.pick(0, 7) == 0)
+      vals.push_back({"x", {in.pick(1, 64)}});
+    else
+      vals.push_back({"x", {in.pick(1, 12), in.pick(1, 12), in.pick(1, 20)}});
+    std::vector<std::string> stmts;
+    for (int n = in.pick(1, 8); n > 0 && (stmts.empty() || in.n > 0); --n) {
+      // Mostly the previous value (a chain), sometimes an earlier one (a branch).
+      int last = (int)vals.size() - 1, src = in.pick(0, 3) ? last : in.pick(0, last);
+      vals.push_back(decodeLayer(in, vals, src, stmts.emplace_back()));
+    }
+    const std::string source = ref::modelSource(vals[0].shape, stmts);
+    if (std::getenv("CNNC_FUZZ_PRINT")) // shows the decoded model of each input
+      std::fputs(source.c_str(), stderr);
 
-  std::mt19937 g((uint32_t)seed);
-  std::uniform_real_distribution<double> u(-1, 1);
-  cnnc::Tensor input(vals[0].shape);
-  for (int64_t i = 0; i < input.size(); ++i)
-    input[i] = (float)u(g);
-  cnnc::Tensor got;
-  Weights w;
-  try {
-    cnnc::Options opts; // the host target; 1 to 3 threads split every kernel's work
-    opts.threads = 1 + (int)(seed % 3);
-    cnnc::Model m = cnnc::Model::compileString(source, "fuzz.cnn", opts);
-    w = m.randomWeights(seed);
-    got = m.run(input);
-  } catch (const cnnc::Error &e) {
-    std::fprintf(stderr, "valid model rejected:\n%s\n%s\n", source.c_str(), e.what());
-    __builtin_trap();
-  }
+    std::mt19937 g((uint32_t)seed);
+    std::uniform_real_distribution<double> u(-1, 1);
+    cnnc::Tensor input(vals[0].shape);
+    for (int64_t i = 0; i < input.size(); ++i)
+      input[i] = (float)u(g);
+    cnnc::Tensor got;
+    Weights w;
+    try {
+      cnnc::Options opts; // the host target; 1 to 3 threads split every kernel's work
+      opts.threads = 1 + (int)(seed % 3);
+      cnnc::Model m = cnnc::Model::compileString(source, "fuzz.cnn", opts);
+      w = m.randomWeights(seed);
+      got = m.run(input);
+    } catch (const cnnc::Error &e) {
+      std::fprintf(stderr, "valid model rejected:\n%s\n%s\n", source.c_str(), e.what());
+      __builtin_trap();
+    }
 
-  std::vector<Array> arrays = {ref::fromTensor(input)};
-  for (size_t k = 1; k < vals.size(); ++k) {
-    std::vector<Array> ins;
-    for (int i : vals[k].inputs)
-      ins.push_back(arrays[i]);
-    arrays.push_back(vals[k].ref(ins, w));
+    std::vector<Array> arrays = {ref::fromTensor(input)};
+    for (size_t k = 1; k < vals.size(); ++k) {
+      std::vector<Array> ins;
+      for (int i : vals[k].inputs)
+        ins.push_back(arrays[i]);
+      arrays.push_back(vals[k].ref(ins, w));
+    }
+    const Array &want = arrays.back();
+    const double tol = 1e-4 * std::max(1.0, ref::maxAbs(want));
+    const double err = got.shape() == want.shape ? ref::maxAbsError(got, want) : INFINITY;
+    if (!(err <= tol)) {
+      int64_t i = got.shape() == want.shape ? ref::worstIndex(got, want) : 0;
+      std::fprintf(stderr, "mismatch: output %s, reference %s, error %g > %g (worst [%lld])\n%s",
+                   cnnc::shapeToString(got.shape()).c_str(),
+                   cnnc::shapeToString(want.shape).c_str(), err, tol, (long long)i, source.c_str());
+      __builtin_trap();
+    }
+    return 0;
   }
-  const Array &want = arrays.back();
-  const double tol = 1e-4 * std::max(1.0, ref::maxAbs(want));
-  const double err = got.shape() == want.shape ? ref::maxAbsError(got, want) : INFINITY;
-  if (!(err <= tol)) {
-    int64_t i = got.shape() == want.shape ? ref::worstIndex(got, want) : 0;
-    std::fprintf(stderr, "mismatch: output %s, reference %s, error %g > %g (worst [%lld])\n%s",
-                 cnnc::shapeToString(got.shape()).c_str(), cnnc::shapeToString(want.shape).c_str(),
-                 err, tol, (long long)i, source.c_str());
-    __builtin_trap();
-  }
-  return 0;
-}

@@ -161,6 +161,53 @@ static bool sliceShape(Node &n, const TensorType &in, Diag &diag) {
   return false;
 }
 
+/// conv2d_transpose: PyTorch's out = (in - 1) * s - top - bottom + d * (k - 1)
+/// + 1 + output_padding, or Keras's 'same', out = in * s, whose crop
+/// max(d * (k - 1) + 1 - s, 0) is resolved here, the odd row/column at the
+/// bottom/right (TensorFlow's rule, as for conv2d).
+static bool transposeShape(const Graph &g, Node &n, const TensorType &in, Diag &diag) {
+  ConvTransposeAttrs &a = attrs<ConvTransposeAttrs>(n);
+  const Window w{a.kh, a.kw, a.sh, a.sw, a.dh, a.dw};
+  if (!image(n, in, diag) || !spanOk(n, w, diag))
+    return false;
+  if (in.dims[2] % a.groups) {
+    diag.error(n.loc, "conv2d_transpose '" + n.name + "' has " + std::to_string(in.dims[2]) +
+                          " input channels, not a multiple of groups=" + std::to_string(a.groups));
+    return false;
+  }
+  Padding &p = a.pad;
+  if (p.mode == PadMode::Same) {
+    auto crop = [](int64_t span, int s, int &before, int &after) {
+      const int64_t total = std::max<int64_t>(span - s, 0);
+      before = (int)(total / 2), after = (int)(total - total / 2);
+    };
+    crop(w.spanH(), a.sh, p.top, p.bottom);
+    crop(w.spanW(), a.sw, p.left, p.right);
+  }
+  const int64_t fullH = (in.dims[0] - 1) * a.sh + w.spanH() + a.oph;
+  const int64_t fullW = (in.dims[1] - 1) * a.sw + w.spanW() + a.opw;
+  const int64_t oh = p.mode == PadMode::Same ? in.dims[0] * a.sh : fullH - p.top - p.bottom;
+  const int64_t ow = p.mode == PadMode::Same ? in.dims[1] * a.sw : fullW - p.left - p.right;
+  if (oh < 1 || ow < 1) {
+    diag.error(n.loc, "padding (" + std::to_string(p.top) + ", " + std::to_string(p.bottom) + ", " +
+                          std::to_string(p.left) + ", " + std::to_string(p.right) +
+                          ") crops all of the " + std::to_string(fullH) + "x" +
+                          std::to_string(fullW) + " output of conv2d_transpose '" + n.name + "'");
+    return false;
+  }
+  n.type.dims = {oh, ow, a.filters};
+  // The kernel reads a zero-bordered copy of its input: that must fit too.
+  const Padding b = inputBorder(g, n);
+  TensorType bordered{{in.dims[0] + b.top + b.bottom, in.dims[1] + b.left + b.right, in.dims[2]}};
+  if (bordered.elements() > MaxElements) {
+    diag.error(n.loc, "the zero-bordered input of conv2d_transpose '" + n.name + "' would be " +
+                          bordered.str() + ", more than " + std::to_string(MaxElements) +
+                          " elements");
+    return false;
+  }
+  return true;
+}
+
 static bool inferNode(Graph &g, Node &n, Diag &diag) {
   const TensorType in = n.inputs.empty() ? TensorType{} : g.nodes[n.inputs[0]].type;
   switch (n.op) {
@@ -254,6 +301,8 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
   }
   case OpKind::Slice:
     return sliceShape(n, in, diag);
+  case OpKind::ConvTranspose2D:
+    return transposeShape(g, n, in, diag);
   case OpKind::Concat: {
     n.type.dims = in.dims;
     n.type.dims.back() = 0;

@@ -59,6 +59,8 @@ OPS = {
     "prelu": dict(shared="false"), "lrn": dict(size=5, alpha=1e-4, beta=0.75, bias=1.0),
     "channel_shuffle": dict(groups=REQ), "slice": dict(start=0, end=REQ),
     "split": dict(parts=None, sizes=None),  # a, b = split(...): one layer per name, as the front end
+    "conv2d_transpose": dict(filters=REQ, kernel=REQ, stride=1, padding="valid", output_padding=0,
+                             dilation=1, groups=1, activation="linear", use_bias="true"),
     "relu": {}, "tanh": {}, "sigmoid": {}, "softmax": dict(axis=-1), "linear": {}, "relu6": {},
     "clip": dict(min=REQ, max=REQ), "leaky_relu": dict(alpha=0.3),
     "hardsigmoid": {}, "hardswish": {}, "silu": {}, "swish": {}, "gelu": dict(approximate="none"),
@@ -331,7 +333,7 @@ def apply(layer, xs, weight):
     if bias not in ("true", "false"):
         fail(layer, "use_bias must be true or false")
     rank = {"dense": 2, "conv2d": 4, "maxpool2d": 4, "avgpool2d": 4, "minpool2d": 4, "globalavgpool2d": 4,
-            "globalmaxpool2d": 4, "zeropad2d": 4, "upsample2d": 4}.get(op)
+            "globalmaxpool2d": 4, "zeropad2d": 4, "upsample2d": 4, "conv2d_transpose": 4}.get(op)
     if rank and x.dim() != rank:
         fail(layer, f"{op} applied to a rank-{x.dim() - 1} tensor")
     if op == "conv2d":
@@ -343,6 +345,9 @@ def apply(layer, xs, weight):
         w = weight(name + ".weight", (a["filters"], x.shape[1] // g, k[0], k[1]))
         b = weight(name + ".bias", (a["filters"],)) if bias == "true" else None
         x = F.conv2d(F.pad(x, pads(a["padding"], x, span, s, layer)), w, b, stride=s, dilation=d, groups=g)
+        return activate(x, a["activation"], layer), a["activation"] == "softmax"
+    if op == "conv2d_transpose":
+        x = conv_transpose(x, a, layer, weight, bias)
         return activate(x, a["activation"], layer), a["activation"] == "softmax"
     if op == "dense":
         w = weight(name + ".weight", (a["units"], x.shape[1]))
@@ -431,6 +436,34 @@ def channel_op(layer, x, weight):
     if (a["sizes"] is not None and sum(sizes) != c) or (a["parts"] is not None and c % a["parts"]):
         fail(layer, f"split of {c} channels into {a['parts'] or a['sizes']}")
     return torch.split(x, sizes, dim=1)[a["part"]]
+
+def conv_transpose(x, a, layer, weight, bias):
+    """F.conv_transpose2d, weights [C, filters / groups, kh, kw]. Symmetric numeric padding is
+    PyTorch's own; 'same' (Keras: out = in * stride, the crop max(span - stride, 0) with the odd
+    row at the bottom/right) and asymmetric padding crop (or extend) PyTorch's full output."""
+    name, (k, s, d) = layer["name"], (pair(a[f], f, layer) for f in ("kernel", "stride", "dilation"))
+    op, g, f = pair(a["output_padding"], "output_padding", layer), a["groups"], a["filters"]
+    if type(g) is not int or g < 1 or x.shape[1] % g or f % g:
+        fail(layer, f"groups={g!r} must divide the {x.shape[1]} input channels and the filters")
+    if any(op[i] >= max(s[i], d[i]) for i in (0, 1)):
+        fail(layer, "output_padding must be smaller than the stride or the dilation")
+    w = weight(name + ".weight", (x.shape[1], f // g, k[0], k[1]))
+    b = weight(name + ".bias", (f,)) if bias == "true" else None
+    if a["padding"] == "same":
+        if op != (0, 0):
+            fail(layer, "output_padding needs valid or numeric padding")
+        span = [d[i] * (k[i] - 1) + 1 for i in (0, 1)]
+        crop = [max(span[i] - s[i], 0) for i in (0, 1)]
+        t, bt, l, r = crop[0] // 2, crop[0] - crop[0] // 2, crop[1] // 2, crop[1] - crop[1] // 2
+        op = tuple(max(s[i] - span[i], 0) for i in (0, 1))
+    else:
+        l, r, t, bt = pads(a["padding"], x, None, None, layer)
+    if t == bt and l == r:
+        return F.conv_transpose2d(x, w, b, stride=s, padding=(t, l), output_padding=op, groups=g,
+                                  dilation=d)
+    y = F.conv_transpose2d(x, w, None, stride=s, groups=g, dilation=d)  # uncropped
+    y = F.pad(y, (-l, op[1] - r, -t, op[0] - bt))  # negative pads crop
+    return y if b is None else y + b.reshape(1, -1, 1, 1)
 
 def upsample(x, a, layer):
     """F.interpolate on NCHW: scale=s | (sh, sw) (an integer scale_factor; 2 by default) or
