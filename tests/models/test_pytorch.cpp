@@ -81,6 +81,12 @@ TEST_CASE("graph models match PyTorch on the forced AVX2 target", "[models][grap
   }
 }
 
+TEST_CASE("a small U-Net (transposed convs and skip concats) matches PyTorch", "[models][graph]") {
+  for (const char *t : {"host", "avx2", "sse4", "generic"}) {
+    SECTION(t) { checkFixture("unet_small", cnnc::parseTarget(t)); }
+  }
+}
+
 TEST_CASE("a DeepLab ASPP head (dilations 6 12 18 and bilinear upsampling) matches PyTorch",
           "[models][graph]") {
   for (const char *t : {"host", "avx2", "sse4", "generic"}) {
