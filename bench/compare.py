@@ -96,8 +96,11 @@ def build(model):
         channels = x.shape[1] if x.dim() == 4 else 0
         if op == "conv2d":
             k, s = mf.pair(a["kernel"], "kernel", layer), mf.pair(a["stride"], "stride", layer)
-            native, extra = split_pad(mf.pads(a["padding"], x, k, s, layer))
-            weights[name] = nn.Conv2d(x.shape[1], a["filters"], k, s, native, groups=a["groups"], bias=bias)
+            d = mf.pair(a["dilation"], "dilation", layer)
+            span = tuple(d[i] * (k[i] - 1) + 1 for i in (0, 1))
+            native, extra = split_pad(mf.pads(a["padding"], x, span, s, layer))
+            weights[name] = nn.Conv2d(x.shape[1], a["filters"], k, s, native, dilation=d, groups=a["groups"],
+                                      bias=bias)
             seq = pad(extra) + [weights[name], act(a["activation"], layer, a["filters"])]
         elif op in ("maxpool2d", "avgpool2d", "minpool2d"):
             k = mf.pair(a["size"], "size", layer)
@@ -125,11 +128,20 @@ def build(model):
             seq = [nn.ZeroPad2d(mf.pads(a["padding"], x, None, None, layer))]
         elif op == "clip":
             seq = [clip(float(a["min"]), float(a["max"]), channels)]
-        elif op in ("add", "concat"):  # concat: on the channel axis
-            seq = [Fn(lambda *ys: sum(ys[1:], ys[0])) if op == "add" else Fn(lambda *ys: torch.cat(ys, 1))]
+        elif op == "concat":  # on the channel axis
+            seq = [Fn(lambda *ys: torch.cat(ys, 1))]
+        elif op in ("add", "sub", "mul", "div"):  # a [N, C] vector applies to every pixel
+            f = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div}[op]
+            if xs[0].dim() == xs[1].dim():
+                seq = [Fn(f)]
+            else:
+                seq = [Fn(lambda a, b, f=f: f(a[:, :, None, None] if a.dim() == 2 else a,
+                                              b[:, :, None, None] if b.dim() == 2 else b))]
+        elif op in ("globalavgpool2d", "globalmaxpool2d"):
+            pool = nn.AdaptiveAvgPool2d(1) if op == "globalavgpool2d" else nn.AdaptiveMaxPool2d(1)
+            seq = [pool] if a.get("keepdims") == "true" else [pool, nn.Flatten()]
         else:
-            seq = [{"flatten": nn.Flatten, "dropout": nn.Identity,  # flatten: C, H, W (PyTorch's order)
-                    "globalavgpool2d": lambda: nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())}
+            seq = [{"flatten": nn.Flatten, "dropout": nn.Identity}  # flatten: C, H, W (PyTorch's order)
                    .get(op, lambda: act(op, layer, channels, a))()]
         mod = (seq[0] if len(seq) == 1 else nn.Sequential(*seq)).eval()
         with torch.no_grad():

@@ -84,6 +84,11 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
                 e.b.CreateAdd(
                     e.b.CreateAdd(e.c(blockFloats), e.b.CreateMul(part, e.c(steps * e.VL))),
                     e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(tap, e.c(ICg)), ic), e.c(e.VL)))));
+          // A fused mul scales input channel ic: its weights, once per step.
+          Value *s =
+              f.scale ? e.splat(e.b.CreateLoad(
+                            e.f32, e.at(f.scale, e.b.CreateAdd(e.b.CreateMul(grp, e.c(ICg)), ic))))
+                      : nullptr;
           acc.update(
               0, th * tw,
               [&](int p) {
@@ -91,7 +96,8 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
               },
               [&](int gi) {
                 return e.at(wrow, e.b.CreateAdd(e.b.CreateMul(ic, e.c(B)), e.c(gi * e.VL)));
-              });
+              },
+              s);
         });
       });
     });
@@ -153,6 +159,7 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
 // the taps are dw pixels apart and fewer of them share a pixel).
 int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
   ConvFrame f(e, g, n, wOff);
+  CNNC_ASSERT(!f.scale, "fuse gives a scale prologue to ungrouped convs only");
   const ConvAttrs &a = f.a;
   const int64_t C = f.OC, Cp = roundUp(C, e.VL);
   e.unroll = false;
@@ -285,7 +292,7 @@ int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_
   using A = ConvAttrs;
   CNNC_ASSERT(readsAll(attrs<ConvAttrs>(n), &A::filters, &A::kh, &A::kw, &A::sh, &A::sw, &A::pad,
                        &A::dh, &A::dw, &A::groups, &A::useBias, &A::bn, &A::residual, &A::act,
-                       &A::pool),
+                       &A::pool, &A::scaled),
               "conv '" + n.name + "' has an attribute no conv kernel reads");
   if (e.winograd)
     return emitWinograd(e, g, n, wOff, bOff);
@@ -294,7 +301,7 @@ int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_
 
 int64_t emitPadScratch(Emitter &e, const Graph &g, const Node &n) {
   const Node &in = g.nodes[n.inputs[0]];
-  const Padding &p = attrs<ConvAttrs>(n).pad;
+  const Padding p = inputBorder(g, n);
   // A copy into the scratch buffer, or (the input's buffer has the border) only zeroes.
   Value *src = n.scratch >= 0 ? e.at(e.arena(), in.offset) : nullptr;
   e.padRows(e.at(e.arena(), n.scratch >= 0 ? n.scratch : in.offset), src, in.type.dims[0],

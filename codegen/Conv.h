@@ -15,8 +15,9 @@ struct ConvFrame {
   // (OH / pool) x (OW / pool) maxima of it.
   int64_t IC, OH, OW, OC, Wp, pool;
   Value *in, *out, *w, *residual = nullptr;
-  int64_t residualW = 0; // the residual's width (a pool may drop the conv's last column)
-  Padding border;        // of the output buffer
+  Value *scale = nullptr; // a fused mul's per-input-channel factors (ConvAttrs::scaled)
+  int64_t residualW = 0;  // the residual's width (a pool may drop the conv's last column)
+  Padding border;         // of the output buffer
 
   ConvFrame(Emitter &e, const Graph &g, const Node &n, int64_t wOff) : a(attrs<ConvAttrs>(n)) {
     const Node &inNode = g.nodes[n.inputs[0]];
@@ -34,6 +35,8 @@ struct ConvFrame {
       residual = e.at(arena, g.nodes[n.inputs[1]].offset);
       residualW = g.nodes[n.inputs[1]].type.dims[1];
     }
+    if (a.scaled)
+      scale = e.at(arena, g.nodes[n.inputs.back()].offset);
   }
 
   /// Element (oh, ow, oc) of a width-`width` image with border b.

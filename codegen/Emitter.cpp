@@ -193,6 +193,34 @@ Value *Emitter::expm1(Value *x) {
   return b.CreateSelect(b.CreateFCmpOLT(call(Intrinsic::fabs, {x}), splat(0.5f)), small, big);
 }
 
+// Cephes logf: x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(m) by a degree-9
+// polynomial in m - 1, plus e ln 2 in two parts. About 1 ulp. Subnormals are
+// scaled by 2^23 first; 0 gives -inf, +inf itself, negatives and NaN NaN.
+Value *Emitter::log(Value *x) {
+  auto *vi = FixedVectorType::get(b.getInt32Ty(), VL);
+  auto ints = [&](int v) { return b.CreateVectorSplat(VL, b.getInt32(v)); };
+  Value *tiny = b.CreateFCmpOLT(x, splat(1.17549435e-38f));
+  Value *bits = b.CreateBitCast(b.CreateSelect(tiny, b.CreateFMul(x, splat(8388608.f)), x), vi);
+  Value *ex = b.CreateSub(b.CreateLShr(bits, ints(23)), b.CreateSelect(tiny, ints(149), ints(126)));
+  Value *m = b.CreateBitCast(b.CreateOr(b.CreateAnd(bits, ints(0x007fffff)), ints(0x3f000000)), vf);
+  Value *e = b.CreateSIToFP(ex, vf); // m in [0.5, 1)
+  Value *low = b.CreateFCmpOLT(m, splat(0.707106781186547524f));
+  e = b.CreateSelect(low, b.CreateFSub(e, splat(1.f)), e);
+  m = b.CreateFSub(b.CreateSelect(low, b.CreateFAdd(m, m), m), splat(1.f));
+  Value *z = b.CreateFMul(m, m);
+  Value *p = splat(7.0376836292E-2f);
+  for (float k : {-1.1514610310E-1f, 1.1676998740E-1f, -1.2420140846E-1f, 1.4249322787E-1f,
+                  -1.6668057665E-1f, 2.0000714765E-1f, -2.4999993993E-1f, 3.3333331174E-1f})
+    p = fma(p, m, splat(k));
+  Value *y = b.CreateFMul(b.CreateFMul(p, m), z);
+  y = fma(e, splat(-2.12194440e-4f), y);
+  y = fma(z, splat(-0.5f), y);
+  Value *r = fma(e, splat(0.693359375f), b.CreateFAdd(m, y));
+  r = b.CreateSelect(b.CreateFCmpOEQ(x, splat(0.f)), splat(-INFINITY), r);
+  r = b.CreateSelect(b.CreateFCmpOEQ(x, splat(INFINITY)), x, r);
+  return b.CreateSelect(b.CreateFCmpULT(x, splat(0.f)), splat(NAN), r);
+}
+
 // log(1 + u) for u in [0, 1] (softplus's u = e^-|x|): 2 atanh(s), s = u / (2 + u)
 // in [0, 1/3], by its series to s^13 (truncation 1.5e-8 relative).
 Value *Emitter::log1pUnit(Value *u) {
@@ -369,11 +397,14 @@ void RegTile::init(int rows, const std::function<Value *(int)> &first) {
 }
 
 void RegTile::update(int r0, int n, const std::function<Value *(int)> &x,
-                     const std::function<Value *(int)> &w) {
+                     const std::function<Value *(int)> &w, Value *wScale) {
   CNNC_ASSERT(r0 >= 0 && r0 + n <= R, "rows of the register tile");
   std::vector<Value *> wv(G);
-  for (int g = 0; g < G; ++g)
+  for (int g = 0; g < G; ++g) {
     wv[g] = e.loadV(w(g));
+    if (wScale)
+      wv[g] = e.b.CreateFMul(wv[g], wScale);
+  }
   for (int r = r0; r < r0 + n; ++r) {
     Value *xr = e.splat(e.b.CreateLoad(e.f32, x(r)));
     for (int g = 0; g < G; ++g) {

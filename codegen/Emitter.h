@@ -85,6 +85,8 @@ public:
   llvm::Value *tanh(llvm::Value *x);
   llvm::Value *sigmoid(llvm::Value *x);
   llvm::Value *expm1(llvm::Value *x);
+  /// Natural log: -inf at 0, NaN below 0 (lrn's powers).
+  llvm::Value *log(llvm::Value *x);
   /// log(1 + u) for u in [0, 1] only.
   llvm::Value *log1pUnit(llvm::Value *u);
   llvm::Value *gelu(llvm::Value *x, GeluForm form);
@@ -117,9 +119,10 @@ public:
   RegTile(Emitter &e, int R, int G);
   /// Rows [0, rows) start at first(g), or at zero without it.
   void init(int rows, const std::function<llvm::Value *(int g)> &first = nullptr);
-  /// One step over rows [r0, r0 + n): w_g loaded from w(g), x_r broadcast from x(r).
+  /// One step over rows [r0, r0 + n): w_g loaded from w(g) (times the vector
+  /// wScale when given), x_r broadcast from x(r).
   void update(int r0, int n, const std::function<llvm::Value *(int r)> &x,
-              const std::function<llvm::Value *(int g)> &w);
+              const std::function<llvm::Value *(int g)> &w, llvm::Value *wScale = nullptr);
   llvm::Value *get(int r, int g);
   const int R, G;
 
@@ -151,6 +154,20 @@ PackPlan planBatchNormPack(const Node &n, const TargetInfo &t);
 PackPlan planConvPack(const Graph &g, const Node &n, const CodegenOptions &opts);
 int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
 int64_t emitPadScratch(Emitter &e, const Graph &g, const Node &n);
+
+/// The channel ops (codegen/Channels.cpp): prelu and its packed slopes
+/// ([C] or one, padded to whole vectors), lrn, channel_shuffle and slice.
+PackPlan planPreluPack(const Graph &g, const Node &n, const TargetInfo &t);
+int64_t emitPrelu(Emitter &e, const Graph &g, const Node &n, int64_t wOff);
+int64_t emitLrn(Emitter &e, const Graph &g, const Node &n);
+int64_t emitChannelShuffle(Emitter &e, const Graph &g, const Node &n);
+int64_t emitSlice(Emitter &e, const Graph &g, const Node &n);
+/// Transposed convolutions (codegen/ConvTranspose.cpp): weights packed like a
+/// direct conv's ([group][block][kh][kw][ic][G x VL], PackSpec::ConvTransposeHWIO)
+/// from PyTorch's [in, out / groups, kh, kw]; a register-tiled kernel per
+/// output phase (oy mod sh, ox mod sw).
+PackPlan planConvTransposePack(const Graph &g, const Node &n, const CodegenOptions &opts);
+int64_t emitConvTranspose(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
 
 /// Emits the kernel for one node into e.fn: it does work items [lo(), hi())
 /// and returns how many there are (1: it does all its work in one call,

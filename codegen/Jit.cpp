@@ -53,6 +53,10 @@ PackPlan planPack(const Graph &g, const Node &n, const CodegenOptions &opts) {
     return planDensePack(g, n, opts.target);
   case WeightRule::ChannelStats:
     return planBatchNormPack(n, opts.target);
+  case WeightRule::ChannelWeight:
+    return planPreluPack(g, n, opts.target);
+  case WeightRule::ConvTransposeIOHW:
+    return planConvTransposePack(g, n, opts);
   case WeightRule::None:
     return {};
   }

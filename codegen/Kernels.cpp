@@ -271,6 +271,7 @@ void emitBatchNorm(Emitter &e, const Graph &g, const Node &n, int64_t wOff) {
 // The mean or the maximum of each channel over all pixels; the maximum is NaN
 // if any pixel is (PyTorch's max).
 void emitGlobalPool(Emitter &e, const Graph &g, const Node &n, bool isMax) {
+  CNNC_ASSERT(readsAll(attrs<GlobalPoolAttrs>(n), &GlobalPoolAttrs::keepdims), "");
   const std::vector<int64_t> &d = g.nodes[n.inputs[0]].type.dims;
   const int64_t P = d[0] * d[1], C = d[2];
   Value *in = e.at(e.arena(), g.nodes[n.inputs[0]].offset), *out = e.at(e.arena(), n.offset);
@@ -502,6 +503,21 @@ int64_t emitKernel(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
     break;
   case OpKind::Upsample2D:
     items = emitUpsample(e, g, n);
+    break;
+  case OpKind::Prelu:
+    items = emitPrelu(e, g, n, wOff);
+    break;
+  case OpKind::Lrn:
+    items = emitLrn(e, g, n);
+    break;
+  case OpKind::ChannelShuffle:
+    items = emitChannelShuffle(e, g, n);
+    break;
+  case OpKind::Slice:
+    items = emitSlice(e, g, n);
+    break;
+  case OpKind::ConvTranspose2D:
+    items = emitConvTranspose(e, g, n, wOff, bOff);
     break;
   case OpKind::Input:
     break; // the runtime copies the input in

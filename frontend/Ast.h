@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cnnc {
@@ -36,6 +37,8 @@ struct AstStmt {
   SourceLoc loc;
   std::string result; // "x" in "x = conv2d(...)" or "input x: ..."
   SourceLoc resultLoc;
+  /// Call: every name of "a, b = split(...)" (result and resultLoc are the first's).
+  std::vector<std::pair<std::string, SourceLoc>> results;
   std::string op; // Call: the op name
   SourceLoc opLoc;
   std::vector<AstArg> args;   // Call; Output: the names, in order (Ident values)

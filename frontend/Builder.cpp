@@ -64,6 +64,7 @@ const std::vector<std::string> &dslOps() {
       v.push_back(actName(a));
     for (const auto &alias : actAliases())
       v.push_back(alias.first);
+    v.push_back("split"); // the front end's: a slice per result
     return v;
   }();
   return ops;
@@ -178,6 +179,17 @@ public:
     diag_.error(v->loc, "unknown " + name + " '" + v->s + "' (expected " + joined(allowed) + ")" +
                             suggest(v->s, allowed));
     return def;
+  }
+
+  /// An integer or a tuple of them, each at least `min` (split's sizes=).
+  std::vector<int> integers(const std::string &name, int min) {
+    const AstValue *v = find(name);
+    std::vector<int> out;
+    if (!v)
+      return out;
+    for (const AstValue &x : v->kind == AstValue::Tuple ? v->elems : std::vector<AstValue>{*v})
+      out.push_back(checkInt(x, name, min, min));
+    return out;
   }
 
   bool boolean(const std::string &name, bool def) {
@@ -401,6 +413,8 @@ private:
       auto it = names_.find(name);
       if (it == names_.end())
         diag_.error(a.loc, "unknown name '" + name + "'" + nameHint(name));
+      else if (it->second < 0) // a name whose statement failed, already reported
+        continue;
       else if (g_.nodes[it->second].op == OpKind::Input)
         diag_.error(a.loc, "the output '" + name + "' is a model input; name a layer");
       else if (g_.isOutput(it->second))
@@ -416,6 +430,13 @@ private:
         diag_.error(s.opLoc, "too many layers (the limit is " + std::to_string(MaxLayers) + ")");
       return;
     }
+    if (s.op == "split")
+      return split(s);
+    if (s.results.size() > 1) { // the other names stand for the one result: no cascade
+      diag_.error(s.results[1].second, "only split(...) has several results; " + s.op + " has one");
+      for (size_t k = 1; k < s.results.size(); ++k)
+        names_.emplace(s.results[k].first, placeholder());
+    }
     Node n;
     n.loc = s.opLoc;
     std::optional<OpKind> op = parseOp(s.op);
@@ -429,7 +450,11 @@ private:
     n.op = *op;
     n.attrs = defaultAttrs(n.op);
     AttrReader r(s, diag_, dslAttrNames(n, actOp));
-    ActFn act; // conv2d(activation=...): an implicit activation node after it
+    ActFn act;                 // conv2d(activation=...): an implicit activation node after it
+    if (actOp == Act::Softmax) // the DSL's only: the IR's softmax is over channels
+      if (const AstValue *axis = r.find("axis"); axis && axis->kind != AstValue::Invalid &&
+                                                 !(axis->kind == AstValue::Int && axis->i == -1))
+        diag_.error(axis->loc, "softmax runs over the channel axis only: axis=-1");
     if (actOp)
       n.attrs = ActAttrs{r.activationParams(*actOp)};
     else
@@ -455,6 +480,48 @@ private:
     last_ = id;
   }
 
+  /// `a, b = split(x, parts=2)` or `split(x, sizes=(16, 48))`: a slice node
+  /// per name, named by it (the IR has one result per node). InferShapes
+  /// checks the parts against the channels.
+  void split(const AstStmt &s) {
+    const int errors = diag_.errorCount();
+    AttrReader r(s, diag_, {"parts", "sizes"});
+    const int parts = r.integer("parts", 0, 1);
+    const std::vector<int> sizes = r.integers("sizes", 1);
+    r.finish();
+    if (r.has("parts") && r.has("sizes"))
+      diag_.error(r.find("sizes")->loc, "split takes parts= or sizes=, not both");
+    else if (!r.has("parts") && !r.has("sizes"))
+      diag_.error(s.opLoc, "split needs parts=N or sizes=(a, b, ...)");
+    const size_t want = r.has("sizes") ? sizes.size() : (size_t)parts;
+    if (want && s.results.size() != want)
+      diag_.error(s.results.empty() ? s.opLoc : s.resultLoc,
+                  "split into " + std::to_string(want) + " parts needs " + std::to_string(want) +
+                      " names on the left (a, b = split(...)), got " +
+                      std::to_string(s.results.size()));
+    Node n;
+    n.op = OpKind::Slice;
+    n.loc = s.opLoc;
+    if (diag_.errorCount() > errors || !resolveInputs(s, n)) {
+      for (const auto &[name, loc] : s.results) // later uses are not errors too
+        names_.emplace(name, placeholder());
+      return;
+    }
+    int64_t total = 0; // saturated: InferShapes reports a sum that is not the channels
+    for (int v : sizes)
+      total = std::min<int64_t>(total + v, INT32_MAX);
+    for (size_t k = 0, start = 0; k < want; ++k) {
+      SliceAttrs a;
+      if (r.has("sizes"))
+        a.start = (int)start, a.end = (int)(start += sizes[k]), a.channels = (int)total;
+      else
+        a.part = (int)k, a.parts = parts;
+      n.attrs = a;
+      n.name = s.results[k].first;
+      define(n.name, s.results[k].second, last_ = g_.add(n));
+    }
+  }
+
   /// The attribute names a call of `n`'s op takes, in table order.
   static std::vector<std::string> dslAttrNames(Node &n, std::optional<Act> act) {
     std::vector<std::string> names;
@@ -462,6 +529,8 @@ private:
       for (const char *p : actInfo(*act).param)
         if (p)
           names.push_back(p);
+      if (*act == Act::Softmax)
+        names.push_back("axis");
       return names;
     }
     std::visit(
@@ -478,11 +547,30 @@ private:
   }
 
   // Rules between attributes, after the table's per-attribute checks.
-  void checkAttrs(ConvAttrs &a, AttrReader &r, const AstStmt &) {
-    if (a.filters % a.groups)
-      diag_.error(r.find("groups")->loc, "filters (" + std::to_string(a.filters) +
+  void checkGroups(int filters, int groups, AttrReader &r) {
+    if (filters % groups)
+      diag_.error(r.find("groups")->loc, "filters (" + std::to_string(filters) +
                                              ") must be a multiple of groups (" +
-                                             std::to_string(a.groups) + ")");
+                                             std::to_string(groups) + ")");
+  }
+  void checkAttrs(ConvAttrs &a, AttrReader &r, const AstStmt &) {
+    checkGroups(a.filters, a.groups, r);
+  }
+  void checkAttrs(ConvTransposeAttrs &a, AttrReader &r, const AstStmt &) {
+    checkGroups(a.filters, a.groups, r);
+    const AstValue *op = r.find("output_padding");
+    if (!op)
+      return;
+    if (a.pad.mode == PadMode::Same && (a.oph || a.opw))
+      diag_.error(op->loc, "output_padding needs valid or numeric padding: padding=same makes "
+                           "the output input * stride (Keras)");
+    else if (a.oph >= std::max(a.sh, a.dh) || a.opw >= std::max(a.sw, a.dw))
+      diag_.error(op->loc, "output_padding (" + std::to_string(a.oph) + ", " +
+                               std::to_string(a.opw) +
+                               ") must be smaller than the stride or the dilation on each axis "
+                               "(PyTorch's rule), here (" +
+                               std::to_string(std::max(a.sh, a.dh)) + ", " +
+                               std::to_string(std::max(a.sw, a.dw)) + ")");
   }
   void checkAttrs(PoolAttrs &a, AttrReader &r, const AstStmt &s) {
     if (a.sh == 0) // Keras: strides default to the pool size
@@ -558,6 +646,10 @@ private:
       }
     }
   }
+
+  /// What a name whose statement failed stands for, so that its later uses
+  /// are not errors too: the first input (-1 before any).
+  ValueId placeholder() const { return g_.inputs.empty() ? -1 : g_.inputs.front(); }
 
   void define(const std::string &name, SourceLoc loc, ValueId id) {
     if (!names_.emplace(name, id).second)

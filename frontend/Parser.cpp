@@ -3,7 +3,8 @@
 //   file  := 'model' IDENT '{' stmt* '}'
 //   stmt  := 'input' IDENT ':' IDENT '[' value (',' value)* ']'
 //          | 'output' IDENT (',' IDENT)*
-//          | [IDENT '='] IDENT '(' [arg (',' arg)*] ')'                   (';' optional)
+//          | [names '='] IDENT '(' [arg (',' arg)*] ')'                   (';' optional)
+//   names := IDENT (',' IDENT)*                            (several: split's results)
 //   arg   := IDENT '=' value | IDENT                       (a positional input name)
 //   value := ['-'] INT | ['-'] FLOAT | IDENT | '(' value (',' value)* ')'
 #include "frontend/Ast.h"
@@ -123,10 +124,16 @@ private:
         s.args.push_back(a);
       } while (peek().is(',') && (next(), true));
     } else {
-      if (peek().kind == Tok::Ident && peek(1).is('=')) {
+      if (peek().kind == Tok::Ident && (peek(1).is('=') || peek(1).is(','))) {
         s.resultLoc = peek().loc;
-        s.result = next().text;
-        next();
+        s.result = peek().text;
+        s.results.emplace_back(next().text, s.resultLoc);
+        while (peek().is(',')) { // a, b = split(...)
+          next();
+          SourceLoc at = peek().loc;
+          s.results.emplace_back(expectName("a result name after ','"), at);
+        }
+        expect('=');
       }
       s.opLoc = peek().loc;
       s.op = expectName("a statement (an op such as conv2d(...), 'input' or 'output')");

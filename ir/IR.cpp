@@ -156,10 +156,38 @@ static int64_t borderedFloats(const std::vector<int64_t> &d, const Padding &p) {
   return (d[0] + p.top + p.bottom) * (d[1] + p.left + p.right) * d[2];
 }
 
+std::pair<int64_t, int64_t> transposedReach(int64_t in, int64_t out, int k, int s, int d,
+                                            int crop) {
+  // Tap t reaches output o from input (o + crop - t * d) / s where that
+  // divides: its first and last such outputs give its extremes (O(k), so a
+  // huge stride or kernel costs nothing).
+  int64_t lo = 0, hi = in - 1;
+  auto mod = [&](int64_t x) { return ((x % s) + s) % s; };
+  for (int64_t t = 0; t < k; ++t) {
+    const int64_t first = mod(t * d - crop), last = out - 1 - mod(out - 1 + crop - t * d);
+    if (first < out)
+      lo = std::min(lo, (first + crop - t * d) / s);
+    if (last >= 0)
+      hi = std::max(hi, (last + crop - t * d) / s);
+  }
+  return {-lo, hi - (in - 1)};
+}
+
+Padding inputBorder(const Graph &g, const Node &n) {
+  if (n.op == OpKind::Conv2D)
+    return std::get<ConvAttrs>(n.attrs).pad;
+  if (n.op != OpKind::ConvTranspose2D || !n.type.known())
+    return {};
+  const ConvTransposeAttrs &a = std::get<ConvTransposeAttrs>(n.attrs);
+  const std::vector<int64_t> &in = g.nodes[n.inputs[0]].type.dims;
+  auto [top, bottom] = transposedReach(in[0], n.type.dims[0], a.kh, a.sh, a.dh, a.pad.top);
+  auto [left, right] = transposedReach(in[1], n.type.dims[1], a.kw, a.sw, a.dw, a.pad.left);
+  return {PadMode::Explicit, (int)top, (int)bottom, (int)left, (int)right};
+}
+
 int64_t scratchFloats(const Graph &g, const Node &n) {
-  if (n.op != OpKind::Conv2D || !std::get<ConvAttrs>(n.attrs).pad.any())
-    return 0;
-  return borderedFloats(g.nodes[n.inputs[0]].type.dims, std::get<ConvAttrs>(n.attrs).pad);
+  const Padding p = inputBorder(g, n);
+  return p.any() ? borderedFloats(g.nodes[n.inputs[0]].type.dims, p) : 0;
 }
 
 bool hasBorder(const Node &n) { return n.border.any(); }
@@ -172,10 +200,18 @@ bool isView(const Graph &g, const Node &n) {
   return n.op == OpKind::Flatten && g.nodes[n.inputs[0]].type.dims.size() == 1;
 }
 
+std::pair<int64_t, int64_t> sliceRange(const SliceAttrs &a, int64_t C) {
+  if (a.parts > 0)
+    return {a.part * (C / a.parts), (a.part + 1) * (C / a.parts)};
+  return {a.start < 0 ? a.start + C : a.start, a.end < 0 ? a.end + C : a.end};
+}
+
 bool arityOk(const Node &n) {
   int want = opArity(n.op);
-  if (n.op == OpKind::Conv2D && std::get<ConvAttrs>(n.attrs).residual)
-    ++want;
+  if (n.op == OpKind::Conv2D) {
+    const ConvAttrs &a = std::get<ConvAttrs>(n.attrs);
+    want += a.residual + a.scaled;
+  }
   return want < 0 ? n.inputs.size() >= 2 : (int)n.inputs.size() == want;
 }
 
@@ -258,9 +294,19 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> weightShapes(const Gra
       out.push_back({n.name + ".bias", {a.units}});
     break;
   }
+  case WeightRule::ConvTransposeIOHW: {
+    const ConvTransposeAttrs &a = attrs<ConvTransposeAttrs>(n);
+    out.push_back({n.name + ".weight", {in.back(), a.filters / a.groups, a.kh, a.kw}});
+    if (a.useBias)
+      out.push_back({n.name + ".bias", {a.filters}});
+    break;
+  }
   case WeightRule::ChannelStats:
     for (const char *k : {".weight", ".bias", ".running_mean", ".running_var"})
       out.push_back({n.name + k, {in.back()}});
+    break;
+  case WeightRule::ChannelWeight:
+    out.push_back({n.name + ".weight", {attrs<PreluAttrs>(n).shared ? 1 : in.back()}});
     break;
   }
   return out;
@@ -303,6 +349,12 @@ int64_t flopCount(const Graph &g, const Node &n) {
   }
   case CostRule::Dense:
     return 2 * out * g.nodes[n.inputs[0]].type.elements();
+  case CostRule::ConvTranspose: {
+    // Every input pixel times every tap (PyTorch profilers' count; taps
+    // cropped by the padding included).
+    const ConvTransposeAttrs &a = attrs<ConvTransposeAttrs>(n);
+    return 2 * g.nodes[n.inputs[0]].type.elements() * a.kh * a.kw * (a.filters / a.groups);
+  }
   }
   return 0;
 }

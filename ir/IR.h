@@ -26,9 +26,19 @@ enum OpTrait : unsigned {
   Identity = 32
 };
 /// The PyTorch layout of an op's weights (the table's `weights` column).
-enum class WeightRule { None, ConvOIHW, DenseOI, ChannelStats };
+/// ChannelWeight: "<name>.weight" of [C], or [1] for a prelu with shared=true.
+enum class WeightRule { None, ConvOIHW, DenseOI, ChannelStats, ChannelWeight, ConvTransposeIOHW };
 /// An op's FLOP formula (the table's `cost` column).
-enum class CostRule { Free, PerOutput, TwoPerOutput, PerInput, PerWindow, Conv, Dense };
+enum class CostRule {
+  Free,
+  PerOutput,
+  TwoPerOutput,
+  PerInput,
+  PerWindow,
+  Conv,
+  Dense,
+  ConvTranspose
+};
 
 const char *opName(OpKind op);       // "conv2d"
 const char *opKerasType(OpKind op);  // "Conv2D"
@@ -320,12 +330,25 @@ Epilogue epilogue(Node &n);
 /// buffer). A flatten of an image is a real copy into PyTorch's CHW order.
 bool isView(const Graph &g, const Node &n);
 
-/// Floats of a padded conv's zero-bordered input (0 without padding): a
-/// scratch copy, or the input's own buffer when that has the border.
+/// The zero border a node's kernel reads around its input: a padded conv's
+/// padding, or the input rows and columns a transposed conv's taps reach past
+/// the input (read as zeros instead of branching per tap); none for others.
+Padding inputBorder(const Graph &g, const Node &n);
+/// How far the taps of one axis of a transposed conv reach past an input of
+/// `in` pixels: output o reads input (o + crop - k * d) / s for the taps k
+/// where that divides; {pixels before 0, pixels after in - 1}.
+std::pair<int64_t, int64_t> transposedReach(int64_t in, int64_t out, int k, int s, int d, int crop);
+/// Floats of a node's zero-bordered input (0 without a border, inputBorder):
+/// a scratch copy, or the input's own buffer when that has the border.
 int64_t scratchFloats(const Graph &g, const Node &n);
 /// Floats of a node's output buffer: its elements, border included.
 int64_t bufferFloats(const Node &n);
 bool hasBorder(const Node &n);
+
+/// The channels [first, last) that a slice of a C-channel input takes:
+/// negative start/end count from the end, a split's part is its share.
+/// Not checked: InferShapes reports a range outside [0, C) or an empty one.
+std::pair<int64_t, int64_t> sliceRange(const SliceAttrs &a, int64_t C);
 
 /// How many inputs a node must have (a conv with a fused residual has two).
 bool arityOk(const Node &n);

@@ -209,9 +209,14 @@ public:
       diag_.error({}, "the IR ends before its closing '}'");
     if (diag_.hasErrors())
       return false;
-    for (size_t i = 0; i < g_.nodes.size(); ++i)
-      if (!g_.nodes[i].dead && g_.nodes[i].offset >= 0)
-        g_.arenaFloats = std::max(g_.arenaFloats, g_.nodes[i].offset + bufferFloats(g_.nodes[i]));
+    // The arena's size is not printed: its top is the highest buffer's or scratch's end.
+    for (const Node &n : g_.nodes) {
+      if (!n.dead && n.offset >= 0)
+        g_.arenaFloats = std::max(g_.arenaFloats, n.offset + bufferFloats(n));
+      if (!n.dead && n.scratch >= 0 && !n.inputs.empty() && n.inputs[0] >= 0 &&
+          n.inputs[0] < (ValueId)g_.nodes.size() && g_.nodes[n.inputs[0]].type.known())
+        g_.arenaFloats = std::max(g_.arenaFloats, n.scratch + scratchFloats(g_, n));
+    }
     if (std::string broken = verify(g_); !broken.empty())
       diag_.error({}, "the IR is not a valid graph: " + broken);
     return !diag_.hasErrors();

@@ -12,6 +12,10 @@
 // only where it adds no partial window):
 // its kernel takes the maximum over each window of the tile it holds in
 // registers, and the conv's full-size output is never stored.
+// A mul of an image by a channel vector (squeeze-and-excitation) cannot join
+// its image's producer, whose output the vector is computed from; it becomes
+// the prologue of an ungrouped conv that alone reads it, as inputs.back().
+// A conv's inputs are: image, [residual], [scale].
 #include "passes/Passes.h"
 
 namespace cnnc {
@@ -51,7 +55,7 @@ static bool fuseResidual(Graph &g, ValueId id) {
   if (*e.residual || *e.act != Act::Linear)
     return false;
   *e.residual = true;
-  p.inputs.push_back(other);
+  p.inputs.insert(p.inputs.begin() + 1, other); // before a scale
   return absorb(g, pid, id);
 }
 
@@ -99,6 +103,30 @@ static bool fusePool(Graph &g, ValueId id) {
   return absorb(g, pid, id);
 }
 
+static bool fuseScale(Graph &g, ValueId id) {
+  const Node &mul = g.nodes[id];
+  std::vector<ValueId> users = g.users(id);
+  if (g.isOutput(id) || users.size() != 1)
+    return false;
+  Node &conv = g.nodes[users[0]];
+  // Image and vector, in either order.
+  const TensorType &a = g.nodes[mul.inputs[0]].type, &b = g.nodes[mul.inputs[1]].type;
+  const bool vecFirst = a.elements() < b.elements();
+  ValueId image = mul.inputs[vecFirst], scale = mul.inputs[!vecFirst];
+  if (g.nodes[scale].type.elements() != mul.type.dims.back() || mul.type.dims.size() != 3 ||
+      conv.op != OpKind::Conv2D || conv.inputs[0] != id)
+    return false;
+  ConvAttrs &c = attrs<ConvAttrs>(conv);
+  if (c.groups != 1 || c.scaled || (c.residual && conv.inputs[1] == id))
+    return false;
+  c.scaled = true;
+  conv.inputs[0] = image;
+  conv.inputs.push_back(scale);
+  conv.absorbed.insert(conv.absorbed.begin(), {mul.name, mul.op});
+  g.nodes[id].dead = true;
+  return true;
+}
+
 static bool fuseFlatten(Graph &g, ValueId id) {
   Node &f = g.nodes[id];
   std::vector<ValueId> users = g.users(id);
@@ -124,6 +152,8 @@ bool fuseElementwise(Graph &g, Diag &) {
       changed |= fusePool(g, (ValueId)i);
     else if (n.op == OpKind::Flatten)
       changed |= fuseFlatten(g, (ValueId)i);
+    else if (n.op == OpKind::Mul)
+      changed |= fuseScale(g, (ValueId)i);
   }
   return changed;
 }

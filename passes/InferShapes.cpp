@@ -102,12 +102,14 @@ static bool window(Node &n, const TensorType &in, Padding &pad, Window w, const 
   return true;
 }
 
-/// add/sub/mul/div: one shape, or an image and a vector of its channels (in
-/// either order); the result has the image's shape.
+/// add/sub/mul/div: one shape, or an image and a vector of its channels ([C]
+/// or [1, 1, C]) in either order; the result has the image's shape.
 static bool binaryShape(const Graph &g, Node &n, Diag &diag) {
   const TensorType &a = g.nodes[n.inputs[0]].type, &b = g.nodes[n.inputs[1]].type;
-  const TensorType &image = a.dims.size() >= b.dims.size() ? a : b, &other = &image == &a ? b : a;
-  if (other.dims != image.dims && other.dims != std::vector<int64_t>{image.dims.back()}) {
+  const TensorType &image = a.elements() >= b.elements() ? a : b, &other = &image == &a ? b : a;
+  const int64_t C = image.dims.back();
+  if (other.dims != image.dims && other.dims != std::vector<int64_t>{C} &&
+      !(image.dims.size() == 3 && other.dims == std::vector<int64_t>{1, 1, C})) {
     diag.error(n.loc, std::string(opName(n.op)) +
                           " needs inputs of one shape, or an image and a vector of its channels, "
                           "got " +
@@ -115,6 +117,94 @@ static bool binaryShape(const Graph &g, Node &n, Diag &diag) {
     return false;
   }
   n.type.dims = image.dims;
+  return true;
+}
+
+/// slice: channels [start, end) within the input's C; a split's results:
+/// C / parts each, or sizes that add up to C. A split's error is reported
+/// once, by its first result.
+static bool sliceShape(Node &n, const TensorType &in, Diag &diag) {
+  const SliceAttrs &a = attrs<SliceAttrs>(n);
+  const int64_t C = in.dims.back();
+  const std::string P = std::to_string(a.parts), of = " of its input " + in.str();
+  if (a.parts > 0 && C % a.parts) {
+    if (a.part == 0)
+      diag.error(n.loc, "split into " + P + " parts needs a channel count divisible by " + P +
+                            ", got " + std::to_string(C) + " channels" + of);
+    return false;
+  }
+  if (a.channels > 0 && a.channels != C) {
+    if (a.start == 0)
+      diag.error(n.loc, "split's sizes add up to " + std::to_string(a.channels) +
+                            " channels, not the " + std::to_string(C) + " channels" + of);
+    return false;
+  }
+  const auto [first, last] = sliceRange(a, C);
+  const std::string head = "slice '" + n.name + "': ", chans = std::to_string(C);
+  if (first < 0 || first >= C)
+    diag.error(n.loc, head + "start=" + std::to_string(a.start) + " is outside the " + chans +
+                          " channels" + of + " (start is 0 to " + std::to_string(C - 1) + ", or -" +
+                          chans + " to -1 from the end)");
+  else if (last < 1 || last > C)
+    diag.error(n.loc, head + "end=" + std::to_string(a.end) + " is outside the " + chans +
+                          " channels" + of + " (end is 1 to " + chans + ", or -" +
+                          std::to_string(C - 1) + " to -1 from the end)");
+  else if (first >= last)
+    diag.error(n.loc, head + "start=" + std::to_string(a.start) + " (channel " +
+                          std::to_string(first) + ") is not before end=" + std::to_string(a.end) +
+                          " (channel " + std::to_string(last) + "): the slice would be empty");
+  else {
+    n.type.dims = in.dims;
+    n.type.dims.back() = last - first;
+    return true;
+  }
+  return false;
+}
+
+/// conv2d_transpose: PyTorch's out = (in - 1) * s - top - bottom + d * (k - 1)
+/// + 1 + output_padding, or Keras's 'same', out = in * s, whose crop
+/// max(d * (k - 1) + 1 - s, 0) is resolved here, the odd row/column at the
+/// bottom/right (TensorFlow's rule, as for conv2d).
+static bool transposeShape(const Graph &g, Node &n, const TensorType &in, Diag &diag) {
+  ConvTransposeAttrs &a = attrs<ConvTransposeAttrs>(n);
+  const Window w{a.kh, a.kw, a.sh, a.sw, a.dh, a.dw};
+  if (!image(n, in, diag) || !spanOk(n, w, diag))
+    return false;
+  if (in.dims[2] % a.groups) {
+    diag.error(n.loc, "conv2d_transpose '" + n.name + "' has " + std::to_string(in.dims[2]) +
+                          " input channels, not a multiple of groups=" + std::to_string(a.groups));
+    return false;
+  }
+  Padding &p = a.pad;
+  if (p.mode == PadMode::Same) {
+    auto crop = [](int64_t span, int s, int &before, int &after) {
+      const int64_t total = std::max<int64_t>(span - s, 0);
+      before = (int)(total / 2), after = (int)(total - total / 2);
+    };
+    crop(w.spanH(), a.sh, p.top, p.bottom);
+    crop(w.spanW(), a.sw, p.left, p.right);
+  }
+  const int64_t fullH = (in.dims[0] - 1) * a.sh + w.spanH() + a.oph;
+  const int64_t fullW = (in.dims[1] - 1) * a.sw + w.spanW() + a.opw;
+  const int64_t oh = p.mode == PadMode::Same ? in.dims[0] * a.sh : fullH - p.top - p.bottom;
+  const int64_t ow = p.mode == PadMode::Same ? in.dims[1] * a.sw : fullW - p.left - p.right;
+  if (oh < 1 || ow < 1) {
+    diag.error(n.loc, "padding (" + std::to_string(p.top) + ", " + std::to_string(p.bottom) + ", " +
+                          std::to_string(p.left) + ", " + std::to_string(p.right) +
+                          ") crops all of the " + std::to_string(fullH) + "x" +
+                          std::to_string(fullW) + " output of conv2d_transpose '" + n.name + "'");
+    return false;
+  }
+  n.type.dims = {oh, ow, a.filters};
+  // The kernel reads a zero-bordered copy of its input: that must fit too.
+  const Padding b = inputBorder(g, n);
+  TensorType bordered{{in.dims[0] + b.top + b.bottom, in.dims[1] + b.left + b.right, in.dims[2]}};
+  if (bordered.elements() > MaxElements) {
+    diag.error(n.loc, "the zero-bordered input of conv2d_transpose '" + n.name + "' would be " +
+                          bordered.str() + ", more than " + std::to_string(MaxElements) +
+                          " elements");
+    return false;
+  }
   return true;
 }
 
@@ -164,13 +254,16 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
   case OpKind::Activation:
   case OpKind::Dropout:
   case OpKind::BatchNorm:
+  case OpKind::Prelu:
+  case OpKind::Lrn:
     n.type.dims = in.dims;
     return true;
   case OpKind::GlobalAvgPool2D:
   case OpKind::GlobalMaxPool2D:
     if (!image(n, in, diag))
       return false;
-    n.type.dims = {in.dims[2]};
+    n.type.dims = attrs<GlobalPoolAttrs>(n).keepdims ? std::vector<int64_t>{1, 1, in.dims[2]}
+                                                     : std::vector<int64_t>{in.dims[2]};
     return true;
   case OpKind::ZeroPad2D: {
     if (!image(n, in, diag))
@@ -195,6 +288,21 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
   case OpKind::Mul:
   case OpKind::Div:
     return binaryShape(g, n, diag);
+  case OpKind::ChannelShuffle: {
+    const int groups = attrs<ShuffleAttrs>(n).groups;
+    if (groups < 1 || in.dims.back() % groups) {
+      diag.error(n.loc, "channel_shuffle '" + n.name + "': groups=" + std::to_string(groups) +
+                            " does not divide the " + std::to_string(in.dims.back()) +
+                            " channels of its input " + in.str());
+      return false;
+    }
+    n.type.dims = in.dims;
+    return true;
+  }
+  case OpKind::Slice:
+    return sliceShape(n, in, diag);
+  case OpKind::ConvTranspose2D:
+    return transposeShape(g, n, in, diag);
   case OpKind::Concat: {
     n.type.dims = in.dims;
     n.type.dims.back() = 0;

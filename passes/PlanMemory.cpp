@@ -4,7 +4,8 @@
 // producer to its last reader, and a buffer is reused once its value is dead
 // (first fit over the free gaps). A flatten of a vector is a view of its
 // input (a flatten of an image copies it into CHW order). A padded
-// conv reads a zero-bordered scratch copy of its input: the copy is made
+// conv (and a transposed conv: its taps reach past the input) reads a
+// zero-bordered scratch copy of its input: the copy is made
 // before the conv writes anything, so the input's buffer may already hold
 // the conv's output (unless the input is read again later, or is the
 // residual the epilogue adds). Every output stays live to the end; all the
@@ -57,18 +58,19 @@ private:
   int64_t top_ = 0;
 };
 
-/// A conv whose only reader is a padded conv writes straight into a buffer
-/// with that conv's zero border, so the reader needs no padded copy.
+/// A conv (or transposed conv) whose only reader reads its input inside a
+/// zero border (a padded conv, a transposed conv) writes straight into a
+/// buffer with that border, so the reader needs no padded copy.
 Padding borderFor(const Graph &g, ValueId id) {
   const Node &n = g.nodes[id];
   std::vector<ValueId> users = g.users(id);
-  if (n.op != OpKind::Conv2D || g.isOutput(id) || users.size() != 1)
+  if ((n.op != OpKind::Conv2D && n.op != OpKind::ConvTranspose2D) || g.isOutput(id) ||
+      users.size() != 1)
     return {};
   const Node &reader = g.nodes[users[0]];
-  if (reader.op != OpKind::Conv2D || reader.inputs[0] != id ||
-      (reader.inputs.size() > 1 && reader.inputs[1] == id) || !attrs<ConvAttrs>(reader).pad.any())
+  Padding p = inputBorder(g, reader);
+  if (reader.inputs[0] != id || (reader.inputs.size() > 1 && reader.inputs[1] == id) || !p.any())
     return {};
-  Padding p = attrs<ConvAttrs>(reader).pad;
   p.mode = PadMode::Explicit;
   return p;
 }

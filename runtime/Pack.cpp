@@ -10,6 +10,8 @@ int64_t packedSize(const PackSpec &s) {
   switch (s.kind) {
   case PackSpec::ConvHWIO:
     return s.groups * s.shape[2] * s.shape[3] * s.shape[1] * s.padTo;
+  case PackSpec::ConvTransposeHWIO:
+    return s.shape[0] * s.shape[2] * s.shape[3] * s.padTo;
   case PackSpec::ConvWinograd:
     return 16 * s.shape[1] * s.padTo;
   case PackSpec::DenseBlocked:
@@ -49,8 +51,11 @@ void pack(const PackSpec &s, const WeightMap &weights, float *arena) {
   float *dst = arena + s.offset;
   std::memset(dst, 0, packedSize(s) * sizeof(float));
   const float *w = s.key.empty() || s.kind == PackSpec::Affine ? nullptr : weights.at(s.key).data();
-  Affine bn = batchnorm(s.bn.empty() && s.kind == PackSpec::Affine ? s.key : s.bn, s.eps,
-                        s.shape[0], weights);
+  // Output channels: the first dimension but for a transposed conv's [in, out / groups, ...].
+  const int64_t channels =
+      s.kind == PackSpec::ConvTransposeHWIO ? s.shape[1] * s.groups : s.shape[0];
+  Affine bn = batchnorm(s.bn.empty() && s.kind == PackSpec::Affine ? s.key : s.bn, s.eps, channels,
+                        weights);
   switch (s.kind) {
   case PackSpec::ConvHWIO: {
     int64_t O = s.shape[0], I = s.shape[1], KH = s.shape[2], KW = s.shape[3];
@@ -63,6 +68,20 @@ void pack(const PackSpec &s, const WeightMap &weights, float *arena) {
             blk[((kh * KW + kw) * I + i) * B] =
                 (float)(w[((o * I + i) * KH + kh) * KW + kw] * bn.scale[o]);
     }
+    break;
+  }
+  case PackSpec::ConvTransposeHWIO: {
+    const int64_t I = s.shape[0], OG = s.shape[1], KH = s.shape[2], KW = s.shape[3];
+    const int64_t IG = I / s.groups, B = s.block ? s.block : s.padTo, blocks = s.padTo / B;
+    for (int64_t i = 0; i < I; ++i)
+      for (int64_t og = 0; og < OG; ++og) {
+        const int64_t grp = i / IG, o = grp * OG + og;
+        float *blk = dst + (grp * blocks + og / B) * KH * KW * IG * B + og % B;
+        for (int64_t kh = 0; kh < KH; ++kh)
+          for (int64_t kw = 0; kw < KW; ++kw)
+            blk[((kh * KW + kw) * IG + i % IG) * B] =
+                (float)(w[((i * OG + og) * KH + kh) * KW + kw] * bn.scale[o]);
+      }
     break;
   }
   case PackSpec::ConvWinograd: {

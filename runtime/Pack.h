@@ -18,6 +18,10 @@ struct PackSpec {
     /// `block` output channels streams its weights contiguously, one row of
     /// `block` floats per (tap, input channel) (padTo = ocPad per group).
     ConvHWIO,
+    /// A transposed conv's [in, out / groups, kh, kw] (PyTorch's ConvTranspose2d)
+    /// -> ConvHWIO's layout, [group][ocPad / block][kh][kw][in / groups][block]
+    /// (padTo = ocPad per group); a folded batchnorm scales output channels.
+    ConvTransposeHWIO,
     /// A 3x3 conv's OIHW weights in Winograd's F(2x2, 3x3) domain, U = G g G^T
     /// per (output, input) channel: [16][ocPad / block][ic][block] (padTo = ocPad).
     ConvWinograd,
@@ -33,10 +37,10 @@ struct PackSpec {
   std::string key;    // "conv2d.weight"
   Shape shape;        // the PyTorch shape the file holds ([n] for Bias and Affine)
   int64_t offset = 0; // destination, in floats from the start of the weight arena
-  int64_t padTo = 0;  // ConvHWIO: ocPad; DenseBlocked: group; Bias, Affine: nPad
+  int64_t padTo = 0;  // ConvHWIO, ConvTransposeHWIO: ocPad; DenseBlocked: group; Bias, Affine: nPad
   int64_t outPad = 0; // DenseBlocked: padded output count (a multiple of group)
-  int64_t groups = 1; // ConvHWIO
-  int64_t block = 0;  // ConvHWIO: output channels per block (0: padTo, one block)
+  int64_t groups = 1; // ConvHWIO, ConvTransposeHWIO
+  int64_t block = 0;  // ConvHWIO, ConvTransposeHWIO: output channels per block (0: padTo)
   Shape image;        // DenseBlocked: the HWC image a dense reads unflattened, or empty
   std::string bn;     // a folded batchnorm's name, or empty
   double eps = 0;

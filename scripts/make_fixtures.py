@@ -37,15 +37,16 @@ import torch.nn.functional as F
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED_DIR = os.path.join(ROOT, "examples", "seed")
 SEEDS = {"mnist_valid": 1, "mnist_same": 2, "mnist_strided": 3, "mnist_pool": 4, "lenet": 5, "alexnet": 6,
-         "resnet18": 7, "vgg16": 8, "mobilenet_v1": 9}
+         "resnet18": 7, "vgg16": 8, "mobilenet_v1": 9, "efficientnet_b0": 10, "mobilenet_v3_large": 11}
 KNOWN_PARAMS = {"mnist_valid": 2002698, "mnist_same": 3231498, "mnist_strided": 85770,  # trainable
                 "mnist_pool": 113386, "lenet": 61706, "alexnet": 62378344,
-                "resnet18": 11689512, "vgg16": 138357544, "mobilenet_v1": 4231976}
-TOLERANCE = {"resnet18": 1e-4, "vgg16": 1e-4, "mobilenet_v1": 1e-4}  # default 1e-5
+                "resnet18": 11689512, "vgg16": 138357544, "mobilenet_v1": 4231976,
+                "efficientnet_b0": 5288548, "mobilenet_v3_large": 5483032}  # torchvision's
+TOLERANCE = {"resnet18": 1e-4, "vgg16": 1e-4, "mobilenet_v1": 1e-4, "mobilenet_v3_large": 2e-4}  # default 1e-5
 # Random batchnorm statistics do not normalise, so ResNet-18's residual stream
 # grows ~2x in variance per block: at input bound 1 its logits reach 241 and
 # PyTorch's own float32 result is 1.7e-4 off. Bound 0.1 keeps logits near 30.
-INPUT_BOUND = {"resnet18": 0.1}  # default 1.0
+INPUT_BOUND = {"resnet18": 0.1, "mobilenet_v3_large": 0.1}  # default 1.0
 SAFETENSORS_LIMIT = 1 << 20  # bytes of float32 weights
 INPUT_LIMIT = 64 << 10  # bytes of float32 input
 M64 = (1 << 64) - 1
@@ -57,10 +58,15 @@ OPS = {
     "maxpool2d": POOL, "avgpool2d": dict(POOL, count_include_pad="true"), "minpool2d": POOL,
     "flatten": {}, "dense": dict(units=REQ, activation="linear", use_bias="true"),
     "batchnorm": dict(epsilon=0.001), "add": {}, "sub": {}, "mul": {}, "div": {}, "concat": {},
-    "globalavgpool2d": {}, "globalmaxpool2d": {},
+    "globalavgpool2d": dict(keepdims="false"), "globalmaxpool2d": dict(keepdims="false"),
     "zeropad2d": dict(padding=1), "dropout": dict(rate=0.5),
     "upsample2d": dict(scale=None, size=None, mode="nearest", align_corners=None),
-    "relu": {}, "tanh": {}, "sigmoid": {}, "softmax": {}, "linear": {}, "relu6": {},
+    "prelu": dict(shared="false"), "lrn": dict(size=5, alpha=1e-4, beta=0.75, bias=1.0),
+    "channel_shuffle": dict(groups=REQ), "slice": dict(start=0, end=REQ),
+    "split": dict(parts=None, sizes=None),  # a, b = split(...): one layer per name, as the front end
+    "conv2d_transpose": dict(filters=REQ, kernel=REQ, stride=1, padding="valid", output_padding=0,
+                             dilation=1, groups=1, activation="linear", use_bias="true"),
+    "relu": {}, "tanh": {}, "sigmoid": {}, "softmax": dict(axis=-1), "linear": {}, "relu6": {},
     "clip": dict(min=REQ, max=REQ), "leaky_relu": dict(alpha=0.3),
     "hardsigmoid": {}, "hardswish": {}, "silu": {}, "swish": {}, "gelu": dict(approximate="none"),
     "elu": dict(alpha=1.0), "softplus": {},
@@ -72,6 +78,7 @@ PREFIX = {"maxpool2d": "max_pooling2d", "avgpool2d": "average_pooling2d", "minpo
           "globalavgpool2d": "global_average_pooling2d", "globalmaxpool2d": "global_max_pooling2d",
           "zeropad2d": "zero_padding2d",
           "sub": "subtract", "mul": "multiply", "div": "divide", "upsample2d": "up_sampling2d",
+          "prelu": "p_re_lu", "lrn": "local_response_normalization",
           **{op: "activation" for op in ACTIVATIONS + ("clip",)}}  # others: the op name (frontend/Builder.cpp)
 MULTI_INPUT = ("add", "sub", "mul", "div", "concat")
 
@@ -197,9 +204,12 @@ def parse(path):
             while peek() == ",":
                 take(value=","); model["outputs"].append(take("id"))
         else:
-            name = None
-            if peek(1) == "=":
-                name = take("id"); take(value="=")
+            names = []
+            if peek(1) in ("=", ","):  # a name, or split's names: a, b = split(...)
+                names = [take("id")]
+                while peek() == ",":
+                    take(value=","); names.append(take("id"))
+                take(value="=")
             line, op = toks[pos][2], take("id")
             if op not in OPS:
                 pos -= 1; err(f"unsupported op '{op}'")
@@ -222,7 +232,19 @@ def parse(path):
                     if default is REQ:
                         sys.exit(f"{path}:{line}: {op} needs attribute '{key}'")
                     attrs[key] = default
-            model["layers"].append(dict(op=op, name=name, inputs=inputs, attrs=attrs, where=f"{path}:{line}"))
+            where = f"{path}:{line}"
+            if op != "split":
+                if len(names) > 1:
+                    sys.exit(f"{where}: only split has several results")
+                model["layers"].append(dict(op=op, name=(names or [None])[0], inputs=inputs, attrs=attrs,
+                                            where=where))
+                continue
+            parts = len(attrs["sizes"]) if isinstance(attrs["sizes"], tuple) else attrs["parts"]
+            if (attrs["parts"] is None) == (attrs["sizes"] is None) or parts != len(names):
+                sys.exit(f"{where}: split takes parts= or sizes= and one name per part")
+            for k, name in enumerate(names):  # like the front end: a layer (a slice) per result
+                model["layers"].append(dict(op=op, name=name, inputs=inputs, attrs=dict(attrs, part=k),
+                                            where=where))
     take(value="}"); take("eof")
     if len(model["layers"]) == len(model["inputs"]):
         err("model has no layers")
@@ -293,6 +315,8 @@ def activate(x, act, layer, attrs=None):
     if act not in ACTIVATIONS:
         fail(layer, f"unknown activation {act!r}")
     p = {**OPS[act], **(attrs or {})}
+    if act == "softmax" and p["axis"] != -1:
+        fail(layer, f"softmax takes axis=-1 (the channels) only, got {p['axis']!r}")
     if act == "gelu" and p["approximate"] not in ("none", "tanh"):
         fail(layer, f"gelu's approximate must be none or tanh, got {p['approximate']!r}")
     fns = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda t: t,
@@ -325,7 +349,7 @@ def apply(layer, xs, weight):
     if bias not in ("true", "false"):
         fail(layer, "use_bias must be true or false")
     rank = {"dense": 2, "conv2d": 4, "maxpool2d": 4, "avgpool2d": 4, "minpool2d": 4, "globalavgpool2d": 4,
-            "globalmaxpool2d": 4, "zeropad2d": 4, "upsample2d": 4}.get(op)
+            "globalmaxpool2d": 4, "zeropad2d": 4, "upsample2d": 4, "conv2d_transpose": 4}.get(op)
     if rank and x.dim() != rank:
         fail(layer, f"{op} applied to a rank-{x.dim() - 1} tensor")
     if op == "conv2d":
@@ -337,6 +361,9 @@ def apply(layer, xs, weight):
         w = weight(name + ".weight", (a["filters"], x.shape[1] // g, k[0], k[1]))
         b = weight(name + ".bias", (a["filters"],)) if bias == "true" else None
         x = F.conv2d(F.pad(x, pads(a["padding"], x, span, s, layer)), w, b, stride=s, dilation=d, groups=g)
+        return activate(x, a["activation"], layer), a["activation"] == "softmax"
+    if op == "conv2d_transpose":
+        x = conv_transpose(x, a, layer, weight, bias)
         return activate(x, a["activation"], layer), a["activation"] == "softmax"
     if op == "dense":
         w = weight(name + ".weight", (a["units"], x.shape[1]))
@@ -374,16 +401,20 @@ def apply(layer, xs, weight):
         if any(t.dim() != x.dim() or t.shape[2:] != x.shape[2:] for t in xs):
             fail(layer, f"concat of incompatible shapes {[list(t.shape[1:]) for t in xs]}")
         return torch.cat(xs, dim=1), False  # the channel axis
-    if op == "globalavgpool2d":
-        return x.mean(dim=(2, 3)), False
-    if op == "globalmaxpool2d":
-        return torch.amax(x, dim=(2, 3)), False  # NaN propagates
+    if op in ("globalavgpool2d", "globalmaxpool2d"):  # the max propagates NaN
+        keep = {"true": True, "false": False}.get(a["keepdims"])
+        if keep is None:
+            fail(layer, "keepdims must be true or false")
+        f = torch.mean if op == "globalavgpool2d" else torch.amax
+        return f(x, dim=(2, 3), keepdim=keep), False
     if op == "zeropad2d":
         if isinstance(a["padding"], str):
             fail(layer, "zeropad2d takes padding=N, (h, w) or (top, bottom, left, right)")
         return F.pad(x, pads(a["padding"], x, None, None, layer)), False
     if op == "upsample2d":
         return upsample(x, a, layer), False
+    if op in ("prelu", "lrn", "channel_shuffle", "slice", "split"):
+        return channel_op(layer, x, weight), False
     if op == "flatten":
         return torch.flatten(x, 1), False  # C, H, W order: the natural PyTorch model
     if op == "dropout":
@@ -394,6 +425,61 @@ def apply(layer, xs, weight):
             fail(layer, f"clip needs numbers min <= max, got {lo!r}, {hi!r}")
         return torch.clamp(x, float(lo), float(hi)), False
     return activate(x, op, layer, a), op == "softmax"
+
+def channel_op(layer, x, weight):
+    """prelu, lrn, channel_shuffle, slice and one result of split, on the channel axis
+    (1: NCHW images and [1, N] vectors)."""
+    op, a, c = layer["op"], layer["attrs"], x.shape[1]
+    if op == "prelu":
+        if a["shared"] not in ("true", "false"):
+            fail(layer, "prelu's shared is true or false")
+        return F.prelu(x, weight(layer["name"] + ".weight", (1,) if a["shared"] == "true" else (c,)))
+    if op == "lrn":  # F.local_response_norm needs a spatial axis
+        y = F.local_response_norm(x if x.dim() > 2 else x.unsqueeze(-1), a["size"], a["alpha"], a["beta"],
+                                  a["bias"])
+        return y.reshape(x.shape)
+    if op == "channel_shuffle":
+        g = a["groups"]
+        if type(g) is not int or g < 1 or c % g:
+            fail(layer, f"groups={g!r} must divide the {c} channels")
+        return x.reshape(x.shape[0], g, c // g, *x.shape[2:]).transpose(1, 2).reshape(x.shape)
+    if op == "slice":
+        start, end = (v + c if v < 0 else v for v in (a["start"], a["end"]))
+        if not 0 <= start < end <= c:
+            fail(layer, f"slice [{a['start']}, {a['end']}) of {c} channels")
+        return x[:, start:end]
+    sizes = a["sizes"] if a["sizes"] is not None else c // a["parts"]
+    if (a["sizes"] is not None and sum(sizes) != c) or (a["parts"] is not None and c % a["parts"]):
+        fail(layer, f"split of {c} channels into {a['parts'] or a['sizes']}")
+    return torch.split(x, sizes, dim=1)[a["part"]]
+
+def conv_transpose(x, a, layer, weight, bias):
+    """F.conv_transpose2d, weights [C, filters / groups, kh, kw]. Symmetric numeric padding is
+    PyTorch's own; 'same' (Keras: out = in * stride, the crop max(span - stride, 0) with the odd
+    row at the bottom/right) and asymmetric padding crop (or extend) PyTorch's full output."""
+    name, (k, s, d) = layer["name"], (pair(a[f], f, layer) for f in ("kernel", "stride", "dilation"))
+    op, g, f = pair(a["output_padding"], "output_padding", layer), a["groups"], a["filters"]
+    if type(g) is not int or g < 1 or x.shape[1] % g or f % g:
+        fail(layer, f"groups={g!r} must divide the {x.shape[1]} input channels and the filters")
+    if any(op[i] >= max(s[i], d[i]) for i in (0, 1)):
+        fail(layer, "output_padding must be smaller than the stride or the dilation")
+    w = weight(name + ".weight", (x.shape[1], f // g, k[0], k[1]))
+    b = weight(name + ".bias", (f,)) if bias == "true" else None
+    if a["padding"] == "same":
+        if op != (0, 0):
+            fail(layer, "output_padding needs valid or numeric padding")
+        span = [d[i] * (k[i] - 1) + 1 for i in (0, 1)]
+        crop = [max(span[i] - s[i], 0) for i in (0, 1)]
+        t, bt, l, r = crop[0] // 2, crop[0] - crop[0] // 2, crop[1] // 2, crop[1] - crop[1] // 2
+        op = tuple(max(s[i] - span[i], 0) for i in (0, 1))
+    else:
+        l, r, t, bt = pads(a["padding"], x, None, None, layer)
+    if t == bt and l == r:
+        return F.conv_transpose2d(x, w, b, stride=s, padding=(t, l), output_padding=op, groups=g,
+                                  dilation=d)
+    y = F.conv_transpose2d(x, w, None, stride=s, groups=g, dilation=d)  # uncropped
+    y = F.pad(y, (-l, op[1] - r, -t, op[0] - bt))  # negative pads crop
+    return y if b is None else y + b.reshape(1, -1, 1, 1)
 
 def upsample(x, a, layer):
     """F.interpolate on NCHW: scale=s | (sh, sw) (an integer scale_factor; 2 by default) or

@@ -328,6 +328,104 @@ inline Array upsample2d(const Array &x, int64_t OH, int64_t OW, bool bilinear, b
   return y;
 }
 
+/// A transposed conv's geometry on one axis: the crop before and after the
+/// full output and the output padding.
+struct TransposeAxis {
+  int before = 0, after = 0, extra = 0;
+};
+/// Keras's 'same' for conv2d_transpose (out = in * s): the full output
+/// (in - 1) * s + span is cropped by max(span - s, 0), the odd pixel at the
+/// end (TensorFlow's rule), or extended by s - span when the kernel is shorter
+/// than the stride.
+inline TransposeAxis transposeSame(int k, int s, int d) {
+  const int span = dilatedSpan(k, d), crop = std::max(span - s, 0);
+  return {crop / 2, crop - crop / 2, std::max(s - span, 0)};
+}
+
+/// PyTorch's ConvTranspose2d, as written: every input pixel adds its kernel's
+/// taps, y[iy*sh + ky*dh - top][ix*sw + kx*dw - left][g*Fg + f] += x[iy][ix][g*Cg + c] *
+/// w[g*Cg + c][f][ky][kx], outputs cropped by `ty.before`/`after` and extended by
+/// `extra` (output_padding); then the bias. `w` is [C, F / groups, kh, kw].
+inline Array convTranspose2d(const Array &x, const Tensor &w, const Tensor *bias, int sh, int sw,
+                             TransposeAxis ty, TransposeAxis tx, int groups = 1, int dh = 1,
+                             int dw = 1) {
+  const int64_t H = x.shape[0], W = x.shape[1], C = x.shape[2];
+  const int64_t Fg = w.shape()[1], KH = w.shape()[2], KW = w.shape()[3], Cg = C / groups;
+  const int64_t F = Fg * groups;
+  const int64_t OH = (H - 1) * sh + dilatedSpan((int)KH, dh) - ty.before - ty.after + ty.extra;
+  const int64_t OW = (W - 1) * sw + dilatedSpan((int)KW, dw) - tx.before - tx.after + tx.extra;
+  Array y({OH, OW, F});
+  for (int64_t iy = 0; iy < H; ++iy)
+    for (int64_t ix = 0; ix < W; ++ix)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t f = 0; f < Fg; ++f)
+          for (int64_t i = 0; i < KH; ++i)
+            for (int64_t j = 0; j < KW; ++j) {
+              int64_t oy = iy * sh + i * dh - ty.before, ox = ix * sw + j * dw - tx.before;
+              if (oy < 0 || oy >= OH || ox < 0 || ox >= OW)
+                continue;
+              y.at(oy, ox, c / Cg * Fg + f) +=
+                  x.at(iy, ix, c) * (double)w[((c * Fg + f) * KH + i) * KW + j];
+            }
+  if (bias)
+    for (int64_t p = 0; p < OH * OW; ++p)
+      for (int64_t f = 0; f < F; ++f)
+        y.v[(size_t)(p * F + f)] += (*bias)[f];
+  return y;
+}
+
+/// PReLU over the last (channel) axis: x > 0 ? x : w[c] x, with `w` of [C],
+/// or of [1] for every channel (nn.PReLU()'s shared slope).
+inline Array prelu(const Array &x, const Tensor &w) {
+  const int64_t C = x.shape.back();
+  Array y = x;
+  for (int64_t i = 0; i < y.size(); ++i) {
+    double &v = y.v[(size_t)i];
+    v = v > 0 ? v : v * (double)w[w.size() == 1 ? 0 : i % C];
+  }
+  return y;
+}
+
+/// PyTorch's LocalResponseNorm over the last (channel) axis:
+/// b_c = a_c / (bias + alpha / size * sum_{c'} a_c'^2)^beta, c' from
+/// c - size/2 to c + (size - 1)/2 within [0, C).
+inline Array lrn(const Array &x, int size, double alpha, double beta, double bias) {
+  const int64_t C = x.shape.back();
+  Array y = x;
+  for (int64_t p = 0; p < x.size() / C; ++p)
+    for (int64_t c = 0; c < C; ++c) {
+      double s = 0;
+      for (int64_t k = c - size / 2; k <= c + (size - 1) / 2; ++k)
+        if (k >= 0 && k < C)
+          s += x.v[(size_t)(p * C + k)] * x.v[(size_t)(p * C + k)];
+      y.v[(size_t)(p * C + c)] /= std::pow(bias + alpha / size * s, beta);
+    }
+  return y;
+}
+
+/// ShuffleNet's channel shuffle: channel i * (C / g) + j goes to j * g + i.
+inline Array channelShuffle(const Array &x, int groups) {
+  const int64_t C = x.shape.back(), Cg = C / groups;
+  Array y = x;
+  for (int64_t p = 0; p < x.size() / C; ++p)
+    for (int64_t i = 0; i < groups; ++i)
+      for (int64_t j = 0; j < Cg; ++j)
+        y.v[(size_t)(p * C + j * groups + i)] = x.v[(size_t)(p * C + i * Cg + j)];
+  return y;
+}
+
+/// Channels [first, last) of the last axis.
+inline Array sliceChannels(const Array &x, int64_t first, int64_t last) {
+  const int64_t C = x.shape.back();
+  Shape s = x.shape;
+  s.back() = last - first;
+  Array y(s);
+  for (int64_t p = 0; p < x.size() / C; ++p)
+    for (int64_t c = first; c < last; ++c)
+      y.v[(size_t)(p * (last - first) + c - first)] = x.v[(size_t)(p * C + c)];
+  return y;
+}
+
 // The activation names come from the op table; the arithmetic below is independent of it.
 using Act = cnnc::Act;
 using cnnc::actName;

@@ -102,6 +102,29 @@ TEST_CASE("graph models match PyTorch on the forced AVX2 target", "[models][grap
   }
 }
 
+TEST_CASE("a small U-Net (transposed convs and skip concats) matches PyTorch", "[models][graph]") {
+  for (const char *t : {"host", "avx2", "sse4", "generic"}) {
+    SECTION(t) { checkFixture("unet_small", cnnc::parseTarget(t)); }
+  }
+}
+
+TEST_CASE("a DeepLab ASPP head (dilations 6 12 18 and bilinear upsampling) matches PyTorch",
+          "[models][graph]") {
+  for (const char *t : {"host", "avx2", "sse4", "generic"}) {
+    SECTION(t) { checkFixture("deeplab_aspp", cnnc::parseTarget(t)); }
+  }
+}
+
+// torchvision's EfficientNet-B0 and MobileNetV3-Large (squeeze-and-excitation,
+// silu, hardswish, hardsigmoid); tests/models/test_torchvision.cpp checks
+// them against torchvision itself.
+TEST_CASE("squeeze-and-excitation models match PyTorch on every target", "[models][graph]") {
+  for (const char *t : {"host", "avx2", "sse4", "generic"})
+    for (const char *name : {"efficientnet_b0", "mobilenet_v3_large"}) {
+      SECTION(std::string(name) + " " + t) { checkFixture(name, cnnc::parseTarget(t)); }
+    }
+}
+
 TEST_CASE("dilation and the new activations and binary ops match PyTorch on every target",
           "[models]") {
   for (const char *t : {"host", "avx2", "sse4", "generic"}) {
