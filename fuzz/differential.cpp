@@ -345,124 +345,127 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     y.shape.back() = last - first;
     y.ref = [=](const std::vector<Array> &a, const Weights &) {
       return ref::sliceChannels(a[0], first, last);
-    case 13: { // conv2d_transpose: valid, same or (maybe asymmetric) numeric crops; output_padding
-      int groups = 1, filters = in.pick(1, 24);
-      if (in.coin()) {
-        for (groups = in.pick(1, C); C % groups;)
-          --groups;
-        filters = groups * in.pick(1, std::max(1, 24 / groups));
-      }
-      const int kh = in.pick(1, 4), kw = in.pick(1, 4), sh = in.pick(1, 3), sw = in.pick(1, 3);
-      const int dh = in.coin() ? 1 : 2, dw = in.coin() ? dh : in.pick(1, 2);
-      const int padMode = in.pick(0, 2);
-      ref::TransposeAxis ty, tx;
-      if (padMode != 1) {
-        ty.extra = in.pick(0, std::max(sh, dh) - 1), tx.extra = in.pick(0, std::max(sw, dw) - 1);
-      }
-      // Numeric crops leave at least one output row and column.
-      const int fullH = (H - 1) * sh + ref::dilatedSpan(kh, dh) + ty.extra;
-      const int fullW = (W - 1) * sw + ref::dilatedSpan(kw, dw) + tx.extra;
-      Pads p;
-      std::string pad =
-          padding(padMode, p, std::min(3, (fullH - 1) / 2), std::min(3, (fullW - 1) / 2));
-      if (padMode == 1)
-        ty = ref::transposeSame(kh, sh, dh), tx = ref::transposeSame(kw, sw, dw);
-      else
-        ty.before = p.top, ty.after = p.bottom, tx.before = p.left, tx.after = p.right;
-      const bool bias = in.coin();
-      const ActFn act = epilogueAct(in);
-      call("conv2d_transpose",
-           "filters=" + std::to_string(filters) + ", kernel=" + str(kh, kw) +
-               ", stride=" + str(sh, sw) + ", padding=" + pad +
-               (padMode != 1 ? ", output_padding=" + str(ty.extra, tx.extra) : "") +
-               ", dilation=" + str(dh, dw) + ", groups=" + std::to_string(groups) + ", use_bias=" +
-               (bias ? "true" : "false") + ", activation=" + cnnc::actName(act.kind));
-      y.shape = padMode == 1 ? Shape{(int64_t)H * sh, (int64_t)W * sw, filters}
-                             : Shape{fullH - p.top - p.bottom, fullW - p.left - p.right, filters};
-      y.ref = [=](const std::vector<Array> &a, const Weights &w) {
-        const cnnc::Tensor *b = bias ? &w.at(name + ".bias") : nullptr;
-        return ref::activate(
-            ref::convTranspose2d(a[0], w.at(name + ".weight"), b, sh, sw, ty, tx, groups, dh, dw),
-            act);
-      };
-      break;
-    }
-    } return y;
+    };
+    break;
   }
-
-  } // namespace
-
-  extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    Bytes in{data, size};
-    const uint64_t seed = (uint64_t)in.pick(0, 255) << 8 | (uint64_t)in.pick(0, 255);
-    std::vector<Value> vals;
-    if (in.pick(0, 7) == 0)
-      vals.push_back({"x", {in.pick(1, 64)}});
+  case 13: { // conv2d_transpose: valid, same or (maybe asymmetric) numeric crops; output_padding
+    int groups = 1, filters = in.pick(1, 24);
+    if (in.coin()) {
+      for (groups = in.pick(1, C); C % groups;)
+        --groups;
+      filters = groups * in.pick(1, std::max(1, 24 / groups));
+    }
+    const int kh = in.pick(1, 4), kw = in.pick(1, 4), sh = in.pick(1, 3), sw = in.pick(1, 3);
+    const int dh = in.coin() ? 1 : 2, dw = in.coin() ? dh : in.pick(1, 2);
+    const int padMode = in.pick(0, 2);
+    ref::TransposeAxis ty, tx;
+    if (padMode != 1) {
+      ty.extra = in.pick(0, std::max(sh, dh) - 1), tx.extra = in.pick(0, std::max(sw, dw) - 1);
+    }
+    // Numeric crops leave at least one output row and column.
+    const int fullH = (H - 1) * sh + ref::dilatedSpan(kh, dh) + ty.extra;
+    const int fullW = (W - 1) * sw + ref::dilatedSpan(kw, dw) + tx.extra;
+    Pads p;
+    std::string pad =
+        padding(padMode, p, std::min(3, (fullH - 1) / 2), std::min(3, (fullW - 1) / 2));
+    if (padMode == 1)
+      ty = ref::transposeSame(kh, sh, dh), tx = ref::transposeSame(kw, sw, dw);
     else
-      vals.push_back({"x", {in.pick(1, 12), in.pick(1, 12), in.pick(1, 20)}});
-    std::vector<std::string> stmts;
-    for (int n = in.pick(1, 8); n > 0 && (stmts.empty() || in.n > 0); --n) {
-      // Mostly the previous value (a chain), sometimes an earlier one (a branch).
-      int last = (int)vals.size() - 1, src = in.pick(0, 3) ? last : in.pick(0, last);
-      vals.push_back(decodeLayer(in, vals, src, stmts.emplace_back()));
-    }
-    // Further outputs: earlier layers, each once, after the last one.
-    std::vector<int> outs = {(int)vals.size() - 1};
-    for (int extra = in.pick(0, 2); extra > 0 && vals.size() > 2; --extra) {
-      int k = in.pick(1, (int)vals.size() - 2);
-      if (std::find(outs.begin(), outs.end(), k) == outs.end())
-        outs.push_back(k);
-    }
-    if (outs.size() > 1) {
-      std::string list;
-      for (int k : outs)
-        list += (list.empty() ? "" : ", ") + vals[k].name;
-      stmts.push_back("output " + list);
-    }
-    const std::string source = ref::modelSource(vals[0].shape, stmts);
-    if (std::getenv("CNNC_FUZZ_PRINT")) // shows the decoded model of each input
-      std::fputs(source.c_str(), stderr);
-
-    std::mt19937 g((uint32_t)seed);
-    std::uniform_real_distribution<double> u(-1, 1);
-    cnnc::Tensor input(vals[0].shape);
-    for (int64_t i = 0; i < input.size(); ++i)
-      input[i] = (float)u(g);
-    std::vector<cnnc::Tensor> got;
-    Weights w;
-    try {
-      cnnc::Options opts; // the host target; 1 to 3 threads split every kernel's work
-      opts.threads = 1 + (int)(seed % 3);
-      cnnc::Model m = cnnc::Model::compileString(source, "fuzz.cnn", opts);
-      w = m.randomWeights(seed);
-      got = m.runAll({input});
-    } catch (const cnnc::Error &e) {
-      std::fprintf(stderr, "valid model rejected:\n%s\n%s\n", source.c_str(), e.what());
-      __builtin_trap();
-    }
-
-    std::vector<Array> arrays = {ref::fromTensor(input)};
-    for (size_t k = 1; k < vals.size(); ++k) {
-      std::vector<Array> ins;
-      for (int i : vals[k].inputs)
-        ins.push_back(arrays[i]);
-      arrays.push_back(vals[k].ref(ins, w));
-    }
-    if (got.size() != outs.size())
-      __builtin_trap();
-    for (size_t o = 0; o < outs.size(); ++o) {
-      const Array &want = arrays[outs[o]];
-      const double tol = 1e-4 * std::max(1.0, ref::maxAbs(want));
-      const double err = got[o].shape() == want.shape ? ref::maxAbsError(got[o], want) : INFINITY;
-      if (!(err <= tol)) {
-        int64_t i = got[o].shape() == want.shape ? ref::worstIndex(got[o], want) : 0;
-        std::fprintf(stderr,
-                     "mismatch: output %zu (%s) %s, reference %s, error %g > %g (worst [%lld])\n%s",
-                     o, vals[outs[o]].name.c_str(), cnnc::shapeToString(got[o].shape()).c_str(),
-                     cnnc::shapeToString(want.shape).c_str(), err, tol, (long long)i,
-                     source.c_str());
-        __builtin_trap();
-      }
-    }
-    return 0;
+      ty.before = p.top, ty.after = p.bottom, tx.before = p.left, tx.after = p.right;
+    const bool bias = in.coin();
+    const ActFn act = epilogueAct(in);
+    call("conv2d_transpose",
+         "filters=" + std::to_string(filters) + ", kernel=" + str(kh, kw) +
+             ", stride=" + str(sh, sw) + ", padding=" + pad +
+             (padMode != 1 ? ", output_padding=" + str(ty.extra, tx.extra) : "") +
+             ", dilation=" + str(dh, dw) + ", groups=" + std::to_string(groups) +
+             ", use_bias=" + (bias ? "true" : "false") + ", activation=" + cnnc::actName(act.kind));
+    y.shape = padMode == 1 ? Shape{(int64_t)H * sh, (int64_t)W * sw, filters}
+                           : Shape{fullH - p.top - p.bottom, fullW - p.left - p.right, filters};
+    y.ref = [=](const std::vector<Array> &a, const Weights &w) {
+      const cnnc::Tensor *b = bias ? &w.at(name + ".bias") : nullptr;
+      return ref::activate(
+          ref::convTranspose2d(a[0], w.at(name + ".weight"), b, sh, sw, ty, tx, groups, dh, dw),
+          act);
+    };
+    break;
   }
+  }
+  return y;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  Bytes in{data, size};
+  const uint64_t seed = (uint64_t)in.pick(0, 255) << 8 | (uint64_t)in.pick(0, 255);
+  std::vector<Value> vals;
+  if (in.pick(0, 7) == 0)
+    vals.push_back({"x", {in.pick(1, 64)}});
+  else
+    vals.push_back({"x", {in.pick(1, 12), in.pick(1, 12), in.pick(1, 20)}});
+  std::vector<std::string> stmts;
+  for (int n = in.pick(1, 8); n > 0 && (stmts.empty() || in.n > 0); --n) {
+    // Mostly the previous value (a chain), sometimes an earlier one (a branch).
+    int last = (int)vals.size() - 1, src = in.pick(0, 3) ? last : in.pick(0, last);
+    vals.push_back(decodeLayer(in, vals, src, stmts.emplace_back()));
+  }
+  // Further outputs: earlier layers, each once, after the last one.
+  std::vector<int> outs = {(int)vals.size() - 1};
+  for (int extra = in.pick(0, 2); extra > 0 && vals.size() > 2; --extra) {
+    int k = in.pick(1, (int)vals.size() - 2);
+    if (std::find(outs.begin(), outs.end(), k) == outs.end())
+      outs.push_back(k);
+  }
+  if (outs.size() > 1) {
+    std::string list;
+    for (int k : outs)
+      list += (list.empty() ? "" : ", ") + vals[k].name;
+    stmts.push_back("output " + list);
+  }
+  const std::string source = ref::modelSource(vals[0].shape, stmts);
+  if (std::getenv("CNNC_FUZZ_PRINT")) // shows the decoded model of each input
+    std::fputs(source.c_str(), stderr);
+
+  std::mt19937 g((uint32_t)seed);
+  std::uniform_real_distribution<double> u(-1, 1);
+  cnnc::Tensor input(vals[0].shape);
+  for (int64_t i = 0; i < input.size(); ++i)
+    input[i] = (float)u(g);
+  std::vector<cnnc::Tensor> got;
+  Weights w;
+  try {
+    cnnc::Options opts; // the host target; 1 to 3 threads split every kernel's work
+    opts.threads = 1 + (int)(seed % 3);
+    cnnc::Model m = cnnc::Model::compileString(source, "fuzz.cnn", opts);
+    w = m.randomWeights(seed);
+    got = m.runAll({input});
+  } catch (const cnnc::Error &e) {
+    std::fprintf(stderr, "valid model rejected:\n%s\n%s\n", source.c_str(), e.what());
+    __builtin_trap();
+  }
+
+  std::vector<Array> arrays = {ref::fromTensor(input)};
+  for (size_t k = 1; k < vals.size(); ++k) {
+    std::vector<Array> ins;
+    for (int i : vals[k].inputs)
+      ins.push_back(arrays[i]);
+    arrays.push_back(vals[k].ref(ins, w));
+  }
+  if (got.size() != outs.size())
+    __builtin_trap();
+  for (size_t o = 0; o < outs.size(); ++o) {
+    const Array &want = arrays[outs[o]];
+    const double tol = 1e-4 * std::max(1.0, ref::maxAbs(want));
+    const double err = got[o].shape() == want.shape ? ref::maxAbsError(got[o], want) : INFINITY;
+    if (!(err <= tol)) {
+      int64_t i = got[o].shape() == want.shape ? ref::worstIndex(got[o], want) : 0;
+      std::fprintf(stderr,
+                   "mismatch: output %zu (%s) %s, reference %s, error %g > %g (worst [%lld])\n%s",
+                   o, vals[outs[o]].name.c_str(), cnnc::shapeToString(got[o].shape()).c_str(),
+                   cnnc::shapeToString(want.shape).c_str(), err, tol, (long long)i, source.c_str());
+      __builtin_trap();
+    }
+  }
+  return 0;
+}
