@@ -108,6 +108,12 @@ TEST_CASE("a small U-Net (transposed convs and skip concats) matches PyTorch", "
   }
 }
 
+TEST_CASE("YOLOv3-tiny with both heads as outputs matches PyTorch", "[models][graph]") {
+  for (const char *t : {"host", "avx2"}) {
+    SECTION(t) { checkFixture("yolov3_tiny", cnnc::parseTarget(t)); }
+  }
+}
+
 TEST_CASE("a DeepLab ASPP head (dilations 6 12 18 and bilinear upsampling) matches PyTorch",
           "[models][graph]") {
   for (const char *t : {"host", "avx2", "sse4", "generic"}) {
