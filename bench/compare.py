@@ -67,7 +67,7 @@ class Graph(nn.Module):
         vals = [x]
         for m, ins in zip(self.mods, self.plan):
             vals.append(m(*[vals[i] for i in ins]))
-        return vals[self.out]
+        return tuple(vals[i] for i in self.out) if len(self.out) > 1 else vals[self.out[0]]
 
 def split_pad(p, k=None):
     """DSL padding in F.pad order (l, r, t, b) -> (PyTorch's symmetric padding, explicit pad or None).
@@ -82,8 +82,8 @@ def pad(extra, value=0.0):
 
 def build(model):
     """(Graph module of the model in eval mode, example input), with PyTorch's initial weights."""
-    if len(model["inputs"]) != 1 or len(model["outputs"]) != 1:
-        sys.exit(f"{model['name']}: compare.py times models of one input and one output")
+    if len(model["inputs"]) != 1:
+        sys.exit(f"{model['name']}: compare.py times models of one input")
     (in_name, (h, w, c)), = model["inputs"]
     x0 = torch.zeros(1, c, h, w)
     vals, index, mods, plan, weights = {in_name: x0}, {in_name: 0}, [], [], {}
@@ -116,6 +116,16 @@ def build(model):
                 seq = pad(extra, -float("inf")) + [nn.MaxPool2d(k, s, native)]
                 if op == "minpool2d":
                     seq = [Fn(lambda y, pool=nn.Sequential(*seq): -pool(-y))]
+        elif op == "conv2d_transpose":  # PyTorch's own padding: valid or symmetric numeric
+            k, s = mf.pair(a["kernel"], "kernel", layer), mf.pair(a["stride"], "stride", layer)
+            d, op_ = mf.pair(a["dilation"], "dilation", layer), mf.pair(a["output_padding"], "output_padding", layer)
+            l, r, t, b = (0, 0, 0, 0) if a["padding"] == "valid" else mf.pads(a["padding"], x, None, None, layer)
+            if a["padding"] == "same" or l != r or t != b:
+                mf.fail(layer, "bench/compare.py takes conv2d_transpose with valid or symmetric padding")
+            weights[name] = nn.ConvTranspose2d(x.shape[1], a["filters"], k, s, (t, l), op_, a["groups"], bias, d)
+            seq = [weights[name], act(a["activation"], layer, a["filters"])]
+        elif op == "upsample2d":  # F.interpolate, as make_fixtures.py calls it
+            seq = [Fn(lambda y, a=a, layer=layer: mf.upsample(y, a, layer))]
         elif op == "dense":
             weights[name] = nn.Linear(x.shape[1], a["units"], bias=bias)
             seq = [weights[name], act(a["activation"], layer, 0)]
@@ -149,7 +159,7 @@ def build(model):
         mods.append(mod)
         plan.append([index[n] for n in layer["inputs"]])
         index[name] = len(mods)
-    return Graph(mods, plan, index[model["outputs"][0]], weights).eval(), x0
+    return Graph(mods, plan, [index[o] for o in model["outputs"]], weights).eval(), x0
 
 def torch_net(model, seed=1, batch=1):
     """The model traced, frozen and optimised for inference, and its input: the weights and input
