@@ -212,6 +212,23 @@ int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, i
   return f.OH;
 }
 
+} // namespace
+
+// Cycles per reduction step of an r x u tile of G vectors, measured on Zen 5
+// and consistent with Intel's AVX-512 cores: two FMA ports, two load ports,
+// but broadcasts at about 1.6 per cycle; every accumulator's FMA chain is 4
+// cycles long; about a cycle of loop overhead. The bias load and the epilogue
+// are spread over the `steps` reduction steps.
+double tileStepCycles(int64_t r, int64_t u, int G, double steps) {
+  if (!r || !u)
+    return 0.0;
+  double pixels = (double)r * u;
+  return std::max({pixels * G / 2, (pixels + G) / 2, pixels / 1.6, 4.0}) + 1.0 +
+         pixels * G * 2 / steps;
+}
+
+namespace {
+
 // The register tile of a direct conv: `forced` when it fits, else the cost model's.
 ConvTile convTile(const Graph &g, const Node &n, const TargetInfo &target, ConvTile forced) {
   const ConvAttrs &a = attrs<ConvAttrs>(n);
@@ -233,18 +250,7 @@ ConvTile convTile(const Graph &g, const Node &n, const TargetInfo &target, ConvT
       continue;
     for (int R = k; R <= OH && R * k * G + G + 1 <= regs; R += k)
       for (int U = k; U <= OW && R * U * G + G + 1 <= regs; U += k) {
-        // Cycles per reduction step of an r x u tile, measured on Zen 5 and
-        // consistent with Intel's AVX-512 cores: two FMA ports, two load ports,
-        // but broadcasts at about 1.6 per cycle; every accumulator's FMA chain
-        // is 4 cycles long; about a cycle of loop overhead. The bias load and
-        // the epilogue are spread over the steps.
-        auto cost = [&](int64_t r, int64_t u) {
-          if (!r || !u)
-            return 0.0;
-          double pixels = (double)r * u;
-          return std::max({pixels * G / 2, (pixels + G) / 2, pixels / 1.6, 4.0}) + 1.0 +
-                 pixels * G * 2 / steps;
-        };
+        auto cost = [&](int64_t r, int64_t u) { return tileStepCycles(r, u, G, steps); };
         double perRow = OW / U * cost(R, U) + cost(R, OW % U);
         double tailRow = OW / U * cost(OH % R, U) + cost(OH % R, OW % U);
         // Ties go to the tile that reads the fewest input pixels per output pixel.

@@ -144,14 +144,7 @@ ConvTile transposeTile(const Graph &g, const Node &n, const TargetInfo &target, 
       continue;
     for (int R = 1; R <= PH && R * G + G + 1 <= regs; ++R)
       for (int U = 1; U <= PW && R * U * G + G + 1 <= regs; ++U) {
-        // Conv.cpp's convTile: cycles per reduction step of an r x u tile.
-        auto cost = [&](int64_t r, int64_t u) {
-          if (!r || !u)
-            return 0.0;
-          double pixels = (double)r * u;
-          return std::max({pixels * G / 2, (pixels + G) / 2, pixels / 1.6, 4.0}) + 1.0 +
-                 pixels * G * 2 / steps;
-        };
+        auto cost = [&](int64_t r, int64_t u) { return tileStepCycles(r, u, G, steps); };
         double perRow = PW / U * cost(R, U) + cost(R, PW % U);
         double tailRow = PW / U * cost(PH % R, U) + cost(PH % R, PW % U);
         double total = (nv / G) * (PH / R * perRow + tailRow);

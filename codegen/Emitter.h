@@ -152,6 +152,10 @@ PackPlan planBatchNormPack(const Node &n, const TargetInfo &t);
 /// A direct conv's weights are packed in blocks of its register tile's
 /// G x VL output channels (the tile from a cost model, or `forced` when it fits).
 PackPlan planConvPack(const Graph &g, const Node &n, const CodegenOptions &opts);
+/// The cost model of a register tile (convTile, the transposed conv's tile):
+/// cycles per reduction step of an r x u pixel tile of G vectors, `steps`
+/// reduction steps per tile.
+double tileStepCycles(int64_t r, int64_t u, int G, double steps);
 int64_t emitConv(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
 int64_t emitPadScratch(Emitter &e, const Graph &g, const Node &n);
 
