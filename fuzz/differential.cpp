@@ -2,9 +2,9 @@
 // are decoded into a small *valid* graph model (input [H, W, C] with H, W in 1..12 and
 // C in 1..20, or a vector; up to 8 layers chosen from conv2d with random kernel, stride,
 // padding, dilation, groups and activation, pools, batchnorm, activations, zeropad2d, dropout,
-// add/sub/mul of earlier values of one shape or an image and a channel vector (either
-// order), concat, flatten, globalavgpool2d, globalmaxpool2d (keepdims too), dense; pools
-// with ceil_mode and count_include_pad; upsample2d by a scale or to a size, nearest or
+// add/sub/mul/div (by a clipped divisor) of earlier values of one shape or an image and a channel
+// vector (either order), concat, flatten, globalavgpool2d, globalmaxpool2d (keepdims too), dense;
+// pools with ceil_mode and count_include_pad; upsample2d by a scale or to a size, nearest or
 // bilinear; prelu, lrn, channel_shuffle, slice and split; conv2d_transpose with random
 // kernel, stride, crops, output_padding, dilation, groups and activation), which is compiled with
 // Model::compileString for the host target and 1 to 3 threads, given randomWeights and
@@ -199,7 +199,7 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
     y.ref = [=](const std::vector<Array> &a, const Weights &) { return ref::zeroPad(a[0], p); };
     break;
   }
-  case 5: { // add, sub or mul of x and a value of its shape (maybe x itself) or, x an
+  case 5: { // add, sub, mul or div of x and a value of its shape (maybe x itself) or, x an
             // image, a vector of its channels, [C] or [1, 1, C], in either order (a
             // squeeze-and-excitation mul fuses into a conv that reads it)
     std::vector<int> fit;
@@ -208,15 +208,23 @@ Value decodeLayer(Bytes &in, const std::vector<Value> &vals, int src, std::strin
           (image && (vals[i].shape == Shape{C} || vals[i].shape == Shape{1, 1, C})))
         fit.push_back(i);
     const int other = fit.empty() ? src : fit[in.pick(0, (int)fit.size() - 1)];
-    const int kind = in.pick(0, 2);
+    const int kind = in.pick(0, 3);
     const bool swap = in.coin();
     y.inputs = swap ? std::vector<int>{other, src} : std::vector<int>{src, other};
-    args = vals[y.inputs[0]].name + ", " + vals[y.inputs[1]].name;
-    call(kind == 0 ? "add" : kind == 1 ? "sub" : "mul", "");
+    std::string divisor = vals[y.inputs[1]].name;
+    if (kind == 3) { // a divisor near zero is ill-conditioned: clip it into [0.5, 2] first
+      divisor = name + "_d";
+      dsl = divisor + " = clip(" + vals[y.inputs[1]].name + ", min=0.5, max=2)\n";
+    }
+    args = vals[y.inputs[0]].name + ", " + divisor;
+    const std::string clipped = kind == 3 ? dsl : "";
+    call(kind == 0 ? "add" : kind == 1 ? "sub" : kind == 2 ? "mul" : "div", "");
+    dsl = clipped + dsl;
     y.ref = [kind](const std::vector<Array> &a, const Weights &) {
       return kind == 0   ? ref::add(a[0], a[1])
              : kind == 1 ? ref::sub(a[0], a[1])
-                         : ref::mul(a[0], a[1]);
+             : kind == 2 ? ref::mul(a[0], a[1])
+                         : ref::div(a[0], ref::activate(a[1], {Act::Clip, 0.5f, 2.0f}));
     };
     break;
   }
