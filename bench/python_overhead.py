@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """What a call from Python costs on top of the C++ call: LeNet (batch 1, 1 thread).
 
-    PYTHONPATH=build/python /usr/bin/python3 bench/python_overhead.py [--runs 20000] [--rounds 5]
+    PYTHONPATH=build/python /usr/bin/python3 bench/python_overhead.py [--runs 2000] [--rounds 25]
 
 Each round times --runs calls `model(x)` from Python (time.perf_counter_ns around
 each) and --runs calls of Model::runAll from C++ on the same model and input
@@ -38,8 +38,8 @@ def python_times(model, x, runs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--runs", type=int, default=20000)
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=25)
     ap.add_argument("--model", default=str(ROOT / "examples" / "seed" / "lenet.cnn"))
     a = ap.parse_args()
     model = cnnc.compile(a.model)

@@ -16,9 +16,7 @@ bool borrowable(const py::handle &obj) {
   return a.dtype().is(py::dtype::of<float>()) && (a.flags() & flags) == flags;
 }
 
-Shape shapeOf(const py::array &a) {
-  return Shape(a.shape(), a.shape() + a.ndim());
-}
+Shape shapeOf(const py::array &a) { return Shape(a.shape(), a.shape() + a.ndim()); }
 
 /// `obj` as a float32 C-order array: itself when borrowable, else a converted copy.
 py::array floatArray(const py::handle &obj, const char *what) {

@@ -117,8 +117,7 @@ py::dict randomWeights(PyModel &self, uint64_t seed) {
 /// Compiles the model again without code generation, writing DIR/NN-<stage>.FORMAT.
 void dumpGraph(const PyModel &self, const std::filesystem::path &dir, const std::string &format) {
   if (format != "dot" && format != "svg" && format != "png")
-    throw py::value_error("dump_graph: format must be 'dot', 'svg' or 'png', not '" + format +
-                          "'");
+    throw py::value_error("dump_graph: format must be 'dot', 'svg' or 'png', not '" + format + "'");
   Options o = self.options;
   o.generateCode = false;
   o.dumpGraphDir = dir.string();
@@ -147,10 +146,9 @@ std::string signature(const std::vector<std::string> &names, const std::vector<S
 
 std::string repr(const PyModel &self) {
   const Model &m = self.model;
-  return "<cnnc.Model '" + m.name() + "': " + signature(m.inputNames(), m.inputShapes()) +
-         " -> " + signature(m.outputNames(), m.outputShapes()) + ", batch " +
-         std::to_string(m.batch()) + ", threads " + std::to_string(m.threads()) + ", target " +
-         m.targetDescription() + ">";
+  return "<cnnc.Model '" + m.name() + "': " + signature(m.inputNames(), m.inputShapes()) + " -> " +
+         signature(m.outputNames(), m.outputShapes()) + ", batch " + std::to_string(m.batch()) +
+         ", threads " + std::to_string(m.threads()) + ", target " + m.targetDescription() + ">";
 }
 
 void bindInfo(py::module_ &m) {
@@ -163,8 +161,8 @@ void bindInfo(py::module_ &m) {
       .def_readonly("trainable", &LayerInfo::trainable)
       .def_readonly("inputs", &LayerInfo::inputs)
       .def("__repr__", [](const LayerInfo &l) {
-        return "<cnnc.Layer " + l.name + " " + l.type + " " + shapeToString(l.outputShape) +
-               ", " + std::to_string(l.params) + " params>";
+        return "<cnnc.Layer " + l.name + " " + l.type + " " + shapeToString(l.outputShape) + ", " +
+               std::to_string(l.params) + " params>";
       });
   py::class_<MemoryInfo>(m, "Memory", "The activation arena of one run (bytes).")
       .def_readonly("arena_bytes", &MemoryInfo::arenaBytes)
@@ -187,8 +185,7 @@ void bindShapes(py::class_<PyModel> &c) {
       .def_property_readonly("output_shapes",
                              [](const PyModel &s) { return shapeList(s.model.outputShapes()); })
       .def_property_readonly("input_names", [](const PyModel &s) { return s.model.inputNames(); })
-      .def_property_readonly("output_names",
-                             [](const PyModel &s) { return s.model.outputNames(); })
+      .def_property_readonly("output_names", [](const PyModel &s) { return s.model.outputNames(); })
       .def("weight_shapes", [](const PyModel &s) {
         py::dict d;
         for (auto &[key, shape] : s.model.weightShapes())
@@ -230,9 +227,9 @@ PYBIND11_MODULE(cnnc, m) {
   py::register_exception<Error>(m, "Error", PyExc_RuntimeError);
   bindInfo(m);
   bindModel(m);
-  m.def("compile", &compileModel, py::arg("path_or_source"), py::kw_only(),
-        py::arg("threads") = 1, py::arg("batch") = 1, py::arg("target") = "host",
-        py::arg("winograd") = true, py::arg("check_arena") = false,
+  m.def("compile", &compileModel, py::arg("path_or_source"), py::kw_only(), py::arg("threads") = 1,
+        py::arg("batch") = 1, py::arg("target") = "host", py::arg("winograd") = true,
+        py::arg("check_arena") = false,
         "Compiles a .cnn model from a path, or from its source text.");
   m.def(
       "random_input",
