@@ -403,11 +403,20 @@ static std::string quotedNames(const std::vector<std::string> &names) {
   return s;
 }
 
+static TensorView view(const Tensor &t) { return {t.data(), t.shape()}; }
+
+static std::vector<TensorView> views(const std::vector<Tensor> &ts) {
+  std::vector<TensorView> v;
+  for (const Tensor &t : ts)
+    v.push_back(view(t));
+  return v;
+}
+
 /// Checks the inputs (one per model input, in order, each of its shape or
 /// with a leading batch axis: all of them, or none) and copies them into a
 /// leased arena. Returns whether they have the batch axis.
 static bool prepareArena(const Model &m, const Model::Impl &impl,
-                         const std::vector<const Tensor *> &inputs, float *arena) {
+                         const std::vector<TensorView> &inputs, float *arena) {
   const Graph &g = impl.graph;
   const std::string &name = m.name();
   if (!impl.jit)
@@ -421,13 +430,15 @@ static bool prepareArena(const Model &m, const Model::Impl &impl,
     const Node &in = g.nodes[g.inputs[k]];
     Shape one = in.type.dims, batched = one;
     batched.insert(batched.begin(), impl.batch);
-    const Shape &got = inputs[k]->shape();
+    const Shape &got = inputs[k].shape;
     const std::string what = g.inputs.size() > 1 ? "input '" + in.name + "'" : "input";
     if (got != batched && (impl.batch > 1 || got != one))
       throw Error(what + " has shape " + shapeToString(got) + ", model '" + name + "' expects " +
                   (impl.batch > 1 ? shapeToString(batched) + " (compiled for a batch of " +
                                         std::to_string(impl.batch) + ")"
                                   : shapeToString(one) + " (or " + shapeToString(batched) + ")"));
+    if (!inputs[k].data)
+      throw Error(what + " has no data (a null pointer)");
     axis[k] = got == batched;
     if (axis[k] != axis[0])
       throw Error(what + " has " + (axis[k] ? "a" : "no") + " batch axis but input '" +
@@ -440,13 +451,13 @@ static bool prepareArena(const Model &m, const Model::Impl &impl,
     const Node &in = g.nodes[g.inputs[k]];
     const int64_t each = in.type.elements();
     for (int i = 0; i < impl.batch; ++i)
-      std::memcpy(impl.image(arena, i) + in.offset, inputs[k]->data() + i * each,
+      std::memcpy(impl.image(arena, i) + in.offset, inputs[k].data + i * each,
                   each * sizeof(float));
   }
   return axis[0];
 }
 
-std::vector<Tensor> Model::runInputs(const std::vector<const Tensor *> &inputs) const {
+std::vector<Tensor> Model::runViews(const std::vector<TensorView> &inputs) const {
   const Graph &g = impl_->graph;
   ArenaLease arena(impl_->arenas, impl_->arenaFloats());
   const bool batched = prepareArena(*this, *impl_, inputs, arena.data());
@@ -480,30 +491,24 @@ Tensor Model::run(const Tensor &input) const {
                 "tensor per input (" +
                 quotedNames(inputNames()) + ") for every output (" + quotedNames(outputNames()) +
                 ")");
-  return std::move(runInputs({&input})[0]);
+  return std::move(runViews({view(input)})[0]);
 }
 
 std::vector<Tensor> Model::runAll(const std::vector<Tensor> &inputs) const {
-  std::vector<const Tensor *> in;
-  for (const Tensor &t : inputs)
-    in.push_back(&t);
-  return runInputs(in);
+  return runViews(views(inputs));
 }
 
 std::vector<KernelProfile> Model::profileKernels(const Tensor &input, int runs,
                                                  const std::function<void()> &betweenRuns) const {
-  return profileInputs({&input}, runs, betweenRuns);
+  return profileInputs({view(input)}, runs, betweenRuns);
 }
 
 std::vector<KernelProfile> Model::profileKernels(const std::vector<Tensor> &inputs, int runs,
                                                  const std::function<void()> &betweenRuns) const {
-  std::vector<const Tensor *> in;
-  for (const Tensor &t : inputs)
-    in.push_back(&t);
-  return profileInputs(in, runs, betweenRuns);
+  return profileInputs(views(inputs), runs, betweenRuns);
 }
 
-std::vector<KernelProfile> Model::profileInputs(const std::vector<const Tensor *> &inputs, int runs,
+std::vector<KernelProfile> Model::profileInputs(const std::vector<TensorView> &inputs, int runs,
                                                 const std::function<void()> &betweenRuns) const {
   const Graph &g = impl_->graph;
   ArenaLease arena(impl_->arenas, impl_->arenaFloats());

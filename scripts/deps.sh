@@ -8,7 +8,8 @@ set -e
 # clang-16 and libclang-rt-16-dev (libFuzzer, ASan, UBSan): the fuzzers (scripts/fuzz.sh).
 # python3-torchvision (with python3-torch and numpy): the tests run torchvision's
 # models at test time (tests/models/test_torchvision.cpp); the fixture scripts use them.
-PKGS="python3-torchvision python3-numpy cmake make g++ pkg-config llvm-16-dev zlib1g-dev libzstd-dev catch2 graphviz libgraphviz-dev libcli11-dev nlohmann-json3-dev clang-16 libclang-rt-16-dev"
+# pybind11-dev, python3-dev and python3-pytest: the Python module (python/) and its tests.
+PKGS="python3-torchvision python3-numpy cmake make g++ pkg-config llvm-16-dev zlib1g-dev libzstd-dev catch2 graphviz libgraphviz-dev libcli11-dev nlohmann-json3-dev clang-16 libclang-rt-16-dev pybind11-dev python3-dev python3-pytest"
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -116,6 +116,13 @@ private:
 /// `repeats` PeakMeter samples of about 5 ms each.
 double measurePeakGflops(Target target = Target::Host, int repeats = 40);
 
+/// Read-only float data in C order that the caller owns, with its shape
+/// (Model::runViews). Any alignment: it is only copied from.
+struct TensorView {
+  const float *data = nullptr;
+  Shape shape;
+};
+
 /// One row of the Keras-style summary table.
 struct LayerInfo {
   std::string name;                // "conv2d_1"
@@ -168,6 +175,10 @@ public:
   /// outputNames() order, with the batch axis if the inputs had it. (Not an
   /// overload of run(): run({x}) would pick run(const Tensor &).)
   std::vector<Tensor> runAll(const std::vector<Tensor> &inputs) const;
+  /// runAll() on borrowed memory: the inputs are read once, when they are
+  /// copied into the run's activation arena, so callers that hold their data in
+  /// their own buffers (the Python module's NumPy arrays) pass it without a copy.
+  std::vector<Tensor> runViews(const std::vector<TensorView> &inputs) const;
 
   /// Runs the model `runs` times, timing every kernel separately; calls
   /// `betweenRuns` (when set) after each run, outside the timings. The first
@@ -209,8 +220,7 @@ public:
 
 private:
   explicit Model(std::unique_ptr<Impl> impl);
-  std::vector<Tensor> runInputs(const std::vector<const Tensor *> &inputs) const;
-  std::vector<KernelProfile> profileInputs(const std::vector<const Tensor *> &inputs, int runs,
+  std::vector<KernelProfile> profileInputs(const std::vector<TensorView> &inputs, int runs,
                                            const std::function<void()> &betweenRuns) const;
   std::unique_ptr<Impl> impl_;
 };
