@@ -502,7 +502,12 @@ bool importOnnx(const std::string &bytes, Diag &diag, OnnxImport &out) {
     return false;
   }
   onnximport::Translator t(diag, out);
-  return t.run(m);
+  try {
+    return t.run(m);
+  } catch (const Error &e) { // a weight tensor the runtime refuses (its shape)
+    diag.error({}, e.what());
+    return false;
+  }
 }
 
 } // namespace cnnc
