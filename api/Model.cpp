@@ -3,6 +3,7 @@
 #include "cnnc/cnnc.h"
 #include "codegen/Codegen.h"
 #include "frontend/Frontend.h"
+#include "frontend/onnx/Onnx.h"
 #include "passes/Passes.h"
 #include "runtime/Guard.h"
 #include "runtime/Io.h"
@@ -62,6 +63,8 @@ struct Model::Impl {
   std::vector<std::string> outputNames; // as the source names them (before any pass)
   int batch = 1;                        // images per run, each in its own arena...
   int64_t arenaStride = 0;              // ... this many floats after the previous one
+  /// An ONNX model's own input and output shapes (NCHW); empty for the DSL.
+  std::vector<Shape> sourceInputs, sourceOutputs;
 
   int64_t arenaFloats() const { return batch * arenaStride; }
   /// Image i's arena within a leased batch arena.
@@ -198,6 +201,31 @@ Model Model::compileString(const std::string &source, const std::string &fileNam
   Diag diag(fileName, source);
   if (!buildGraph(diag, impl->graph))
     throw Error(diag.text());
+  return compileBuilt(std::move(impl), diag, opts, start);
+}
+
+Model Model::compileOnnx(const std::string &bytes, const std::string &fileName,
+                         const Options &opts) {
+  auto start = std::chrono::steady_clock::now();
+  auto impl = std::make_unique<Impl>();
+  if (opts.dumpFormat != "dot" && opts.dumpFormat != "svg" && opts.dumpFormat != "png")
+    throw Error("unknown graph dump format '" + opts.dumpFormat + "' (formats: dot, svg, png)");
+  Diag diag(fileName, "");
+  OnnxImport imported;
+  if (!importOnnx(bytes, diag, imported))
+    throw Error(diag.text());
+  impl->graph = std::move(imported.graph);
+  impl->sourceInputs = std::move(imported.inputShapes);
+  impl->sourceOutputs = std::move(imported.outputShapes);
+  Model m = compileBuilt(std::move(impl), diag, opts, start);
+  if (opts.generateCode)
+    m.loadWeights(imported.weights);
+  return m;
+}
+
+Model Model::compileBuilt(std::unique_ptr<Impl> impl, Diag &diag, const Options &opts,
+                          std::chrono::steady_clock::time_point start) {
+  const std::string fileName = diag.fileName();
   if (!opts.dumpGraphDir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(opts.dumpGraphDir, ec);
@@ -315,15 +343,17 @@ Model Model::compileFile(const std::string &path, const Options &opts) {
   std::ifstream f(path, std::ios::binary);
   if (!f)
     throw Error(path + ": error: cannot open the model file");
+  const bool onnx = path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
+  const size_t limit = onnx ? MaxOnnxBytes : MaxSourceBytes;
   // Read to the end (pipes have no size), one byte past the limit at most.
   std::string source;
-  char chunk[1 << 16];
-  while (source.size() <= MaxSourceBytes && f.read(chunk, sizeof chunk).gcount() > 0)
-    source.append(chunk, (size_t)f.gcount());
-  if (source.size() > MaxSourceBytes)
+  std::vector<char> chunk(1 << 16);
+  while (source.size() <= limit && f.read(chunk.data(), chunk.size()).gcount() > 0)
+    source.append(chunk.data(), (size_t)f.gcount());
+  if (source.size() > limit)
     throw Error(path + ": error: the model file is too large (the limit is " +
-                std::to_string(MaxSourceBytes) + " bytes)");
-  return compileString(source, path, opts);
+                std::to_string(limit) + " bytes)");
+  return onnx ? compileOnnx(source, path, opts) : compileString(source, path, opts);
 }
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -492,6 +522,54 @@ Tensor Model::run(const Tensor &input) const {
                 quotedNames(inputNames()) + ") for every output (" + quotedNames(outputNames()) +
                 ")");
   return std::move(runViews({view(input)})[0]);
+}
+
+bool Model::channelsFirst() const { return !impl_->sourceInputs.empty(); }
+std::vector<Shape> Model::sourceInputShapes() const {
+  return channelsFirst() ? impl_->sourceInputs : inputShapes();
+}
+std::vector<Shape> Model::sourceOutputShapes() const {
+  return channelsFirst() ? impl_->sourceOutputs : outputShapes();
+}
+
+/// [N, A, B, C] -> [N, B, C, A] (toLast: NCHW -> NHWC) or back.
+static Tensor transposed(const Tensor &x, bool toLast) {
+  const Shape &s = x.shape();
+  const int64_t n = s[0], c = toLast ? s[1] : s[3], h = toLast ? s[2] : s[1],
+                w = toLast ? s[3] : s[2];
+  Tensor y(toLast ? Shape{n, h, w, c} : Shape{n, c, h, w});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t p = 0; p < h * w; ++p) {
+        const int64_t chw = ((i * c + ch) * h * w) + p, hwc = (i * h * w + p) * c + ch;
+        y[toLast ? hwc : chw] = x[toLast ? chw : hwc];
+      }
+  return y;
+}
+
+std::vector<Tensor> Model::runSourceLayout(const std::vector<Tensor> &inputs) const {
+  if (!channelsFirst())
+    return runAll(inputs);
+  const std::vector<Shape> want = impl_->sourceInputs;
+  std::vector<Tensor> xs;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    Shape s = k < want.size() ? want[k] : Shape{};
+    if (!s.empty())
+      s[0] = impl_->batch;
+    if (inputs[k].shape() != s)
+      throw Error("input " + std::to_string(k + 1) + " of model '" + name() + "' must be " +
+                  shapeToString(s) + " (the ONNX graph's NCHW layout), got " +
+                  shapeToString(inputs[k].shape()));
+    xs.push_back(transposed(inputs[k], true));
+  }
+  std::vector<Tensor> ys = runAll(xs);
+  for (size_t k = 0; k < ys.size(); ++k) {
+    const Shape &own = impl_->sourceOutputs[k];
+    Shape s = own;
+    s[0] = impl_->batch;
+    ys[k] = own.size() == 4 ? transposed(ys[k], false) : ys[k].reshaped(s);
+  }
+  return ys;
 }
 
 std::vector<Tensor> Model::runAll(const std::vector<Tensor> &inputs) const {

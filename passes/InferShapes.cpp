@@ -342,6 +342,14 @@ static bool withinLimits(const Graph &g, const Node &n, Diag &diag) {
   return true;
 }
 
+bool inferNodeShape(Graph &g, Node &n, Diag &diag) {
+  if (!inferNode(g, n, diag) || !withinLimits(g, n, diag)) {
+    n.type.dims.clear();
+    return false;
+  }
+  return true;
+}
+
 bool inferShapes(Graph &g, Diag &diag) {
   for (Node &n : g.nodes) {
     if (n.dead)

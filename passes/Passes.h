@@ -31,4 +31,8 @@ bool runPipeline(Graph &g, Diag &diag, const PipelineHooks &hooks = {});
 int64_t windowOutput(int64_t in, int64_t k, int s, PadMode mode, int padBefore, int padAfter,
                      bool ceil = false);
 
+/// One node's shape rule (infer-shapes' own), for a front end that needs
+/// shapes as it builds (the ONNX importer); its inputs' types must be known.
+bool inferNodeShape(Graph &g, Node &n, Diag &diag);
+
 } // namespace cnnc

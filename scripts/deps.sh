@@ -6,10 +6,12 @@ set -e
 # --dump-format svg|png in-process; pkg-config finds it.
 # zlib1g-dev and libzstd-dev: LLVM's CMake package looks for them.
 # clang-16 and libclang-rt-16-dev (libFuzzer, ASan, UBSan): the fuzzers (scripts/fuzz.sh).
+# libonnx-dev (with libprotobuf-dev): the ONNX front end (frontend/onnx/); python3-onnx and
+# protobuf-compiler: scripts/make_onnx_fixtures.py.
 # python3-torchvision (with python3-torch and numpy): the tests run torchvision's
 # models at test time (tests/models/test_torchvision.cpp); the fixture scripts use them.
 # pybind11-dev, python3-dev and python3-pytest: the Python module (python/) and its tests.
-PKGS="python3-torchvision python3-numpy cmake make g++ pkg-config llvm-16-dev zlib1g-dev libzstd-dev catch2 graphviz libgraphviz-dev libcli11-dev nlohmann-json3-dev clang-16 libclang-rt-16-dev pybind11-dev python3-dev python3-pytest"
+PKGS="libonnx-dev protobuf-compiler python3-onnx python3-torchvision python3-numpy cmake make g++ pkg-config llvm-16-dev zlib1g-dev libzstd-dev catch2 graphviz libgraphviz-dev libcli11-dev nlohmann-json3-dev clang-16 libclang-rt-16-dev pybind11-dev python3-dev python3-pytest"
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

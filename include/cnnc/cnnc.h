@@ -12,6 +12,7 @@
 
 #include "cnnc/Tensor.h"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -97,6 +98,7 @@ struct KernelProfile {
 };
 
 class FmaLoop;
+class Diag;
 
 /// This CPU's single-thread FMA peak for `target`: a loop of independent
 /// vector FMAs, JIT-compiled once and timed as often as wanted.
@@ -144,7 +146,13 @@ struct MemoryInfo {
 
 class Model {
 public:
+  /// A path ending in .onnx is read as an ONNX model (compileOnnx).
   static Model compileFile(const std::string &path, const Options &options = {});
+  /// An ONNX model (the bytes of a .onnx file): translated into the same IR,
+  /// with its initializers loaded as the weights. runAll() takes and returns
+  /// channels-last tensors as for any model; runSourceLayout() the file's own.
+  static Model compileOnnx(const std::string &bytes, const std::string &fileName = "<onnx>",
+                           const Options &options = {});
   static Model compileString(const std::string &source, const std::string &fileName = "<string>",
                              const Options &options = {});
 
@@ -179,6 +187,17 @@ public:
   /// copied into the run's activation arena, so callers that hold their data in
   /// their own buffers (the Python module's NumPy arrays) pass it without a copy.
   std::vector<Tensor> runViews(const std::vector<TensorView> &inputs) const;
+
+  /// Whether the model came from ONNX: its own inputs are [1, C, H, W].
+  bool channelsFirst() const;
+  /// The inputs' and outputs' shapes in the source's own layout (ONNX's NCHW,
+  /// with the batch axis); inputShapes()/outputShapes() for a .cnn model.
+  std::vector<Shape> sourceInputShapes() const;
+  std::vector<Shape> sourceOutputShapes() const;
+  /// runAll() in the source's own layout: an ONNX model's [N, C, H, W] inputs
+  /// (N = Options::batch) and its outputs' own shapes ([N, C, H, W], [N, K]).
+  /// The same as runAll() for a .cnn model.
+  std::vector<Tensor> runSourceLayout(const std::vector<Tensor> &inputs) const;
 
   /// Runs the model `runs` times, timing every kernel separately; calls
   /// `betweenRuns` (when set) after each run, outside the timings. The first
@@ -220,6 +239,8 @@ public:
 
 private:
   explicit Model(std::unique_ptr<Impl> impl);
+  static Model compileBuilt(std::unique_ptr<Impl> impl, Diag &diag, const Options &opts,
+                            std::chrono::steady_clock::time_point start);
   std::vector<KernelProfile> profileInputs(const std::vector<TensorView> &inputs, int runs,
                                            const std::function<void()> &betweenRuns) const;
   std::unique_ptr<Impl> impl_;

@@ -105,8 +105,10 @@ uint64_t parseSeed(const std::string &text, const char *flag) {
 /// batch of N), from the generator's keys "input", "input_1", ...
 std::vector<cnnc::Tensor> randomInputs(const cnnc::Model &m, uint64_t seed) {
   std::vector<cnnc::Tensor> xs;
-  for (cnnc::Shape s : m.inputShapes()) {
-    if (m.batch() > 1)
+  for (cnnc::Shape s : m.sourceInputShapes()) {
+    if (m.channelsFirst()) // ONNX's own [N, C, H, W]
+      s[0] = m.batch();
+    else if (m.batch() > 1)
       s.insert(s.begin(), m.batch());
     const size_t k = xs.size();
     xs.push_back(cnnc::randomInput(s, seed, k ? "input_" + std::to_string(k) : "input"));
@@ -163,6 +165,8 @@ const char *const About =
     "  cnnc summary MODEL [--memory]           Keras-style layer table (and the memory plan)\n"
     "  cnnc run MODEL --random-weights 1 --input x.npy [--output y.npy]\n"
     "  cnnc run MODEL --weights w.safetensors --input a.npy --input b.npy --output y.npz\n"
+    "  cnnc run MODEL.onnx --input x.npy --output y.npy  an ONNX model, its weights and its\n"
+    "                                          own layouts (x [1, C, H, W])\n"
     "                                          several inputs (in declaration order); outputs\n"
     "                                          to y.npz, or y.npy, y_1.npy, ... (--output y.npy)\n"
     "  cnnc bench MODEL [--runs N] [--threads N]  compile time, median latency, GFLOP/s\n"
@@ -338,13 +342,15 @@ int summaryCommand(const Common &c, bool memory) {
 }
 
 int runCommand(const Common &c, const RunArgs &a) {
-  if (a.weights.empty() && !a.randomWeights->count())
-    throw cnnc::Error("run needs --weights FILE or --random-weights SEED");
   if (a.inputs.empty() && !a.randomInput->count())
     throw cnnc::Error("run needs --input FILE.npy or --random-input SEED");
   cnnc::Model m = compile(c);
+  // An ONNX model brings its weights (--weights/--random-weights replace them).
+  if (a.weights.empty() && !a.randomWeights->count() && !m.channelsFirst())
+    throw cnnc::Error("run needs --weights FILE or --random-weights SEED");
   cnnc::WeightMap used;
-  if (!a.weights.empty()) {
+  if (a.weights.empty() && !a.randomWeights->count()) {
+  } else if (!a.weights.empty()) {
     std::vector<std::string> skipped;
     m.loadWeights(used = cnnc::loadSafetensors(a.weights, &skipped));
     for (const std::string &s : a.verbose ? skipped : std::vector<std::string>{})
@@ -365,7 +371,8 @@ int runCommand(const Common &c, const RunArgs &a) {
     xs.push_back(cnnc::loadNpy(path));
   if (a.inputs.empty())
     xs = randomInputs(m, parseSeed(a.inputSeed, "--random-input"));
-  std::vector<cnnc::Tensor> ys = m.runAll(xs);
+  // An ONNX model's --input and --output are in its own layout (NCHW).
+  std::vector<cnnc::Tensor> ys = m.runSourceLayout(xs);
   for (size_t k = 0; k < ys.size(); ++k)
     printOutput(m.outputNames()[k], ys[k], m.batch());
   if (!a.output.empty())
@@ -456,6 +463,14 @@ int benchCommand(const Common &c, const BenchArgs &a, const CLI::App &bench) {
               m.targetDescription().c_str(), m.threads());
   m.randomWeights(1);
   std::vector<cnnc::Tensor> x = randomInputs(m, 1);
+  if (m.channelsFirst()) // time the model, not the layout changes at its boundary
+    x = std::vector<cnnc::Tensor>(m.inputShapes().size());
+  if (m.channelsFirst())
+    for (size_t k = 0; k < x.size(); ++k) {
+      cnnc::Shape s = m.inputShapes()[k];
+      s.insert(s.begin(), m.batch());
+      x[k] = cnnc::randomInput(s, 1, k ? "input_" + std::to_string(k) : "input");
+    }
   timeRuns(m, x, a.runs);
   if (a.layers)
     timeKernels(m, x, a.runs, *meter);

@@ -1,0 +1,28 @@
+// frontend/onnx/Onnx.h - an ONNX model (.onnx, protobuf) to the graph IR and
+// its weights. The same IR as the DSL's: every pass and kernel serves it.
+#pragma once
+
+#include "cnnc/Tensor.h"
+#include "ir/IR.h"
+
+#include <string>
+#include <vector>
+
+namespace cnnc {
+
+struct OnnxImport {
+  Graph graph;       // channels-last, as the DSL builds it; shapes left to infer-shapes
+  WeightMap weights; // "<layer>.weight" etc., PyTorch layouts
+  /// The graph's own input and output shapes (NCHW: [1, C, H, W], [1, N]).
+  std::vector<Shape> inputShapes, outputShapes;
+};
+
+/// Parses `bytes` as an ONNX ModelProto, runs onnx::checker and ONNX shape
+/// inference, and translates it. On failure returns false with the errors in
+/// `diag` (every unsupported op or attribute in one error).
+bool importOnnx(const std::string &bytes, Diag &diag, OnnxImport &out);
+
+/// ONNX models larger than this are rejected before parsing.
+constexpr size_t MaxOnnxBytes = size_t(1) << 30;
+
+} // namespace cnnc
