@@ -214,7 +214,7 @@ public:
       if (!n.dead && n.offset >= 0)
         g_.arenaFloats = std::max(g_.arenaFloats, n.offset + bufferFloats(n));
       if (!n.dead && n.scratch >= 0 && !n.inputs.empty() && n.inputs[0] >= 0 &&
-          n.inputs[0] < (ValueId)g_.nodes.size() && g_.nodes[n.inputs[0]].type.known())
+          n.inputs[0] < (ValueId)g_.nodes.size() && g_.nodes[n.inputs[0]].type.dims.size() == 3)
         g_.arenaFloats = std::max(g_.arenaFloats, n.scratch + scratchFloats(g_, n));
     }
     if (std::string broken = verify(g_); !broken.empty())

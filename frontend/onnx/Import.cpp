@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <map>
 
 namespace cnnc {
 namespace onnximport {
@@ -477,6 +478,45 @@ void constantsToInitializers(onnx::GraphProto &g) {
   g.mutable_node()->Swap(&kept);
 }
 
+/// ONNX 1.12's shape inference reads out of bounds on a conv or pool whose
+/// input and weight ranks disagree, or whose window attributes are not of
+/// its rank (found by fuzz_onnx). cnnc takes 2-D windows on [N, C, H, W]
+/// only, so anything else is an error before shape inference runs.
+bool checkWindows(const onnx::GraphProto &g, Diag &diag) {
+  std::map<std::string, int> rank;
+  for (const onnx::ValueInfoProto &v : g.input())
+    if (v.type().tensor_type().has_shape())
+      rank[v.name()] = v.type().tensor_type().shape().dim_size();
+  for (const onnx::TensorProto &t : g.initializer())
+    rank[t.name()] = t.dims_size();
+  bool ok = true;
+  for (const onnx::NodeProto &n : g.node()) {
+    const std::string &op = n.op_type();
+    if (op != "Conv" && op != "ConvTranspose" && op != "MaxPool" && op != "AveragePool" &&
+        op != "LpPool")
+      continue;
+    const std::string where = "node '" + n.name() + "' (" + op + "): ";
+    const int tensors = op == "Conv" || op == "ConvTranspose" ? 2 : 1;
+    for (int i = 0; i < std::min(tensors, n.input_size()); ++i)
+      if (auto r = rank.find(n.input(i)); r != rank.end() && r->second != 4) {
+        diag.error({}, where + "input '" + n.input(i) + "' has rank " + std::to_string(r->second) +
+                           "; cnnc takes 2-D windows on [N, C, H, W] tensors");
+        ok = false;
+      }
+    for (const onnx::AttributeProto &a : n.attribute()) {
+      const int want = a.name() == "pads" ? 4 : 2;
+      if ((a.name() == "kernel_shape" || a.name() == "strides" || a.name() == "dilations" ||
+           a.name() == "pads" || a.name() == "output_padding" || a.name() == "output_shape") &&
+          a.ints_size() != want) {
+        diag.error({}, where + a.name() + " has " + std::to_string(a.ints_size()) +
+                           " values, not " + std::to_string(want) + " (2-D windows only)");
+        ok = false;
+      }
+    }
+  }
+  return ok;
+}
+
 } // namespace onnximport
 
 bool importOnnx(const std::string &bytes, Diag &diag, OnnxImport &out) {
@@ -492,6 +532,8 @@ bool importOnnx(const std::string &bytes, Diag &diag, OnnxImport &out) {
   try {
     onnx::checker::check_model(m);
     onnximport::constantsToInitializers(*m.mutable_graph());
+    if (!onnximport::checkWindows(m.graph(), diag))
+      return false;
     onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(),
                                        onnx::ShapeInferenceOptions(true, 1));
   } catch (const std::exception &e) {
