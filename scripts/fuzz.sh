@@ -10,7 +10,7 @@ set -e
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-names=${*:-frontend ir safetensors npy differential} # onnx: on demand (sh scripts/fuzz.sh 30 onnx) until the importer stops calling libonnx 1.12's shape inference, which crashes on hostile files
+names=${*:-frontend ir safetensors npy differential onnx}
 sh scripts/deps.sh
 [ -f build-fuzz/CMakeCache.txt ] ||
   cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Release -DCNNC_FUZZ=ON -DBUILD_TESTING=OFF \

@@ -135,6 +135,8 @@ void constantOfShape(Translator &t, AttrReader &r) {
 }
 
 void transpose(Translator &t, AttrReader &r) {
+  if (const Val *x = t.input(0); x && !x->isConst)
+    return transposeTensor(t, r, *x);
   const Const *d = t.constInput(0);
   if (!d)
     return;
@@ -164,6 +166,8 @@ void transpose(Translator &t, AttrReader &r) {
 
 /// Slice of a constant (starts, ends, axes, steps as inputs from opset 10).
 void slice(Translator &t, AttrReader &) {
+  if (const Val *x = t.input(0); x && !x->isConst)
+    return sliceTensor(t, *x);
   const Const *d = t.constInput(0), *st = t.constInput(1), *en = t.constInput(2);
   const Const *ax = t.constInput(3, true), *sp = t.constInput(4, true);
   if (!d || !st || !en)

@@ -6,7 +6,6 @@
 #include "passes/Passes.h"
 
 #include <onnx/checker.h>
-#include <onnx/shape_inference/implementation.h>
 
 #include <cmath>
 #include <cstring>
@@ -179,18 +178,6 @@ const Val *Translator::image(int k) {
   return v;
 }
 
-std::vector<int64_t> Translator::outShape(int k) {
-  auto it = shapes_.find(node->output(k));
-  bool known = it != shapes_.end();
-  for (int64_t d : known ? it->second : std::vector<int64_t>{})
-    known &= d >= 0;
-  if (!known) {
-    unsupported("ONNX shape inference gave no static shape for output '" + node->output(k) + "'");
-    return {};
-  }
-  return it->second;
-}
-
 ValueId Translator::add(OpKind op, Attrs attrs, std::vector<ValueId> inputs,
                         const std::string &layer) {
   Node n;
@@ -199,8 +186,7 @@ ValueId Translator::add(OpKind op, Attrs attrs, std::vector<ValueId> inputs,
   n.inputs = std::move(inputs);
   n.name = layer.empty() ? layerName() : layer;
   ValueId id = out_.graph.add(std::move(n));
-  // Shapes as the IR sees them: ONNX's shape inference loses track after
-  // shape arithmetic it cannot evaluate (a Pad's computed pads).
+  // Shapes as the IR sees them: the one shape rule per op.
   Diag d("", "");
   if (!inferNodeShape(out_.graph, out_.graph.nodes[id], d)) {
     std::string m = d.text();
@@ -316,20 +302,6 @@ bool Translator::graphInputs(const onnx::GraphProto &g) {
   return !diag_.hasErrors();
 }
 
-void Translator::shapes(const onnx::GraphProto &g) {
-  auto record = [&](const onnx::ValueInfoProto &v) {
-    std::vector<int64_t> dims;
-    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape())
-      return;
-    for (const onnx::TensorShapeProto::Dimension &d : v.type().tensor_type().shape().dim())
-      dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
-    shapes_[v.name()] = dims;
-  };
-  for (const auto &list : {g.input(), g.value_info(), g.output()})
-    for (const onnx::ValueInfoProto &v : list)
-      record(v);
-}
-
 bool Translator::run(onnx::ModelProto &m) {
   for (const onnx::OperatorSetIdProto &o : m.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx")
@@ -340,7 +312,6 @@ bool Translator::run(onnx::ModelProto &m) {
                         "opset_version=13))");
   const onnx::GraphProto &g = m.graph();
   out_.graph.name = sanitize(g.name().empty() ? "onnx" : g.name());
-  shapes(g);
   if (diag_.hasErrors() || !graphInputs(g))
     return false;
   for (const onnx::NodeProto &n : g.node()) {
@@ -458,65 +429,6 @@ void Translator::matchPatterns(const onnx::GraphProto &g) {
   }
 }
 
-/// Constant nodes (a tensor `value`) become initializers: ONNX's shape
-/// inference reads initializers' data (Resize's scales, Reshape's shape), not
-/// Constant nodes' outputs.
-void constantsToInitializers(onnx::GraphProto &g) {
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
-  for (onnx::NodeProto &n : *g.mutable_node()) {
-    const bool tensor = n.op_type() == "Constant" && n.domain().empty() && n.output_size() == 1 &&
-                        n.attribute_size() == 1 && n.attribute(0).name() == "value" &&
-                        n.attribute(0).type() == onnx::AttributeProto::TENSOR;
-    if (!tensor) {
-      *kept.Add() = std::move(n);
-      continue;
-    }
-    onnx::TensorProto *t = g.add_initializer();
-    *t = n.attribute(0).t();
-    t->set_name(n.output(0));
-  }
-  g.mutable_node()->Swap(&kept);
-}
-
-/// ONNX 1.12's shape inference reads out of bounds on a conv or pool whose
-/// input and weight ranks disagree, or whose window attributes are not of
-/// its rank (found by fuzz_onnx). cnnc takes 2-D windows on [N, C, H, W]
-/// only, so anything else is an error before shape inference runs.
-bool checkWindows(const onnx::GraphProto &g, Diag &diag) {
-  std::map<std::string, int> rank;
-  for (const onnx::ValueInfoProto &v : g.input())
-    if (v.type().tensor_type().has_shape())
-      rank[v.name()] = v.type().tensor_type().shape().dim_size();
-  for (const onnx::TensorProto &t : g.initializer())
-    rank[t.name()] = t.dims_size();
-  bool ok = true;
-  for (const onnx::NodeProto &n : g.node()) {
-    const std::string &op = n.op_type();
-    if (op != "Conv" && op != "ConvTranspose" && op != "MaxPool" && op != "AveragePool" &&
-        op != "LpPool")
-      continue;
-    const std::string where = "node '" + n.name() + "' (" + op + "): ";
-    const int tensors = op == "Conv" || op == "ConvTranspose" ? 2 : 1;
-    for (int i = 0; i < std::min(tensors, n.input_size()); ++i)
-      if (auto r = rank.find(n.input(i)); r != rank.end() && r->second != 4) {
-        diag.error({}, where + "input '" + n.input(i) + "' has rank " + std::to_string(r->second) +
-                           "; cnnc takes 2-D windows on [N, C, H, W] tensors");
-        ok = false;
-      }
-    for (const onnx::AttributeProto &a : n.attribute()) {
-      const int want = a.name() == "pads" ? 4 : 2;
-      if ((a.name() == "kernel_shape" || a.name() == "strides" || a.name() == "dilations" ||
-           a.name() == "pads" || a.name() == "output_padding" || a.name() == "output_shape") &&
-          a.ints_size() != want) {
-        diag.error({}, where + a.name() + " has " + std::to_string(a.ints_size()) +
-                           " values, not " + std::to_string(want) + " (2-D windows only)");
-        ok = false;
-      }
-    }
-  }
-  return ok;
-}
-
 } // namespace onnximport
 
 bool importOnnx(const std::string &bytes, Diag &diag, OnnxImport &out) {
@@ -530,12 +442,9 @@ bool importOnnx(const std::string &bytes, Diag &diag, OnnxImport &out) {
     return false;
   }
   try {
+    // Not ONNX's shape inference: it reads out of bounds on malformed
+    // graphs (found by fuzz_onnx). The translator infers every shape itself.
     onnx::checker::check_model(m);
-    onnximport::constantsToInitializers(*m.mutable_graph());
-    if (!onnximport::checkWindows(m.graph(), diag))
-      return false;
-    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(),
-                                       onnx::ShapeInferenceOptions(true, 1));
   } catch (const std::exception &e) {
     std::string what = e.what();
     while (!what.empty() && (what.back() == '\n' || what.back() == ' '))

@@ -17,8 +17,8 @@ struct OnnxImport {
   std::vector<Shape> inputShapes, outputShapes;
 };
 
-/// Parses `bytes` as an ONNX ModelProto, runs onnx::checker and ONNX shape
-/// inference, and translates it. On failure returns false with the errors in
+/// Parses `bytes` as an ONNX ModelProto, runs onnx::checker, and translates
+/// it, inferring shapes with the IR's own rules. On failure returns false with the errors in
 /// `diag` (every unsupported op or attribute in one error).
 bool importOnnx(const std::string &bytes, Diag &diag, OnnxImport &out);
 

@@ -249,13 +249,41 @@ void flatten(Translator &t, AttrReader &r) {
     t.defineTensor(0, t.add(OpKind::Flatten, NoAttrs{}, {x->id}));
 }
 
+/// Reshape's output shape: 0 copies the input's dimension (unless
+/// allowzero), one -1 takes what is left. Empty, with an error, if invalid.
+std::vector<int64_t> reshaped(Translator &t, const std::vector<int64_t> &in, const Const &s,
+                              AttrReader &r) {
+  const bool allowZero = r.i("allowzero", 0) != 0;
+  int64_t count = 1, known = 1, infer = -1;
+  for (int64_t d : in)
+    count *= d;
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < s.v.size(); ++i) {
+    int64_t d = (int64_t)s.v[i];
+    if (d == 0 && !allowZero)
+      d = i < in.size() ? in[i] : -2;
+    if (d == -1 && infer < 0)
+      infer = (int64_t)i;
+    else if (d < 0 || d > count)
+      return t.unsupported("the target shape is invalid for the input"), std::vector<int64_t>{};
+    else
+      known *= d;
+    out.push_back(d);
+  }
+  if (infer >= 0 && known > 0 && count % known == 0)
+    out[infer] = count / known;
+  else if (infer >= 0 || known != count)
+    return t.unsupported("the target shape does not hold the input's elements"),
+           std::vector<int64_t>{};
+  return out;
+}
+
 void reshape(Translator &t, AttrReader &r) {
-  r.i("allowzero", 0);
   const Val *x = t.input(0);
   const Const *s = t.constInput(1);
   if (!x || !s)
     return;
-  std::vector<int64_t> out = t.outShape(0);
+  std::vector<int64_t> out = reshaped(t, x->isConst ? x->c.dims : x->shape, *s, r);
   if (out.empty())
     return;
   if (x->isConst) {
@@ -265,13 +293,16 @@ void reshape(Translator &t, AttrReader &r) {
       return t.defineConst(0, c);
     return t.unsupported("a reshape that changes the element count");
   }
+  if (reshapeChannels(t, *x, out))
+    return;
   if (!(x = t.image(0)))
     return;
   if (out.size() == 2 && out[0] == 1 && x->shape.size() == 4)
     return t.defineTensor(0, t.add(OpKind::Flatten, NoAttrs{}, {x->id}));
   if (out == x->shape)
     return t.define(0, *x);
-  t.unsupported("only a reshape to [1, N] (a flatten) is supported");
+  t.unsupported("only a reshape to [1, N] (a flatten), or a channel shuffle's reshapes, "
+                "is supported");
 }
 
 /// Gemm / MatMul of a vector [1, K] by a constant: dense with weight [N, K].
@@ -432,6 +463,7 @@ void prelu(Translator &t, AttrReader &) {
 
 void registerShapeOps(std::map<std::string, Fn> &ops);
 void registerBinaryOps(std::map<std::string, Fn> &ops);
+void registerChannelOps(std::map<std::string, Fn> &ops);
 
 bool translateOp(Translator &t, const onnx::NodeProto &n, AttrReader &r) {
   static const std::map<std::string, Fn> ops = [] {
@@ -472,6 +504,7 @@ bool translateOp(Translator &t, const onnx::NodeProto &n, AttrReader &r) {
     m["PRelu"] = prelu;
     registerShapeOps(m);
     registerBinaryOps(m);
+    registerChannelOps(m);
     return m;
   }();
   auto it = ops.find(n.op_type());

@@ -69,8 +69,6 @@ public:
   const Const *constInput(int k, bool optional = false);
   /// An input that must be an image [1, C, H, W] / vector [1, N] (error otherwise).
   const Val *image(int k);
-  /// The ONNX shape shape inference gave output k (empty with an error if unknown).
-  std::vector<int64_t> outShape(int k = 0);
   /// Adds an IR node named after the current node (`suffix` for a second one).
   ValueId add(OpKind op, Attrs attrs, std::vector<ValueId> inputs, const std::string &layer = "");
   /// Defines output k of the current node.
@@ -105,12 +103,10 @@ private:
   void translate(const onnx::NodeProto &n);
   bool failedInput(const onnx::NodeProto &n) const;
   bool graphInputs(const onnx::GraphProto &g);
-  void shapes(const onnx::GraphProto &g);
   void matchPatterns(const onnx::GraphProto &g);
   Diag &diag_;
   OnnxImport &out_;
   std::map<std::string, Val> vals_;
-  std::map<std::string, std::vector<int64_t>> shapes_; // from shape inference; -1 unknown
   std::set<std::string> names_;
   std::vector<std::string> unsupported_;
   std::set<std::string> failed_; // outputs of nodes that could not be translated
@@ -121,7 +117,10 @@ bool decodeTensor(const onnx::TensorProto &t, Const &c, std::string &why);
 /// Translates the current node of `t`, reading its attributes with `r`;
 /// false if its op type is unknown.
 bool translateOp(Translator &t, const onnx::NodeProto &n, AttrReader &r);
-void constantsToInitializers(onnx::GraphProto &g);
+// Channels.cpp: tensors (not constants) in Slice, Transpose, Reshape.
+void sliceTensor(Translator &t, const Val &x);
+void transposeTensor(Translator &t, AttrReader &r, const Val &x);
+bool reshapeChannels(Translator &t, const Val &x, const std::vector<int64_t> &out);
 /// Names that are DSL identifiers: [A-Za-z_][A-Za-z0-9_]*.
 std::string sanitize(const std::string &s);
 

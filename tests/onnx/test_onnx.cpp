@@ -44,7 +44,7 @@ void checkFixture(const std::string &name, cnnc::Target target) {
 
 TEST_CASE("ONNX fixtures match PyTorch in float64 on the host and forced targets",
           "[onnx][fixtures]") {
-  for (const char *name : {"convs", "acts", "graph"})
+  for (const char *name : {"convs", "acts", "graph", "channels"})
     for (cnnc::Target t :
          {cnnc::Target::Host, cnnc::Target::AVX2, cnnc::Target::SSE4, cnnc::Target::Generic})
       checkFixture(name, t);
