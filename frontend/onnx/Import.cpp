@@ -250,6 +250,41 @@ ValueId Translator::affine(ValueId x, int64_t channels, std::vector<double> w,
   return add(OpKind::BatchNorm, BatchNormAttrs{1e-30}, {x}, name);
 }
 
+std::vector<int64_t> Translator::inputDims(const onnx::ValueInfoProto &in, int count,
+                                           std::string &why) {
+  const std::vector<int64_t> *pin = nullptr;
+  for (const auto &[name, dims] : pinned_)
+    if (name == in.name() || (name.empty() && count == 1))
+      pin = &dims, pinnedUsed_.insert(name);
+  const onnx::TypeProto &type = in.type();
+  if (!type.has_tensor_type() || type.tensor_type().elem_type() != onnx::TensorProto::FLOAT)
+    why = "is not a float tensor";
+  const auto &shape = type.tensor_type().shape().dim();
+  if (pin && pin->size() != (size_t)shape.size() && type.tensor_type().has_shape())
+    why = "has rank " + std::to_string(shape.size()) + ", --input-shape gives " +
+          std::to_string(pin->size()) + " dimensions";
+  if (!why.empty())
+    return {};
+  std::vector<int64_t> dims;
+  for (int k = 0; k < (pin ? (int)pin->size() : shape.size()); ++k) {
+    const bool fixed = k < shape.size() && shape[k].has_dim_value() && shape[k].dim_value() >= 1;
+    if (pin && fixed && shape[k].dim_value() != (*pin)[k])
+      why = "has dimension " + std::to_string(k) + " fixed at " +
+            std::to_string(shape[k].dim_value()) + ", --input-shape gives " +
+            std::to_string((*pin)[k]);
+    else if (!pin && !fixed)
+      why = "has a dynamic dimension" +
+            (shape[k].has_dim_param() ? " '" + shape[k].dim_param() + "'" : std::string()) +
+            ": pin it with --input-shape " + in.name() +
+            "=1,C,H,W (Options::inputShapes), or export the model with fixed input sizes "
+            "(torch.onnx.export without dynamic_axes)";
+    else if (!pin && shape[k].dim_value() > (1 << 24))
+      why = "has a dimension larger than 16777216";
+    dims.push_back(pin ? (*pin)[k] : shape[k].dim_value());
+  }
+  return dims;
+}
+
 bool Translator::graphInputs(const onnx::GraphProto &g) {
   std::set<std::string> inits;
   for (const onnx::TensorProto &t : g.initializer()) {
@@ -262,23 +297,14 @@ bool Translator::graphInputs(const onnx::GraphProto &g) {
     inits.insert(t.name());
     vals_[t.name()] = Val{true, std::move(c), -1, {}};
   }
+  int count = 0;
+  for (const onnx::ValueInfoProto &in : g.input())
+    count += !inits.count(in.name());
   for (const onnx::ValueInfoProto &in : g.input()) {
     if (inits.count(in.name()))
       continue;
-    std::vector<int64_t> dims;
     std::string why;
-    const onnx::TypeProto &type = in.type();
-    if (!type.has_tensor_type() || type.tensor_type().elem_type() != onnx::TensorProto::FLOAT)
-      why = "is not a float tensor";
-    for (const onnx::TensorShapeProto::Dimension &d : type.tensor_type().shape().dim()) {
-      if (!d.has_dim_value() || d.dim_value() < 1)
-        why = "has a dynamic dimension" +
-              (d.has_dim_param() ? " '" + d.dim_param() + "'" : std::string()) +
-              ": export the model with fixed input sizes (torch.onnx.export without dynamic_axes)";
-      else if (d.dim_value() > (1 << 24))
-        why = "has a dimension larger than 16777216";
-      dims.push_back(d.dim_value());
-    }
+    std::vector<int64_t> dims = inputDims(in, count, why);
     if (why.empty() && (dims.size() != 4 || dims[0] != 1))
       why = "is not [1, C, H, W] (a batch of one image)";
     if (!why.empty()) {
@@ -297,6 +323,12 @@ bool Translator::graphInputs(const onnx::GraphProto &g) {
     out_.inputShapes.push_back(dims);
     vals_[in.name()] = Val{false, {}, id, dims};
   }
+  for (const auto &[name, dims] : pinned_)
+    if (!pinnedUsed_.count(name))
+      diag_.error({}, "--input-shape: " + (name.empty()
+                                               ? "the model has " + std::to_string(count) +
+                                                     " inputs: name the one to pin (NAME=DIMS)"
+                                               : "the model has no graph input '" + name + "'"));
   if (out_.graph.inputs.empty() && !diag_.hasErrors())
     diag_.error({}, "the model has no graph input (every input is an initializer)");
   return !diag_.hasErrors();
@@ -431,7 +463,8 @@ void Translator::matchPatterns(const onnx::GraphProto &g) {
 
 } // namespace onnximport
 
-bool importOnnx(const std::string &bytes, Diag &diag, OnnxImport &out) {
+bool importOnnx(const std::string &bytes, Diag &diag, OnnxImport &out,
+                const std::vector<std::pair<std::string, std::vector<int64_t>>> &inputShapes) {
   if (bytes.size() > MaxOnnxBytes) {
     diag.error({}, "the ONNX file is larger than " + std::to_string(MaxOnnxBytes) + " bytes");
     return false;
@@ -452,7 +485,7 @@ bool importOnnx(const std::string &bytes, Diag &diag, OnnxImport &out) {
     diag.error({}, "the ONNX checker rejects the model: " + what);
     return false;
   }
-  onnximport::Translator t(diag, out);
+  onnximport::Translator t(diag, out, inputShapes);
   try {
     return t.run(m);
   } catch (const Error &e) { // a weight tensor the runtime refuses (its shape)

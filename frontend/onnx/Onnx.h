@@ -20,7 +20,10 @@ struct OnnxImport {
 /// Parses `bytes` as an ONNX ModelProto, runs onnx::checker, and translates
 /// it, inferring shapes with the IR's own rules. On failure returns false with the errors in
 /// `diag` (every unsupported op or attribute in one error).
-bool importOnnx(const std::string &bytes, Diag &diag, OnnxImport &out);
+/// `inputShapes` pins graph inputs' shapes by name ("" for the only input):
+/// their dynamic dimensions take these values, their fixed ones must match.
+bool importOnnx(const std::string &bytes, Diag &diag, OnnxImport &out,
+                const std::vector<std::pair<std::string, std::vector<int64_t>>> &inputShapes = {});
 
 /// ONNX models larger than this are rejected before parsing.
 constexpr size_t MaxOnnxBytes = size_t(1) << 30;

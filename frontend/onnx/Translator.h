@@ -56,7 +56,9 @@ private:
 
 class Translator {
 public:
-  Translator(Diag &diag, OnnxImport &out) : diag_(diag), out_(out) {}
+  using Pinned = std::vector<std::pair<std::string, std::vector<int64_t>>>;
+  Translator(Diag &diag, OnnxImport &out, const Pinned &pinned)
+      : diag_(diag), out_(out), pinned_(pinned) {}
   bool run(onnx::ModelProto &m);
 
   // ---- used by the op functions (Ops.cpp)
@@ -103,9 +105,13 @@ private:
   void translate(const onnx::NodeProto &n);
   bool failedInput(const onnx::NodeProto &n) const;
   bool graphInputs(const onnx::GraphProto &g);
+  /// An input's dimensions, pinned by --input-shape where it names it; `why` if not usable.
+  std::vector<int64_t> inputDims(const onnx::ValueInfoProto &in, int count, std::string &why);
   void matchPatterns(const onnx::GraphProto &g);
   Diag &diag_;
   OnnxImport &out_;
+  const Pinned &pinned_;
+  std::set<std::string> pinnedUsed_;
   std::map<std::string, Val> vals_;
   std::set<std::string> names_;
   std::vector<std::string> unsupported_;

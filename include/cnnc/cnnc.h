@@ -86,7 +86,13 @@ struct Options {
   ConvTile convTile;
   /// Where --print-after output goes (std::cerr when null).
   std::ostream *printStream = nullptr;
+  /// ONNX models: the shapes of named graph inputs ([1, C, H, W]), pinning
+  /// their dynamic dimensions; an empty name is the model's only input.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes;
 };
+
+/// "NAME=1,3,224,224" or "1,3,224,224" -> {NAME or "", dims}; throws Error.
+std::pair<std::string, std::vector<int64_t>> parseInputShape(const std::string &spec);
 
 /// Time of one generated kernel (one fused node), from Model::profileKernels.
 struct KernelProfile {

@@ -70,3 +70,41 @@ TEST_CASE("malformed and unsupported ONNX models end in their error", "[onnx][er
                       Catch::StartsWith(path + ": error: ") && Catch::Contains(text));
   }
 }
+
+TEST_CASE("an ONNX input's dynamic dimensions are pinned by input shapes", "[onnx][errors]") {
+  const std::string path = Dir + "errors/dynamic.onnx"; // Relu on ['batch', 3, 4, 4]
+  cnnc::Options o;
+  o.inputShapes = {{"", {1, 3, 4, 4}}};
+  cnnc::Model m = cnnc::Model::compileFile(path, o);
+  CHECK(m.sourceInputShapes() == std::vector<cnnc::Shape>{{1, 3, 4, 4}});
+  cnnc::Tensor x({1, 3, 4, 4});
+  for (int64_t i = 0; i < x.size(); ++i)
+    x[i] = float(i % 7) - 3;
+  const cnnc::Tensor y = m.runSourceLayout({x})[0];
+  for (int64_t i = 0; i < x.size(); ++i)
+    CHECK(y[i] == std::max(x[i], 0.0f));
+  auto fails = [&](std::vector<std::pair<std::string, std::vector<int64_t>>> pins) {
+    o.inputShapes = std::move(pins);
+    try {
+      cnnc::Model::compileFile(path, o);
+    } catch (const cnnc::Error &e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(fails({{"x", {1, 4, 4, 4}}}),
+             Catch::Contains("graph input 'x' has dimension 1 fixed at 3, --input-shape gives 4"));
+  CHECK_THAT(fails({{"y", {1, 3, 4, 4}}}),
+             Catch::Contains("--input-shape: the model has no graph input 'y'"));
+  CHECK_THAT(fails({{"x", {1, 3, 4}}}),
+             Catch::Contains("has rank 4, --input-shape gives 3 dimensions"));
+  CHECK_THAT(fails({}), Catch::Contains("pin it with --input-shape x=1,C,H,W"));
+  const auto pin = cnnc::parseInputShape("in=1,3,224,224");
+  CHECK(pin.first == "in");
+  CHECK(pin.second == std::vector<int64_t>{1, 3, 224, 224});
+  CHECK_THROWS_WITH(cnnc::parseInputShape("1,,3"), Catch::Contains("expected [NAME=]D1,D2"));
+  o.inputShapes = {{"", {1, 3, 4, 4}}};
+  CHECK_THROWS_WITH(
+      cnnc::Model::compileString("model m {\n  input x: f32[4, 4, 3]\noutput x\n}\n", "m.cnn", o),
+      Catch::Contains("--input-shape is for ONNX models"));
+}

@@ -24,7 +24,8 @@ struct Common {
   bool printAfterAll = false;
   int threads = 1, batch = 1;
   bool checkArena = false, noWinograd = false;
-  std::string convTile; // --conv-tile V,R,C
+  std::string convTile;                 // --conv-tile V,R,C
+  std::vector<std::string> inputShapes; // --input-shape [NAME=]1,3,224,224
 };
 
 cnnc::Model compile(const Common &c, bool generateCode = true) {
@@ -42,6 +43,8 @@ cnnc::Model compile(const Common &c, bool generateCode = true) {
   o.batch = c.batch;
   o.checkArena = c.checkArena;
   o.winograd = !c.noWinograd;
+  for (const std::string &spec : c.inputShapes)
+    o.inputShapes.push_back(cnnc::parseInputShape(spec));
   if (!c.convTile.empty())
     std::sscanf(c.convTile.c_str(), "%d,%d,%d", &o.convTile.vectors, &o.convTile.rows,
                 &o.convTile.cols); // checked by the option's validator
@@ -215,6 +218,11 @@ void addGlobalOptions(CLI::App &app, Common &c) {
                "convs with >= 16 channels in and out and >= 32 output tiles). With Winograd, a "
                "non-finite input can make NaN outputs where the direct convolution gives +-inf; "
                "--no-winograd propagates them exactly");
+  app.add_option("--input-shape", c.inputShapes,
+                 "ONNX models: pin an input's dynamic dimensions (or check its fixed ones), as "
+                 "NAME=1,3,224,224, or 1,3,224,224 for the only input. Repeat for several inputs")
+      ->type_name("[NAME=]DIMS")
+      ->allow_extra_args(false);
   app.add_option("--dump-llvm", c.dumpLLVM, "Write the optimised LLVM IR of every kernel to FILE")
       ->type_name("FILE");
   app.add_option("--dump-asm", c.dumpAsm, "Write the generated assembly to FILE")
