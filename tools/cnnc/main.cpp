@@ -169,7 +169,7 @@ const char *const About =
     "                                          own layouts (x [1, C, H, W])\n"
     "                                          several inputs (in declaration order); outputs\n"
     "                                          to y.npz, or y.npy, y_1.npy, ... (--output y.npy)\n"
-    "  cnnc import MODEL.onnx [-o NAME.cnn]     write NAME.cnn and NAME.safetensors: the\n"
+    "  cnnc import MODEL.onnx [-o NAME.cnn]    write NAME.cnn and NAME.safetensors: the\n"
     "                                          ONNX model in the DSL, one statement a layer\n"
     "  cnnc bench MODEL [--runs N] [--threads N]  compile time, median latency, GFLOP/s\n"
     "  cnnc bench MODEL --layers                every kernel's time, GFLOP/s, % of FMA peak\n"
