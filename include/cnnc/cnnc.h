@@ -252,4 +252,20 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
+/// What importModel() wrote.
+struct ImportedModel {
+  std::string cnnPath, weightsPath;
+  int layers = 0;  // statements that make layers
+  int weights = 0; // tensors in the safetensors file
+};
+
+/// `cnnc import`: translates the ONNX model at `onnxPath` into the DSL and
+/// writes `cnnPath` (which must end in .cnn: a readable model, one statement
+/// per layer, named after the ONNX layers) and its weights beside it (the same
+/// path with .safetensors for .cnn). Those two run like any .cnn model,
+/// channels-last, and give the numbers the .onnx gives (compileFile(onnxPath)
+/// runs the same graph). Throws Error: a file that cannot be read or written,
+/// the importer's diagnostics for an unsupported model.
+ImportedModel importModel(const std::string &onnxPath, const std::string &cnnPath);
+
 } // namespace cnnc

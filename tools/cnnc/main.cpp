@@ -172,6 +172,8 @@ const char *const About =
     "                                          own layouts (x [1, C, H, W])\n"
     "                                          several inputs (in declaration order); outputs\n"
     "                                          to y.npz, or y.npy, y_1.npy, ... (--output y.npy)\n"
+    "  cnnc import MODEL.onnx [-o NAME.cnn]    write NAME.cnn and NAME.safetensors: the\n"
+    "                                          ONNX model in the DSL, one statement a layer\n"
     "  cnnc bench MODEL [--runs N] [--threads N]  compile time, median latency, GFLOP/s\n"
     "  cnnc bench MODEL --layers                every kernel's time, GFLOP/s, % of FMA peak\n"
     "  cnnc bench --peak                        this CPU's FMA peak (a JIT-compiled loop)\n"
@@ -339,7 +341,42 @@ void addRunOptions(CLI::App &sub, Common &c) {
       ->check(CLI::Range(0, 1024));
 }
 
+struct ImportArgs {
+  std::string onnx, output;
+};
+
+CLI::App *addImport(CLI::App &app, ImportArgs &a) {
+  CLI::App *imp = app.add_subcommand(
+      "import", "Translate an ONNX model into a readable .cnn model and its weights");
+  imp->footer("Writes NAME.cnn (one statement per layer, named after the ONNX layers; the model\n"
+              "is named NAME) and NAME.safetensors beside it (PyTorch layouts and keys). They run\n"
+              "like any .cnn model, channels-last ([H, W, C] in and out), and give the numbers\n"
+              "the .onnx gives. An ONNX model cnnc cannot read is the same error as cnnc run's.\n"
+              "  cnnc import resnet18.onnx -o out/resnet18.cnn\n"
+              "  cnnc run out/resnet18.cnn --weights out/resnet18.safetensors --random-input 1");
+  imp->add_option("model", a.onnx, "The .onnx model")->required();
+  imp->add_option("-o,--output", a.output,
+                  "The .cnn to write (default: the model's name with .cnn, in the current "
+                  "directory); its weights go beside it as .safetensors")
+      ->type_name("NAME.cnn");
+  return imp;
+}
+
 // ---- Commands: each returns the exit code; failures throw cnnc::Error.
+
+int importCommand(const ImportArgs &a) {
+  std::string out = a.output;
+  if (out.empty()) {
+    std::string stem = a.onnx.substr(a.onnx.find_last_of('/') + 1);
+    out =
+        stem.substr(0, stem.size() > 5 && stem.ends_with(".onnx") ? stem.size() - 5 : stem.size()) +
+        ".cnn";
+  }
+  cnnc::ImportedModel m = cnnc::importModel(a.onnx, out);
+  std::printf("wrote %s (%d layers) and %s (%d weight tensors)\n", m.cnnPath.c_str(), m.layers,
+              m.weightsPath.c_str(), m.weights);
+  return 0;
+}
 
 int summaryCommand(const Common &c, bool memory) {
   cnnc::Model m = compile(c, false);
@@ -521,6 +558,8 @@ int main(int argc, char **argv) {
   CLI::App *summary = addSummary(app, c, memory);
   CLI::App *run = addRun(app, c, runArgs);
   CLI::App *bench = addBench(app, c, benchArgs);
+  ImportArgs importArgs;
+  CLI::App *imp = addImport(app, importArgs);
   for (CLI::App *sub : {run, bench})
     addRunOptions(*sub, c);
   for (CLI::App *sub : {summary, run, bench})
@@ -539,6 +578,8 @@ int main(int argc, char **argv) {
       return runCommand(c, runArgs);
     if (app.got_subcommand(bench))
       return benchCommand(c, benchArgs, *bench);
+    if (app.got_subcommand(imp))
+      return importCommand(importArgs);
     return compileCommand(c, app);
   } catch (const cnnc::Error &e) {
     return reportError(e);
