@@ -284,11 +284,12 @@ def score_local(spec: ModelSpec, images: np.ndarray) -> np.ndarray:
 
 def start_client(scheduler: Optional[str], workers: int, threads: int):
     """A client of the scheduler at `scheduler`, or of a new LocalCluster of `workers`
-    processes with `threads` threads each on loopback. Returns (client, cluster or None)."""
+    processes with `threads` threads each on loopback (its HTTP server on a free port:
+    the scheduler always has one). Returns (client, cluster or None)."""
     if scheduler:
         return Client(scheduler, timeout="30s"), None
     cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
-                           host="127.0.0.1", dashboard_address=None)
+                           host="127.0.0.1", dashboard_address="127.0.0.1:0")
     return Client(cluster, timeout="30s"), cluster
 
 
@@ -318,30 +319,34 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     a = parse_args(argv)
     spec = ModelSpec(a.model, a.weights, a.random_weights, a.batch, a.model_threads, a.target)
-    if a.ship:
-        spec = spec.shipped()
     client, cluster = start_client(a.scheduler, a.workers, a.threads)
     try:
-        t0 = time.perf_counter()
-        register(client, spec)
-        t1 = time.perf_counter()
-        src = pathlib.Path(a.input)
-        if src.is_dir():
-            y = score_files(client, sorted(src.glob("*.npy")), a.partition)
-        else:
-            y = score_array(client, npy_array(src, a.partition), a.partition)
-        scores = client.compute(y).result()
-        t2 = time.perf_counter()
-        stats = worker_stats(client)
+        return score_main(a, spec, client)
+    except (ValueError, RuntimeError, OSError) as e:  # cnnc.Error is a RuntimeError
+        print(f"score.py: error: {e}", file=sys.stderr)
+        return 1
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def score_main(a, spec: ModelSpec, client: Client) -> int:
+    t0 = time.perf_counter()
+    register(client, spec.shipped() if a.ship else spec)
+    t1 = time.perf_counter()
+    src = pathlib.Path(a.input)
+    if src.is_dir():
+        y = score_files(client, sorted(src.glob("*.npy")), a.partition)
+    else:
+        y = score_array(client, npy_array(src, a.partition), a.partition)
+    scores = client.compute(y).result()
+    t2 = time.perf_counter()
     if a.output:
         np.save(a.output, scores)
     print(f"{len(scores)} images -> {list(scores.shape)} in {t2 - t1:.2f} s "
           f"({len(scores) / (t2 - t1):.1f} images/s; compiling on the workers took {t1 - t0:.2f} s)")
-    for addr, s in sorted(stats.items()):
+    for addr, s in sorted(worker_stats(client).items()):
         print(f"  {addr}: pid {s['pid']}, compiled {s['compiles']}x, "
               f"{s.get('images', 0)} images in {s.get('batches', 0)} batches")
     return 0

@@ -6,6 +6,7 @@ compiles the model once too). Every wait has a timeout, and the cluster is close
 in a finally, so a failure ends the test instead of hanging it."""
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -116,3 +117,26 @@ def test_a_worker_killed_mid_run_loses_no_input(client, tmp_path):
     pids = {s["pid"] for s in after.values()}
     assert victim not in pids and len(pids) == 2, (before, after)
     assert all(s["compiles"] == 1 for s in after.values()), after
+
+
+def run_script(*args):
+    p = subprocess.run([sys.executable, SRC / "examples" / "dask" / "score.py", *map(str, args)],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_the_command_line_scores_a_file_and_reports_a_bad_model(tmp_path):
+    x = images(50, (32, 32, 1), 5)
+    np.save(tmp_path / "x.npy", x)
+    code, out, err = run_script(LENET, tmp_path / "x.npy", "--random-weights", 6, "--workers", 1,
+                                "--threads", 2, "--partition", 16, "--ship",
+                                "--output", tmp_path / "y.npy")
+    assert code == 0, err
+    assert "50 images -> [50, 10]" in out and "compiled 1x" in out
+    spec = score.ModelSpec(str(LENET), random_weights=6)
+    np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), score.score_local(spec, x))
+    bad = tmp_path / "bad.cnn"
+    bad.write_text(LENET.read_text().replace("padding=valid", "paddin=valid", 1))
+    code, out, err = run_script(bad, tmp_path / "x.npy", "--random-weights", 6, "--workers", 1)
+    assert code == 1
+    assert f"score.py: error: {bad}:" in err and "unknown attribute 'paddin'" in err, err
