@@ -45,13 +45,26 @@ std::unique_ptr<PyModel> compileModel(const py::object &pathOrSource, int thread
   return std::unique_ptr<PyModel>(new PyModel{std::move(m), path, source, o, {}});
 }
 
+/// An ONNX model takes and returns the graph's own layout ([batch, C, H, W]),
+/// as `cnnc run MODEL.onnx` does; runSourceLayout transposes, so it copies anyway.
+std::vector<Tensor> runOnnx(const Model &model, const std::vector<TensorView> &views) {
+  std::vector<Tensor> xs;
+  for (const TensorView &v : views) {
+    Tensor t(v.shape);
+    std::copy(v.data, v.data + t.size(), t.data());
+    xs.push_back(std::move(t));
+  }
+  return model.runSourceLayout(xs);
+}
+
 py::object run(const PyModel &self, const py::args &args) {
   InputArrays inputs(args);
   std::vector<Tensor> outputs;
   {
     py::gil_scoped_release unlocked;
     std::shared_lock lock(self.weightsLock);
-    outputs = self.model.runViews(inputs.views());
+    outputs = self.model.channelsFirst() ? runOnnx(self.model, inputs.views())
+                                         : self.model.runViews(inputs.views());
   }
   if (outputs.size() == 1)
     return toNumpy(std::move(outputs[0]));
@@ -129,6 +142,23 @@ void dumpGraph(const PyModel &self, const std::filesystem::path &dir, const std:
     Model::compileFile(self.path, o);
 }
 
+/// The shapes model(x) takes or returns: a .cnn model's per image (a batch axis
+/// is optional), an ONNX model's in the graph's own layout with the batch axis.
+std::vector<Shape> callShapes(const Model &m, bool inputs) {
+  if (!m.channelsFirst())
+    return inputs ? m.inputShapes() : m.outputShapes();
+  std::vector<Shape> shapes = inputs ? m.sourceInputShapes() : m.sourceOutputShapes();
+  for (Shape &s : shapes)
+    s[0] = m.batch();
+  return shapes;
+}
+
+/// input_shape / output_shape: Model::inputShape()'s error when there are several.
+py::tuple onlyShape(const Model &m, bool inputs) {
+  const Shape one = inputs ? m.inputShape() : m.outputShape();
+  return shapeTuple(m.channelsFirst() ? callShapes(m, inputs)[0] : one);
+}
+
 py::list shapeList(const std::vector<Shape> &shapes) {
   py::list l;
   for (const Shape &s : shapes)
@@ -146,9 +176,10 @@ std::string signature(const std::vector<std::string> &names, const std::vector<S
 
 std::string repr(const PyModel &self) {
   const Model &m = self.model;
-  return "<cnnc.Model '" + m.name() + "': " + signature(m.inputNames(), m.inputShapes()) + " -> " +
-         signature(m.outputNames(), m.outputShapes()) + ", batch " + std::to_string(m.batch()) +
-         ", threads " + std::to_string(m.threads()) + ", target " + m.targetDescription() + ">";
+  return "<cnnc.Model '" + m.name() + "': " + signature(m.inputNames(), callShapes(m, true)) +
+         " -> " + signature(m.outputNames(), callShapes(m, false)) + ", batch " +
+         std::to_string(m.batch()) + ", threads " + std::to_string(m.threads()) + ", target " +
+         m.targetDescription() + ">";
 }
 
 void bindInfo(py::module_ &m) {
@@ -176,14 +207,15 @@ void bindInfo(py::module_ &m) {
 }
 
 void bindShapes(py::class_<PyModel> &c) {
-  c.def_property_readonly("input_shape",
-                          [](const PyModel &s) { return shapeTuple(s.model.inputShape()); })
+  c.def_property_readonly("input_shape", [](const PyModel &s) { return onlyShape(s.model, true); })
       .def_property_readonly("output_shape",
-                             [](const PyModel &s) { return shapeTuple(s.model.outputShape()); })
+                             [](const PyModel &s) { return onlyShape(s.model, false); })
       .def_property_readonly("input_shapes",
-                             [](const PyModel &s) { return shapeList(s.model.inputShapes()); })
+                             [](const PyModel &s) { return shapeList(callShapes(s.model, true)); })
       .def_property_readonly("output_shapes",
-                             [](const PyModel &s) { return shapeList(s.model.outputShapes()); })
+                             [](const PyModel &s) { return shapeList(callShapes(s.model, false)); })
+      .def_property_readonly("channels_first",
+                             [](const PyModel &s) { return s.model.channelsFirst(); })
       .def_property_readonly("input_names", [](const PyModel &s) { return s.model.inputNames(); })
       .def_property_readonly("output_names", [](const PyModel &s) { return s.model.outputNames(); })
       .def("weight_shapes", [](const PyModel &s) {

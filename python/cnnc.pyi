@@ -67,13 +67,17 @@ class Model:
     def name(self) -> str: ...
     @property
     def input_shape(self) -> Shape:
-        """The only input's shape, without the batch axis (Error if there are several)."""
+        """The only input's shape, without the batch axis (Error if there are several);
+        for an ONNX model the graph's own [batch, C, H, W], which model(x) takes."""
     @property
     def output_shape(self) -> Shape: ...
     @property
     def input_shapes(self) -> list[Shape]: ...
     @property
     def output_shapes(self) -> list[Shape]: ...
+    @property
+    def channels_first(self) -> bool:
+        """An ONNX model: it takes and returns the graph's own layout ([batch, C, H, W])."""
     @property
     def input_names(self) -> list[str]: ...
     @property
@@ -100,7 +104,8 @@ class Model:
 
 def compile(path_or_source: Union[str, os.PathLike[str]], *, threads: int = 1, batch: int = 1,
             target: str = "host", winograd: bool = True, check_arena: bool = False) -> Model:
-    """Compiles a .cnn model: a path, or the source itself (a str with a newline or a brace).
+    """Compiles a .cnn or .onnx model: a path, or .cnn source itself (a str with a newline
+    or a brace). An ONNX model's inputs and outputs are in the graph's layout (NCHW).
     threads: per run (0: one per CPU); batch: images per run ([batch, H, W, C] in and out);
     target: host, avx512, avx2, sse4 or generic; check_arena: debug guard zones."""
 
