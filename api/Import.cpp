@@ -63,7 +63,9 @@ void writeText(const std::string &path, const std::string &text) {
 
 } // namespace
 
-ImportedModel importModel(const std::string &onnxPath, const std::string &cnnPath) {
+ImportedModel
+importModel(const std::string &onnxPath, const std::string &cnnPath,
+            const std::vector<std::pair<std::string, std::vector<int64_t>>> &inputShapes) {
   const std::filesystem::path out(cnnPath);
   if (out.extension() != ".cnn" || out.stem().empty())
     throw Error(cnnPath + ": error: the output must be a .cnn path (NAME.cnn); the weights go "
@@ -73,7 +75,7 @@ ImportedModel importModel(const std::string &onnxPath, const std::string &cnnPat
   r.weightsPath = std::filesystem::path(out).replace_extension(".safetensors").string();
   Diag diag(onnxPath, "");
   OnnxImport m;
-  if (!importOnnx(readOnnx(onnxPath), diag, m))
+  if (!importOnnx(readOnnx(onnxPath), diag, m, inputShapes))
     throw Error(diag.text());
   m.graph.name = modelName(out.stem().string());
   std::vector<std::string> layers;

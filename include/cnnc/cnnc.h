@@ -266,6 +266,8 @@ struct ImportedModel {
 /// channels-last, and give the numbers the .onnx gives (compileFile(onnxPath)
 /// runs the same graph). Throws Error: a file that cannot be read or written,
 /// the importer's diagnostics for an unsupported model.
-ImportedModel importModel(const std::string &onnxPath, const std::string &cnnPath);
+ImportedModel
+importModel(const std::string &onnxPath, const std::string &cnnPath,
+            const std::vector<std::pair<std::string, std::vector<int64_t>>> &inputShapes = {});
 
 } // namespace cnnc

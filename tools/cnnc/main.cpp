@@ -364,7 +364,7 @@ CLI::App *addImport(CLI::App &app, ImportArgs &a) {
 
 // ---- Commands: each returns the exit code; failures throw cnnc::Error.
 
-int importCommand(const ImportArgs &a) {
+int importCommand(const ImportArgs &a, const Common &c) {
   std::string out = a.output;
   if (out.empty()) {
     std::string stem = a.onnx.substr(a.onnx.find_last_of('/') + 1);
@@ -372,7 +372,10 @@ int importCommand(const ImportArgs &a) {
         stem.substr(0, stem.size() > 5 && stem.ends_with(".onnx") ? stem.size() - 5 : stem.size()) +
         ".cnn";
   }
-  cnnc::ImportedModel m = cnnc::importModel(a.onnx, out);
+  std::vector<std::pair<std::string, std::vector<int64_t>>> shapes;
+  for (const std::string &spec : c.inputShapes)
+    shapes.push_back(cnnc::parseInputShape(spec));
+  cnnc::ImportedModel m = cnnc::importModel(a.onnx, out, shapes);
   std::printf("wrote %s (%d layers) and %s (%d weight tensors)\n", m.cnnPath.c_str(), m.layers,
               m.weightsPath.c_str(), m.weights);
   return 0;
@@ -560,6 +563,11 @@ int main(int argc, char **argv) {
   CLI::App *bench = addBench(app, c, benchArgs);
   ImportArgs importArgs;
   CLI::App *imp = addImport(app, importArgs);
+  imp->add_option("--input-shape", c.inputShapes,
+                  "Pin the model's dynamic input dimensions: NAME=1,3,224,224, or 1,3,224,224 "
+                  "for the only input (the written .cnn has these sizes)")
+      ->type_name("[NAME=]DIMS")
+      ->allow_extra_args(false);
   for (CLI::App *sub : {run, bench})
     addRunOptions(*sub, c);
   for (CLI::App *sub : {summary, run, bench})
@@ -579,7 +587,7 @@ int main(int argc, char **argv) {
     if (app.got_subcommand(bench))
       return benchCommand(c, benchArgs, *bench);
     if (app.got_subcommand(imp))
-      return importCommand(importArgs);
+      return importCommand(importArgs, c);
     return compileCommand(c, app);
   } catch (const cnnc::Error &e) {
     return reportError(e);
