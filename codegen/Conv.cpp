@@ -45,18 +45,61 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   const int64_t rowTiles = (f.OH + t.rows - 1) / t.rows;
   RegTile acc(e, t.rows * t.cols, G); // a row per pixel of the tile
 
+  // A block whose weights outweigh L2 (3x3 over 2048 input channels: 2.4 MB)
+  // would stream them from L3 for every tile. Its reduction is split into
+  // chunks of input channels whose weights fit in 256 KB; each chunk runs
+  // over all of the block's tiles, adding into the output, the last one with
+  // the epilogue. (Not with a fused pool: the output holds only the maxima.)
+  const bool chunked = blockFloats * 4 > (1 << 20) && f.pool == 1;
+  const int64_t chunk =
+      chunked ? std::max<int64_t>(e.VL, (256 << 10) / (a.kh * a.kw * B) / e.VL * e.VL) : ICg;
+  const int chunks = (int)((ICg + chunk - 1) / chunk);
   // A layer whose weights outweigh L2 streams them from memory: every tile of a
   // block's row tiles prefetches its share of the next block's weights into L2
   // (a line per reduction step), so the next block's first tile need not wait.
   const int64_t steps = a.kh * a.kw * ICg, weightBytes = a.groups * blocks * blockFloats * 4;
-  const bool prefetch = weightBytes > (1 << 20) && G > 1;
-  auto tile = [&](Value *grp, Value *ocb, Value *oh0, Value *ow0, int th, int tw) {
+  const bool prefetch = weightBytes > (1 << 20) && G > 1 && !chunked;
+  // The epilogue; with a fused pool, the maximum of each k x k window of the
+  // tile (tiles are whole windows) is stored at the pooled pixel.
+  auto epilogue = [&](Value *grp, Value *ocb, Value *oh0, Value *ow0, int th, int tw) {
+    Value *oc0 = e.b.CreateMul(ocb, e.c(B));
+    Value *ocBase = e.b.CreateAdd(e.b.CreateMul(grp, e.c(OCg)), oc0);
+    const int k = (int)f.pool;
+    for (int pr = 0; pr < th / k; ++pr)
+      for (int pc = 0; pc < tw / k; ++pc)
+        for (int gi = 0; gi < G; ++gi) {
+          Value *oc = e.b.CreateAdd(ocBase, e.c(gi * e.VL));
+          Value *mask = OCg % e.VL ? e.tailMask(e.b.CreateAdd(oc0, e.c(gi * e.VL)), OCg) : nullptr;
+          Value *m = nullptr;
+          for (int p = 0; p < k * k; ++p) {
+            int r = pr * k + p / k, col = pc * k + p % k;
+            Value *v = f.value(e, acc.get(r * tw + col, gi), e.b.CreateAdd(oh0, e.c(r)),
+                               e.b.CreateAdd(ow0, e.c(col)), oc, mask);
+            m = m ? e.maxNaN(m, v) : v;
+          }
+          f.store(e, m, e.b.CreateAdd(e.b.CreateUDiv(oh0, e.c(k)), e.c(pr)),
+                  e.b.CreateAdd(e.b.CreateUDiv(ow0, e.c(k)), e.c(pc)), oc, mask);
+        }
+  };
+  // Chunk k of the reduction: input channels [k * chunk, min((k + 1) * chunk, ICg)).
+  auto tile = [&](Value *grp, Value *ocb, Value *oh0, Value *ow0, int th, int tw, int k) {
     Value *oc0 = e.b.CreateMul(ocb, e.c(B)); // within the group
     Value *ocBase = e.b.CreateAdd(e.b.CreateMul(grp, e.c(OCg)), oc0);
+    auto mask = [&](int gi) {
+      return OCg % e.VL ? e.tailMask(e.b.CreateAdd(oc0, e.c(gi * e.VL)), OCg) : nullptr;
+    };
+    auto outAt = [&](int p, int gi) {
+      return e.at(f.out,
+                  f.index(e, e.b.CreateAdd(oh0, e.c(p / tw)), e.b.CreateAdd(ow0, e.c(p % tw)),
+                          e.b.CreateAdd(ocBase, e.c(gi * e.VL)), f.OW, f.border));
+    };
     acc.init(th * tw, [&](int gi) {
       return bOff >= 0 ? e.loadV(e.at(e.weights(), e.b.CreateAdd(e.c(bOff + gi * e.VL), ocBase)))
                        : e.splat(0.f);
     });
+    for (int p = 0; k > 0 && p < th * tw; ++p) // the sums of the chunks before
+      for (int gi = 0; gi < G; ++gi)
+        acc.set(p, gi, e.loadV(outAt(p, gi), mask(gi)));
     // The share of the next block's weights this row tile prefetches: row tile r takes share min(r,
     // G - 1).
     Value *part = prefetch ? e.min(e.b.CreateUDiv(oh0, e.c(t.rows)), e.c(G - 1)) : nullptr;
@@ -77,7 +120,7 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
         }
         Value *tap = e.b.CreateAdd(e.b.CreateMul(kh, e.c(a.kw)), kw);
         Value *wrow = e.at(wb, e.b.CreateMul(tap, e.c(ICg * B)));
-        e.loop(0, ICg, [&](Value *ic) {
+        e.loop(k * chunk, std::min((k + 1) * chunk, ICg), [&](Value *ic) {
           if (prefetch) // one line of the next block per step, this row tile's share of it
             e.prefetchL2(e.at(
                 wb,
@@ -101,32 +144,39 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
         });
       });
     });
-    // The epilogue; with a fused pool, the maximum of each k x k window of the
-    // tile (tiles are whole windows) is stored at the pooled pixel.
-    const int k = (int)f.pool;
-    for (int pr = 0; pr < th / k; ++pr)
-      for (int pc = 0; pc < tw / k; ++pc)
-        for (int gi = 0; gi < G; ++gi) {
-          Value *oc = e.b.CreateAdd(ocBase, e.c(gi * e.VL));
-          Value *mask = OCg % e.VL ? e.tailMask(e.b.CreateAdd(oc0, e.c(gi * e.VL)), OCg) : nullptr;
-          Value *m = nullptr;
-          for (int p = 0; p < k * k; ++p) {
-            int r = pr * k + p / k, col = pc * k + p % k;
-            Value *v = f.value(e, acc.get(r * tw + col, gi), e.b.CreateAdd(oh0, e.c(r)),
-                               e.b.CreateAdd(ow0, e.c(col)), oc, mask);
-            m = m ? e.maxNaN(m, v) : v;
-          }
-          f.store(e, m, e.b.CreateAdd(e.b.CreateUDiv(oh0, e.c(k)), e.c(pr)),
-                  e.b.CreateAdd(e.b.CreateUDiv(ow0, e.c(k)), e.c(pc)), oc, mask);
-        }
+    if (k < chunks - 1) { // a partial sum
+      for (int p = 0; p < th * tw; ++p)
+        for (int gi = 0; gi < G; ++gi)
+          e.storeV(acc.get(p, gi), outAt(p, gi), mask(gi));
+      return;
+    }
+    epilogue(grp, ocb, oh0, ow0, th, tw);
   };
   // A row of tiles: `th` output rows from oh0, all columns.
-  auto tileRow = [&](Value *grp, Value *ocb, Value *oh0, int th) {
+  auto tileRow = [&](Value *grp, Value *ocb, Value *oh0, int th, int k) {
     e.loop(0, f.OW / t.cols,
-           [&](Value *c) { tile(grp, ocb, oh0, e.b.CreateMul(c, e.c(t.cols)), th, t.cols); });
+           [&](Value *c) { tile(grp, ocb, oh0, e.b.CreateMul(c, e.c(t.cols)), th, t.cols, k); });
     if (f.OW % t.cols)
-      tile(grp, ocb, oh0, e.c(f.OW / t.cols * t.cols), th, (int)(f.OW % t.cols));
+      tile(grp, ocb, oh0, e.c(f.OW / t.cols * t.cols), th, (int)(f.OW % t.cols), k);
   };
+  // Row tile rt (a value) of a block, chunk k.
+  auto rowTile = [&](Value *grp, Value *ocb, Value *rt, int k) {
+    Value *oh0 = e.b.CreateMul(rt, e.c(t.rows));
+    if (f.OH % t.rows == 0)
+      return tileRow(grp, ocb, oh0, t.rows, k);
+    e.ifElse(
+        e.b.CreateICmpULT(rt, e.c(rowTiles - 1)), [&] { tileRow(grp, ocb, oh0, t.rows, k); },
+        [&] { tileRow(grp, ocb, oh0, (int)(f.OH % t.rows), k); });
+  };
+  if (chunked) { // work items: (group, channel block); chunks outermost within them
+    e.plan += ", " + std::to_string(chunks) + " chunks of " + std::to_string(chunk) + " in";
+    e.loop(e.lo(), e.hi(), [&](Value *item) {
+      Value *grp = e.b.CreateUDiv(item, e.c(blocks)), *ocb = e.b.CreateURem(item, e.c(blocks));
+      for (int k = 0; k < chunks; ++k)
+        e.loop(0, rowTiles, [&](Value *rt) { rowTile(grp, ocb, rt, k); });
+    });
+    return a.groups * blocks;
+  }
 
   // Work items: (group, channel block, row tile). When the layer's weights and
   // a row tile's input rows fit in L2 together, channel blocks are innermost so
@@ -141,12 +191,7 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
         blocksInner ? e.b.CreateURem(rest, e.c(blocks)) : e.b.CreateUDiv(rest, e.c(rowTiles));
     Value *rt =
         blocksInner ? e.b.CreateUDiv(rest, e.c(blocks)) : e.b.CreateURem(rest, e.c(rowTiles));
-    Value *oh0 = e.b.CreateMul(rt, e.c(t.rows));
-    if (f.OH % t.rows == 0)
-      return tileRow(grp, ocb, oh0, t.rows);
-    e.ifElse(
-        e.b.CreateICmpULT(rt, e.c(rowTiles - 1)), [&] { tileRow(grp, ocb, oh0, t.rows); },
-        [&] { tileRow(grp, ocb, oh0, (int)(f.OH % t.rows)); });
+    rowTile(grp, ocb, rt, 0);
   });
   return a.groups * blocks * rowTiles;
 }

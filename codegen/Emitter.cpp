@@ -415,5 +415,6 @@ void RegTile::update(int r0, int n, const std::function<Value *(int)> &x,
 }
 
 Value *RegTile::get(int r, int g) { return e.b.CreateLoad(e.vf, acc_[r * G + g]); }
+void RegTile::set(int r, int g, Value *v) { e.b.CreateStore(v, acc_[r * G + g]); }
 
 } // namespace cnnc

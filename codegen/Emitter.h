@@ -124,6 +124,7 @@ public:
   void update(int r0, int n, const std::function<llvm::Value *(int r)> &x,
               const std::function<llvm::Value *(int g)> &w, llvm::Value *wScale = nullptr);
   llvm::Value *get(int r, int g);
+  void set(int r, int g, llvm::Value *v);
   const int R, G;
 
 private:
