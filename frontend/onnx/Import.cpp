@@ -212,12 +212,59 @@ void Translator::define(int k, Val v) {
     vals_[node->output(k)] = std::move(v);
 }
 
+/// A DSL name with dots kept: "layer1.0.conv1" stays, other characters become '_'.
+static std::string dotted(const std::string &s) {
+  std::string out, part;
+  auto flush = [&] {
+    part = sanitize(part);
+    if (!out.empty() && part.size() > 1 && part[0] == 'n' && std::isdigit((unsigned char)part[1]))
+      part = part.substr(1); // "0" is fine after a dot
+    out += (out.empty() ? "" : ".") + part;
+    part.clear();
+  };
+  for (char c : s)
+    if (c == '.')
+      flush();
+    else
+      part += c;
+  flush();
+  return out;
+}
+
+/// torch.onnx's scoped node name -> the PyTorch module path:
+/// "/backbone/layer1/layer1.0/conv1/Conv" -> "backbone.layer1.0.conv1"
+/// (a Sequential's child is named with its parent's path: "layer1.0").
+/// Empty for other names.
+static std::string modulePath(const std::string &name) {
+  if (name.size() < 2 || name[0] != '/')
+    return "";
+  std::vector<std::string> parts;
+  for (size_t p = 1; p <= name.size();) {
+    size_t q = std::min(name.find('/', p), name.size());
+    std::string c = name.substr(p, q - p);
+    if (!parts.empty() && c.compare(0, parts.back().size() + 1, parts.back() + ".") == 0)
+      parts.back() = c;
+    else if (!c.empty())
+      parts.push_back(c);
+    p = q + 1;
+  }
+  if (parts.size() < 2)
+    return "";      // the op alone ("/Add"): not a module's
+  parts.pop_back(); // the op ("Conv", "Relu_1")
+  std::string path;
+  for (const std::string &c : parts)
+    path += (path.empty() ? "" : ".") + c;
+  return dotted(path);
+}
+
 std::string Translator::layerName(const std::string &weightName) {
   std::string base;
   const std::string suffix = ".weight";
   if (weightName.size() > suffix.size() &&
       weightName.compare(weightName.size() - suffix.size(), suffix.size(), suffix) == 0)
-    base = sanitize(weightName.substr(0, weightName.size() - suffix.size()));
+    base = dotted(weightName.substr(0, weightName.size() - suffix.size()));
+  if (base.empty() || names_.count(base))
+    base = modulePath(node->name());
   if (base.empty() || names_.count(base))
     base = sanitize(node->name().empty() ? node->op_type() : node->name());
   std::string name = base;

@@ -80,8 +80,10 @@ public:
   /// [H, W, C] -> [1, C, H, W], [N] -> [1, N]; empty if unknown.
   std::vector<int64_t> irShape(ValueId id) const;
   void defineConst(int k, Const c) { define(k, Val{true, std::move(c), -1, {}}); }
-  /// The layer name for the current node: from its weight initializer's name
-  /// ("layer1.0.conv1.weight" -> layer1_0_conv1) or the node's name, made unique.
+  /// The layer name for the current node, made unique: its weight
+  /// initializer's name ("layer1.0.conv1.weight" -> layer1.0.conv1), else
+  /// the PyTorch module path in torch.onnx's node name
+  /// ("/layer1/layer1.0/conv1/Conv" -> layer1.0.conv1), else the node's name.
   std::string layerName(const std::string &weightName = "");
   void setWeight(const std::string &key, const Const &c, std::vector<int64_t> dims);
   /// A per-channel affine y = w x + b on an IR value (a batchnorm node with
