@@ -178,32 +178,20 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
     return a.groups * blocks;
   }
 
-  // Work items: (group, channel block, row tile), in groups of S row tiles:
-  // per group, each block runs over the group's row tiles. S = 1 when the
-  // layer's weights and a row tile's input rows fit in L2 together (each
-  // input row is read from memory once); otherwise S is the row tiles whose
-  // input fits in 512 KB, or all of them (a block's weights read once, the
-  // input once per block), whichever streams fewer bytes from memory.
+  // Work items: (group, channel block, row tile). When the layer's weights and
+  // a row tile's input rows fit in L2 together, channel blocks are innermost so
+  // each input row is read from memory once; otherwise row tiles are, so one
+  // thread's consecutive items reuse a block's weights (prefetching the next).
   const int64_t inRowBytes = (t.rows * a.sh + (a.kh - 1) * a.dh) * f.Wp * f.IC * 4;
-  const int64_t inBytes = rowTiles * t.rows * a.sh * f.Wp * f.IC * 4,
-                fit = (512 << 10) / inRowBytes;
-  int64_t S = rowTiles;
-  if (weightBytes + inRowBytes <= 768 * 1024)
-    S = 1;
-  else if (fit >= 1 && fit < rowTiles &&
-           inBytes + weightBytes * ((rowTiles + fit - 1) / fit) < weightBytes + inBytes * blocks)
-    S = fit;
-  const int64_t full = rowTiles / S * S; // row tiles in whole groups
+  const bool blocksInner = weightBytes + inRowBytes <= 768 * 1024;
   e.loop(e.lo(), e.hi(), [&](Value *item) {
     Value *grp = e.b.CreateUDiv(item, e.c(blocks * rowTiles));
     Value *rest = e.b.CreateURem(item, e.c(blocks * rowTiles));
-    Value *inFull = e.b.CreateICmpULT(rest, e.c(full * blocks));
-    Value *w = e.b.CreateSelect(inFull, e.b.CreateURem(rest, e.c(S * blocks)),
-                                e.b.CreateSub(rest, e.c(full * blocks)));
-    Value *n = e.b.CreateSelect(inFull, e.c(S), e.c(std::max<int64_t>(rowTiles - full, 1)));
-    Value *first = e.b.CreateSelect(
-        inFull, e.b.CreateMul(e.b.CreateUDiv(rest, e.c(S * blocks)), e.c(S)), e.c(full));
-    rowTile(grp, e.b.CreateUDiv(w, n), e.b.CreateAdd(first, e.b.CreateURem(w, n)), 0);
+    Value *ocb =
+        blocksInner ? e.b.CreateURem(rest, e.c(blocks)) : e.b.CreateUDiv(rest, e.c(rowTiles));
+    Value *rt =
+        blocksInner ? e.b.CreateUDiv(rest, e.c(blocks)) : e.b.CreateURem(rest, e.c(rowTiles));
+    rowTile(grp, ocb, rt, 0);
   });
   return a.groups * blocks * rowTiles;
 }
