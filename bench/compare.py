@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """cnnc vs PyTorch (oneDNN inside) on the example models, in one run.
 
-    /usr/bin/python3 bench/compare.py [--runs 50] [--rounds 3] [--threads 1] [--batch 1] [MODEL.cnn ...]
+    /usr/bin/python3 bench/compare.py [--runs 50] [--rounds 3] [--threads 1] [--batch 1] [MODEL.cnn|MODEL.onnx ...]
 
 For each model (default: examples/seed/*.cnn and examples/*.cnn): `cnnc bench MODEL`
 (median latency of --runs runs) and the same network in PyTorch, the same number
@@ -13,12 +13,15 @@ torch.jit.optimize_for_inference (oneDNN: batchnorm folded into convolutions,
 fusions), traced at the batch size run. Both sides run the same random weights
 and input (those of `cnnc bench`), on --threads threads each, --batch images per
 run (cnnc compiled with --batch; times are per run, i.e. per batch).
+A MODEL.onnx is timed as it is (`cnnc bench MODEL.onnx`); its PyTorch side is
+built from the same graph written as a .cnn by `cnnc import` (into a temporary
+directory). For torchvision's own modules as the peer, see scripts/make_zoo.py --bench.
 Prints the median over rounds of each side's median and the ratio cnnc/PyTorch
 (< 1 means cnnc is faster). Needs Debian's python3-torch and a built cnnc
 (build/tools/cnnc/cnnc, or the binary the environment variable CNNC names, e.g.
 an older build to compare against in the same sitting).
 """
-import argparse, glob, os, re, statistics, subprocess, sys, time
+import argparse, glob, os, re, statistics, subprocess, sys, tempfile, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -209,8 +212,13 @@ def main():
         sorted(glob.glob(os.path.join(ROOT, "examples", "*.cnn")))
     print(f"# {time.strftime('%Y-%m-%d')}, {args.threads} thread(s) each, batch {args.batch}, torch {torch.__version__}, median of {args.rounds} rounds x {args.runs} runs")
     print(f"{'model':<16}{'cnnc ms':>10}{'torch ms':>10}{'cnnc/torch':>12}{'compile s':>11}")
+    tmp = tempfile.TemporaryDirectory()
     for path in paths:
-        model = mf.parse(path)
+        source = path
+        if path.endswith(".onnx"):  # the same graph as a .cnn, for the PyTorch side
+            source = os.path.join(tmp.name, os.path.basename(path)[:-5] + ".cnn")
+            subprocess.run([CNNC, "import", path, "-o", source], check=True, capture_output=True)
+        model = mf.parse(source)
         net, x = torch_net(model, batch=args.batch)
         c, t, comp = [], [], []
         for _ in range(args.rounds):
