@@ -117,6 +117,23 @@ class Channels(nn.Module):
         return torch.cat([s, p * 2, q[:, 1:-1]], 1)
 
 
+class Misc(nn.Module):
+    """Exported at opset 14: HardSwish as one op, a batchnorm no conv absorbs,
+    ReduceMax, and MatMul of a flattened vector by a parameter."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.w = nn.Parameter(torch.randn(8 * 5 * 4, 7))
+
+    def forward(self, x):
+        a = self.c(x)
+        y = F.hardswish(self.bn(a + 1.0))
+        y = y * torch.amax(y, dim=(2, 3), keepdim=True)
+        return torch.flatten(y, 1) @ self.w
+
+
 def randomize(model, seed):
     g = torch.Generator().manual_seed(seed)
     for p in model.parameters():
@@ -128,11 +145,11 @@ def randomize(model, seed):
     return model.eval()
 
 
-def fixture(name, model, shape, seed, table):
+def fixture(name, model, shape, seed, table, opset=13):
     model = randomize(model, seed)
     x = torch.randn(shape, generator=torch.Generator().manual_seed(seed + 1))
     path = OUT / f'{name}.onnx'
-    torch.onnx.export(model, x, str(path), opset_version=13, do_constant_folding=True,
+    torch.onnx.export(model, x, str(path), opset_version=opset, do_constant_folding=True,
                       input_names=['input'], output_names=['output'])
     with torch.no_grad():
         y32 = model(x).numpy().astype(np.float64)
@@ -140,6 +157,27 @@ def fixture(name, model, shape, seed, table):
     np.save(OUT / f'{name}.x.npy', x.numpy())
     np.save(OUT / f'{name}.y.npy', y64.astype(np.float32))  # float64 rounded once
     table[name] = {'err32': float(np.abs(y32 - y64).max())}
+
+
+def lrn_fixture(table):
+    """Identity -> LRN -> Dropout, built node by node (torch.onnx writes
+    LocalResponseNorm as a decomposition, with an If)."""
+    x = torch.randn((1, 6, 5, 4), generator=torch.Generator().manual_seed(6))
+    size, alpha, beta, bias = 3, 0.3, 0.6, 1.5
+    nodes = [helper.make_node('Identity', ['input'], ['a'], name='id'),
+             helper.make_node('LRN', ['a'], ['b'], name='lrn', size=size, alpha=alpha, beta=beta,
+                              bias=bias),
+             helper.make_node('Dropout', ['b'], ['output'], name='drop')]
+    g = helper.make_graph(nodes, 'lrn', [helper.make_tensor_value_info('input', TensorProto.FLOAT,
+                                                                       list(x.shape))],
+                          [helper.make_tensor_value_info('output', TensorProto.FLOAT, list(x.shape))])
+    m = helper.make_model(g, opset_imports=[onnx.helper.make_opsetid('', 13)])
+    (OUT / 'lrn.onnx').write_bytes(m.SerializeToString())
+    y32 = F.local_response_norm(x, size, alpha, beta, bias).numpy().astype(np.float64)
+    y64 = F.local_response_norm(x.double(), size, alpha, beta, bias).numpy()
+    np.save(OUT / 'lrn.x.npy', x.numpy())
+    np.save(OUT / 'lrn.y.npy', y64.astype(np.float32))
+    table['lrn'] = {'err32': float(np.abs(y32 - y64).max())}
 
 
 def error_models():
@@ -186,6 +224,8 @@ def main():
     fixture('acts', Acts(), (1, 6, 5, 7), 2, table)
     fixture('graph', Graph(), (1, 4, 9, 11), 3, table)
     fixture('channels', Channels(), (1, 3, 7, 6), 4, table)
+    fixture('misc', Misc(), (1, 3, 5, 4), 5, table, opset=14)
+    lrn_fixture(table)
     (OUT / 'fixtures.json').write_text(json.dumps(table, indent=1, sort_keys=True) + '\n')
     (OUT / 'errors').mkdir(exist_ok=True)
     # Inputs kept by hand (the fuzzers' finds) keep their expected text.
