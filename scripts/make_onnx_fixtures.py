@@ -118,18 +118,20 @@ class Channels(nn.Module):
 
 
 class Misc(nn.Module):
-    """Exported at opset 14: HardSwish as one op, a batchnorm no conv absorbs,
-    ReduceMax, and MatMul of a flattened vector by a parameter."""
+    """Exported at opset 14: HardSwish as one op, a batchnorm no conv absorbs, a
+    U-Net's 2x2 stride-2 transposed conv (no output_padding), ReduceMax, and MatMul
+    of a flattened vector by a parameter."""
 
     def __init__(self):
         super().__init__()
         self.c = nn.Conv2d(3, 8, 3, padding=1)
         self.bn = nn.BatchNorm2d(8)
-        self.w = nn.Parameter(torch.randn(8 * 5 * 4, 7))
+        self.up = nn.ConvTranspose2d(8, 6, 2, stride=2)
+        self.w = nn.Parameter(torch.randn(6 * 10 * 8, 7))
 
     def forward(self, x):
         a = self.c(x)
-        y = F.hardswish(self.bn(a + 1.0))
+        y = self.up(F.hardswish(self.bn(a + 1.0)))
         y = y * torch.amax(y, dim=(2, 3), keepdim=True)
         return torch.flatten(y, 1) @ self.w
 

@@ -438,13 +438,11 @@ bool Translator::failedInput(const onnx::NodeProto &n) const {
 
 void Translator::translate(const onnx::NodeProto &n) {
   node = &n;
-  if (!n.domain().empty() && n.domain() != "ai.onnx") {
-    unsupported("domain '" + n.domain() + "' is not supported");
-    return;
-  }
   size_t before = unsupported_.size();
   AttrReader r(n);
-  if (!translateOp(*this, n, r))
+  if (!n.domain().empty() && n.domain() != "ai.onnx")
+    unsupported("domain '" + n.domain() + "' is not supported");
+  else if (!translateOp(*this, n, r))
     unsupported("op type not supported");
   else if (unsupported_.size() == before && !failedInput(n)) // else some were not read
     for (const std::string &a : r.unread())

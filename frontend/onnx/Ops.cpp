@@ -11,11 +11,11 @@ namespace {
 
 using Fn = std::function<void(Translator &, AttrReader &)>;
 
-/// An integer attribute within [lo, MaxAttrInt], else unsupported (0).
+/// An integer attribute within [lo, MaxAttrInt], else unsupported (lo - 1).
 int bounded(Translator &t, int64_t v, int64_t lo, const char *what) {
   if (v < lo || v > MaxAttrInt) {
     t.unsupported(std::string(what) + " " + std::to_string(v) + " is out of range");
-    return 0;
+    return (int)lo - 1;
   }
   return (int)v;
 }
@@ -28,7 +28,7 @@ bool pair2(Translator &t, const std::vector<int64_t> &v, int64_t lo, const char 
     return false;
   }
   h = bounded(t, v[0], lo, what), w = bounded(t, v[1], lo, what);
-  return h && w;
+  return h >= lo && w >= lo;
 }
 
 /// ONNX pads [top, left, bottom, right] or auto_pad, resolved to explicit
@@ -401,12 +401,12 @@ void pad(Translator &t, AttrReader &r) {
 
 void resize(Translator &t, AttrReader &r) {
   const Val *x = t.image(0);
-  std::string mode = r.s("mode", "nearest"), coord = r.s("coordinate_transformation_mode", "");
+  std::string mode = r.s("mode", "nearest"),
+              coord = r.s("coordinate_transformation_mode", "half_pixel");
   std::string nearest = r.s("nearest_mode", "round_prefer_floor");
   r.f("cubic_coeff_a", -0.75), r.i("exclude_outside", 0), r.f("extrapolation_value", 0);
   if (!x || x->shape.size() != 4)
     return;
-  // ONNX's shape inference leaves it unknown when scales come from a Constant.
   std::vector<int64_t> out;
   const Const *scales = t.constInput(2, true), *sizes = t.constInput(3, true);
   if (sizes && sizes->count() == 4)
@@ -417,7 +417,13 @@ void resize(Translator &t, AttrReader &r) {
   else
     return t.unsupported("a resize needs constant scales or sizes for all 4 axes");
   UpsampleAttrs a;
-  if (mode == "nearest" && coord == "asymmetric" && nearest == "floor")
+  // At a whole scale factor, half-pixel centres rounded to the nearest pixel
+  // (ONNX's defaults) pick the same pixels as PyTorch's floor.
+  const bool whole = out.size() == 4 && out[2] % x->shape[2] == 0 && out[3] % x->shape[3] == 0;
+  const bool halfNearest =
+      coord == "half_pixel" && (nearest == "round_prefer_floor" || nearest == "round_prefer_ceil");
+  if (mode == "nearest" &&
+      ((coord == "asymmetric" && nearest == "floor") || (whole && halfNearest)))
     a.mode = UpsampleMode::Nearest;
   else if (mode == "linear" && (coord == "half_pixel" || coord == "pytorch_half_pixel"))
     a.mode = UpsampleMode::Bilinear;
@@ -428,7 +434,7 @@ void resize(Translator &t, AttrReader &r) {
                          "' (and nearest_mode '" + nearest + "')");
   if (out[0] != 1 || out[1] != x->shape[1] || out[2] < 1 || out[3] < 1)
     return t.unsupported("a resize of the batch or channel axis, or to nothing");
-  if (out[2] % x->shape[2] == 0 && out[3] % x->shape[3] == 0) {
+  if (whole) {
     a.sh = bounded(t, out[2] / x->shape[2], 1, "scale");
     a.sw = bounded(t, out[3] / x->shape[3], 1, "scale");
   } else {
