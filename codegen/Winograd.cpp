@@ -1,4 +1,5 @@
-// codegen/Winograd.cpp - 3x3 stride-1 convolutions by Winograd's minimal
+// codegen/Winograd.cpp - 3x3 stride-1 convolutions (dilated too: by phases,
+// see Phases) by Winograd's minimal
 // filtering F(2x2, 3x3) (Lavin & Gray, 2016). Each 2x2 block of outputs (a
 // "tile") comes from the 4x4 input patch d above it:
 //   Y = A^T [ sum_ic U[oc][ic] (.) V[ic] ] A,   V = B^T d B,   U = G g G^T,
@@ -22,11 +23,22 @@ namespace cnnc {
 
 using namespace llvm;
 
-/// Tiles: 2x2 blocks of the conv's output; with a fused pool, whole windows only.
-static int64_t tileCount(const Node &n) {
-  const int k = std::max(attrs<ConvAttrs>(n).pool, 1);
-  return (n.type.dims[0] * k + 1) / 2 * ((n.type.dims[1] * k + 1) / 2);
+/// Tiles: 2x2 blocks of the conv's output; with a fused pool, whole windows
+/// only. Dilated by d, the output splits into d x d phases (the pixels of
+/// equal (oh mod d, ow mod d)): each phase is an undilated 3x3 conv of its
+/// own input pixels, tiled alone, so a tile's 2x2 outputs and 4x4 input
+/// patch are d pixels apart.
+struct Phases {
+  int64_t d, SH, SW, TH, TW; // dilation, a phase's output size, its tiles per column and row
+  int64_t tiles() const { return d * d * TH * TW; }
+};
+static Phases phases(const Node &n) {
+  const ConvAttrs &a = attrs<ConvAttrs>(n);
+  const int64_t k = std::max(a.pool, 1), d = a.dh;
+  const int64_t SH = n.type.dims[0] * k / d, SW = n.type.dims[1] * k / d;
+  return {d, SH, SW, (SH + 1) / 2, (SW + 1) / 2};
 }
+static int64_t tileCount(const Node &n) { return phases(n).tiles(); }
 
 // Fewer than 32 tiles (ResNet-18's 7x7 layers): U, 1.8x the direct weights,
 // is streamed from memory for too little work, and the direct conv is faster.
@@ -36,9 +48,13 @@ bool winogradApplies(const Graph &g, const Node &n) {
   using A = ConvAttrs;
   const ConvAttrs &a = attrs<ConvAttrs>(n);
   // Stride, groups and anything added later stay at their defaults.
+  // A dilated conv: phases of equal size, no pool.
+  const bool phased =
+      a.dh == a.dw &&
+      (a.dh == 1 || (a.pool == 0 && n.type.dims[0] % a.dh == 0 && n.type.dims[1] % a.dh == 0));
   return readsAll(a, &A::filters, &A::kh, &A::kw, &A::pad, &A::useBias, &A::bn, &A::residual,
-                  &A::act, &A::pool) &&
-         a.kh == 3 && a.kw == 3 && a.sh == 1 && a.sw == 1 && a.groups == 1 &&
+                  &A::act, &A::pool, &A::dh, &A::dw) &&
+         phased && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.sw == 1 && a.groups == 1 &&
          (a.pool == 0 || a.pool == 2) && g.nodes[n.inputs[0]].type.dims[2] >= 16 &&
          a.filters >= 16 && tileCount(n) >= 32 &&
          // Every run of tiles streams all of U (16 x IC x OC floats): beyond
@@ -96,7 +112,20 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
   CNNC_ASSERT(roundUp(OC, VL) % B == 0 && NT % R == 0,
               "Winograd's tile: whole channel blocks, whole register blocks per item");
   const int64_t Hp = inNode.type.dims[0] + f.a.pad.top + f.a.pad.bottom;
-  const int64_t TW = (f.OW + 1) / 2, T = tileCount(n);
+  const Phases ph = phases(n);
+  const int64_t dil = ph.d, T = ph.tiles(), perPhase = ph.TH * ph.TW;
+  // Tile -> its phase's first output pixel (p, q) and its tile row and column there.
+  struct At {
+    Value *p, *q, *tr, *tc;
+  };
+  auto locate = [&](Value *tile) {
+    Value *phase = dil == 1 ? e.c(0) : e.b.CreateUDiv(tile, e.c(perPhase));
+    Value *rest = dil == 1 ? tile : e.b.CreateURem(tile, e.c(perPhase));
+    return At{e.b.CreateUDiv(phase, e.c(dil)), e.b.CreateURem(phase, e.c(dil)),
+              e.b.CreateUDiv(rest, e.c(ph.TW)), e.b.CreateURem(rest, e.c(ph.TW))};
+  };
+  // Pixel index i of phase offset p: p + d * i.
+  auto pixel = [&](Value *p, Value *i) { return e.b.CreateAdd(p, e.b.CreateMul(i, e.c(dil))); };
   // Work items: runs of NT tiles x groups of channel blocks. A layer of few
   // runs (deep and small) is split by channel blocks too, into at least 4
   // items and an even count where it can be, so threads get equal shares;
@@ -129,31 +158,31 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
     // 1. V[xi][j][ic] = (B^T d B)[xi] for the item's tiles (past the last
     //    tile: the last tile again, for the register blocks' unused rows).
     e.loop(0, NT, [&](Value *j) {
-      Value *tile = e.min(e.b.CreateAdd(t0, j), e.c(T - 1));
-      Value *ih = e.b.CreateMul(e.b.CreateUDiv(tile, e.c(TW)), e.c(2));
-      Value *iw = e.b.CreateMul(e.b.CreateURem(tile, e.c(TW)), e.c(2));
+      const At loc = locate(e.min(e.b.CreateAdd(t0, j), e.c(T - 1)));
+      Value *ih = pixel(loc.p, e.b.CreateMul(loc.tr, e.c(2)));
+      Value *iw = pixel(loc.q, e.b.CreateMul(loc.tc, e.c(2)));
       // The patch's four input rows, from its first column; its columns and
       // V's 16 rows are constant offsets from these (immediates, few registers).
       Value *rows[4];
       for (int r = 0; r < 4; ++r) {
         // An odd output size: the last tiles' 4th row/column is past the
         // input; it only feeds outputs that are not stored, so any row will do.
-        Value *row = e.b.CreateAdd(ih, e.c(r));
-        if (r == 3 && f.OH % 2)
+        Value *row = e.b.CreateAdd(ih, e.c(r * dil));
+        if (r == 3 && ph.SH % 2)
           row = e.min(row, e.c(Hp - 1));
         rows[r] =
             e.at(f.in, e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(row, e.c(f.Wp)), iw), e.c(IC)));
       }
-      Value *last = e.c(3 * IC); // the 4th column
-      if (f.OW % 2)
-        last = e.b.CreateMul(e.b.CreateSub(e.min(e.b.CreateAdd(iw, e.c(3)), e.c(f.Wp - 1)), iw),
-                             e.c(IC));
+      Value *last = e.c(3 * dil * IC); // the 4th column
+      if (ph.SW % 2)
+        last = e.b.CreateMul(
+            e.b.CreateSub(e.min(e.b.CreateAdd(iw, e.c(3 * dil)), e.c(f.Wp - 1)), iw), e.c(IC));
       Value *vj = e.at(V, e.b.CreateMul(j, e.c(ICp)));
       e.vectors(IC, [&](Value *ic, Value *mask) {
         Value *d[4][4];
         for (int r = 0; r < 4; ++r)
           for (int c = 0; c < 4; ++c) {
-            Value *px = c == 3 ? e.at(rows[r], last) : e.at(rows[r], (int64_t)c * IC);
+            Value *px = c == 3 ? e.at(rows[r], last) : e.at(rows[r], (int64_t)c * dil * IC);
             d[r][c] = e.loadV(e.at(px, ic), mask);
           }
         std::array<Value *, 4> s[4]; // s[c] = B^T (column c of d)
@@ -198,9 +227,10 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
       });
       // 3. Y = A^T M A per tile, then the epilogue and the stores.
       e.loop(e.c(0), count, [&](Value *j) {
-        Value *tile = e.b.CreateAdd(t0, j);
-        Value *tr = e.b.CreateUDiv(tile, e.c(TW)), *tc = e.b.CreateURem(tile, e.c(TW));
-        Value *oh = e.b.CreateMul(tr, e.c(2)), *ow = e.b.CreateMul(tc, e.c(2));
+        const At loc = locate(e.b.CreateAdd(t0, j));
+        Value *tr = loc.tr, *tc = loc.tc;
+        Value *oh = pixel(loc.p, e.b.CreateMul(tr, e.c(2)));
+        Value *ow = pixel(loc.q, e.b.CreateMul(tc, e.c(2)));
         for (int gi = 0; gi < G; ++gi) {
           Value *oc = e.b.CreateAdd(e.b.CreateMul(blk, e.c(B)), e.c(gi * VL));
           Value *mask = OC % VL ? e.tailMask(oc, OC) : nullptr;
@@ -220,7 +250,7 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
           }
           for (int r = 0; r < 2; ++r)
             for (int c = 0; c < 2; ++c) {
-              Value *row = e.b.CreateAdd(oh, e.c(r)), *col = e.b.CreateAdd(ow, e.c(c));
+              Value *row = e.b.CreateAdd(oh, e.c(r * dil)), *col = e.b.CreateAdd(ow, e.c(c * dil));
               if (f.pool > 1) { // the tile is the pooling window: its maximum
                 Value *v = f.value(e, y[r][c], row, col, oc, mask);
                 pooled = pooled ? e.maxNaN(pooled, v) : v;
@@ -229,10 +259,10 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
               auto store = [&] { f.finish(e, y[r][c], row, col, oc, mask); };
               // An odd output size: the last tiles' second row/column is not there.
               Value *inside = nullptr;
-              if (r == 1 && f.OH % 2)
-                inside = e.b.CreateICmpULT(tr, e.c(f.OH / 2));
-              if (c == 1 && f.OW % 2) {
-                Value *ok = e.b.CreateICmpULT(tc, e.c(f.OW / 2));
+              if (r == 1 && ph.SH % 2)
+                inside = e.b.CreateICmpULT(tr, e.c(ph.SH / 2));
+              if (c == 1 && ph.SW % 2) {
+                Value *ok = e.b.CreateICmpULT(tc, e.c(ph.SW / 2));
                 inside = inside ? e.b.CreateAnd(inside, ok) : ok;
               }
               if (inside)

@@ -467,6 +467,25 @@ TEST_CASE("conv2d: Winograd F(2x2 3x3) against the reference and the direct conv
     check(k, {}, true, "winograd");
     check(k, {}, false);
   }
+  // Dilated by d: d x d phases tiled alone (FCN's and DeepLab's 3x3s), phases
+  // of odd size (the last tiles' second row/column), valid padding.
+  struct Dilated {
+    cnnc::Shape in;
+    Layer l;
+    int d;
+  };
+  const Dilated dilated[] = {
+      {{28, 28, 32}, conv(32, 3, 3, 1, 1, PadKind::Same, Act::Relu, true), 2},
+      {{28, 24, 20}, conv(17, 3, 3, 1, 1, PadKind::Same, Act::Linear, true), 4}, // 7 x 6 phases
+      {{24, 30, 17}, conv(40, 3, 3, 1, 1, PadKind::Same, Act::Tanh, false), 3},
+      {{26, 22, 16}, conv(16, 3, 3, 1, 1, PadKind::Valid, Act::Relu, true), 2}, // 22 x 18 out
+  };
+  for (Dilated c : dilated) {
+    c.l.dh = c.l.dw = c.d;
+    Case k = makeCase("dilated winograd #" + std::to_string(i++), c.in, {c.l}, rng);
+    check(k, {}, true, "winograd");
+    check(k, {}, false);
+  }
 }
 
 TEST_CASE("conv2d: dilated kernels on hand-picked configurations", "[kernels][conv][dilation]") {
@@ -522,12 +541,15 @@ TEST_CASE("conv2d: random sweep with dilation", "[kernels][conv][dilation]") {
   }
 }
 
-TEST_CASE("conv2d: Winograd declines a dilated 3x3 conv - the direct conv runs it",
+TEST_CASE("conv2d: Winograd declines uneven phases and unequal dilations - the direct conv runs "
+          "them",
           "[kernels][conv][winograd][dilation]") {
   Rng rng(7373);
   Layer l = conv(32, 3, 3, 1, 1, PadKind::Same, Act::Relu, true);
   check(makeCase("undilated 3x3", {14, 16, 16}, {l}, rng), {}, true, "winograd");
-  for (auto [dh, dw] : {std::pair{2, 2}, {1, 2}, {3, 1}}) {
+  l.dh = l.dw = 2; // 14 x 16 in 2 x 2 phases of 7 x 8
+  check(makeCase("dilated 3x3 even phases", {14, 16, 16}, {l}, rng), {}, true, "winograd");
+  for (auto [dh, dw] : {std::pair{3, 3}, {1, 2}, {3, 1}}) { // 14 is not 3 phases; unequal
     l.dh = dh, l.dw = dw;
     Case c = makeCase("dilated 3x3", {14, 16, 16}, {l}, rng);
     check(c, {}, true, " px x "); // the direct conv's plan: "tile RxC px x N ch"
