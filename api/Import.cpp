@@ -1,6 +1,7 @@
 // api/Import.cpp - cnnc import: an ONNX model to a readable .cnn and its
 // weights, through the same importer as compileFile(".onnx") and the DSL
 // writer (frontend/Writer.cpp).
+#include "api/ModelImpl.h"
 #include "cnnc/Io.h"
 #include "cnnc/cnnc.h"
 #include "frontend/Frontend.h"
@@ -13,23 +14,6 @@
 
 namespace cnnc {
 namespace {
-
-std::string readOnnx(const std::string &path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw Error(path + ": error: is a directory, not an .onnx model file");
-  std::ifstream f(path, std::ios::binary);
-  if (!f)
-    throw Error(path + ": error: cannot open the model file");
-  std::string bytes;
-  std::vector<char> chunk(1 << 16);
-  while (bytes.size() <= MaxOnnxBytes && f.read(chunk.data(), chunk.size()).gcount() > 0)
-    bytes.append(chunk.data(), (size_t)f.gcount());
-  if (bytes.size() > MaxOnnxBytes)
-    throw Error(path + ": error: the model file is too large (the limit is " +
-                std::to_string(MaxOnnxBytes) + " bytes)");
-  return bytes;
-}
 
 /// A DSL name from a file's stem: other characters become '_'.
 std::string modelName(const std::string &stem) {
@@ -75,7 +59,7 @@ importModel(const std::string &onnxPath, const std::string &cnnPath,
   r.weightsPath = std::filesystem::path(out).replace_extension(".safetensors").string();
   Diag diag(onnxPath, "");
   OnnxImport m;
-  if (!importOnnx(readOnnx(onnxPath), diag, m, inputShapes))
+  if (!importOnnx(readModelFile(onnxPath, true), diag, m, inputShapes))
     throw Error(diag.text());
   m.graph.name = modelName(out.stem().string());
   std::vector<std::string> layers;

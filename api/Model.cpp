@@ -160,6 +160,7 @@ Model Model::compileBuilt(std::unique_ptr<Impl> impl, Diag &diag, const Options 
   cg.convTile = opts.convTile;
   cg.batch = impl->batch, cg.arenaStride = impl->arenaStride;
   cg.winograd = opts.winograd;
+  cg.cacheDir = opts.cacheDir;
   std::string llvmIR, assembly;
   if (!opts.dumpLLVMPath.empty())
     cg.llvmIR = &llvmIR;
@@ -197,14 +198,21 @@ double measurePeakGflops(Target target, int repeats) {
   return best;
 }
 
-Model Model::compileFile(const std::string &path, const Options &opts) {
+std::string defaultCacheDir() {
+  const char *xdg = std::getenv("XDG_CACHE_HOME"), *home = std::getenv("HOME");
+  if (xdg && *xdg)
+    return std::string(xdg) + "/cnnc";
+  return home && *home ? std::string(home) + "/.cache/cnnc" : "";
+}
+
+std::string readModelFile(const std::string &path, bool onnx) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
-    throw Error(path + ": error: is a directory, not a .cnn model file");
+    throw Error(path + ": error: is a directory, not a" + (onnx ? "n .onnx" : " .cnn") +
+                " model file");
   std::ifstream f(path, std::ios::binary);
   if (!f)
     throw Error(path + ": error: cannot open the model file");
-  const bool onnx = path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
   const size_t limit = onnx ? MaxOnnxBytes : MaxSourceBytes;
   // Read to the end (pipes have no size), one byte past the limit at most.
   std::string source;
@@ -214,6 +222,12 @@ Model Model::compileFile(const std::string &path, const Options &opts) {
   if (source.size() > limit)
     throw Error(path + ": error: the model file is too large (the limit is " +
                 std::to_string(limit) + " bytes)");
+  return source;
+}
+
+Model Model::compileFile(const std::string &path, const Options &opts) {
+  const bool onnx = path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
+  const std::string source = readModelFile(path, onnx);
   return onnx ? compileOnnx(source, path, opts) : compileString(source, path, opts);
 }
 
@@ -308,6 +322,7 @@ std::vector<std::string> Model::outputNames() const { return impl_->outputNames;
 int Model::batch() const { return impl_->batch; }
 std::vector<LayerInfo> Model::layers() const { return impl_->layers; }
 double Model::compileSeconds() const { return impl_->compileSeconds; }
+bool Model::fromCache() const { return impl_->jit && impl_->jit->fromCache; }
 std::string Model::targetDescription() const {
   const TargetInfo &t = impl_->target;
   return t.name + " (" + t.cpu + ", " + std::to_string(t.vectorWidth) + " floats per vector)";

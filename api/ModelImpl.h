@@ -178,4 +178,8 @@ inline std::string quotedNames(const std::vector<std::string> &names) {
   return s;
 }
 
+/// The bytes of a model file (.onnx when `onnx`, else .cnn), within the
+/// size limit of its kind; throws Error with the path.
+std::string readModelFile(const std::string &path, bool onnx);
+
 } // namespace cnnc

@@ -47,6 +47,7 @@ public:
   std::vector<Kernel> kernels;
   std::vector<PackSpec> packs; // how to lay out the weights the kernels read
   int64_t weightFloats = 0;
+  bool fromCache = false; // the machine code came from the compile cache
 };
 
 struct CodegenOptions {
@@ -57,6 +58,7 @@ struct CodegenOptions {
   bool winograd = true;            // Winograd F(2x2, 3x3) where it applies (Options::winograd)
   int batch = 1;                   // images per run, each in its own arena...
   int64_t arenaStride = 0;         // ... this many floats after the previous one
+  std::string cacheDir;            // the compile cache (Options::cacheDir); empty: none
 };
 
 /// Emits one specialised kernel per node (and one for each padded conv's

@@ -1,8 +1,10 @@
 // codegen/Jit.cpp - builds the LLVM module (a kernel per node, the runtime
 // calls them in order), lays out the packed weights each kernel family plans,
 // optimises at O3 for the target CPU and JIT-compiles with ORC's LLJIT.
+#include "codegen/Cache.h"
 #include "codegen/Emitter.h"
 
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
@@ -25,6 +27,7 @@ using namespace llvm;
 namespace {
 
 struct Jit final : JitModel {
+  std::unique_ptr<ObjectFileCache> cache; // outlives the JIT that reads it
   std::unique_ptr<orc::LLJIT> lljit;
 };
 
@@ -127,10 +130,21 @@ struct Setup {
     kernelType = FunctionType::get(Type::getVoidTy(*ctx), {ptr, ptr, i64, i64, ptr}, false);
   }
 
-  /// JIT-compiles the (optimised) module; the functions are then looked up by name.
-  std::unique_ptr<orc::LLJIT> jit() {
-    auto lljit =
-        check(orc::LLJITBuilder().setJITTargetMachineBuilder(jtmb).create(), "creating the JIT");
+  /// JIT-compiles the (optimised) module, or takes `cache`'s object for it;
+  /// the functions are then looked up by name.
+  std::unique_ptr<orc::LLJIT> jit(ObjectFileCache *cache = nullptr) {
+    auto compiler = [cache](orc::JITTargetMachineBuilder b)
+        -> Expected<std::unique_ptr<orc::IRCompileLayer::IRCompiler>> {
+      auto tm = b.createTargetMachine();
+      if (!tm)
+        return tm.takeError();
+      return std::make_unique<orc::TMOwningSimpleCompiler>(std::move(*tm), cache);
+    };
+    auto lljit = check(orc::LLJITBuilder()
+                           .setJITTargetMachineBuilder(jtmb)
+                           .setCompileFunctionCreator(compiler)
+                           .create(),
+                       "creating the JIT");
     // memcpy/memset calls resolve to the process's C library.
     lljit->getMainJITDylib().addGenerator(
         check(orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
@@ -203,14 +217,19 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
   if (verifyModule(*mod, &es))
     throw cnnc::Error("internal compiler error: invalid LLVM IR for model '" + g.name +
                       "': " + es.str());
-  optimize(*mod, *js.tm);
+  // The compile cache, unless the optimised IR or the assembly is wanted.
+  jm->cache =
+      std::make_unique<ObjectFileCache>(opts.llvmIR || opts.assembly ? "" : opts.cacheDir, *mod, t);
+  jm->fromCache = jm->cache->hit();
+  if (!jm->fromCache)
+    optimize(*mod, *js.tm);
   if (opts.llvmIR) {
     raw_string_ostream os(*opts.llvmIR);
     mod->print(os, nullptr);
   }
   if (opts.assembly)
     *opts.assembly = assemble(*mod, *js.tm);
-  jm->lljit = js.jit();
+  jm->lljit = js.jit(jm->cache.get());
   for (size_t k = 0; k < names.size(); ++k)
     jm->kernels[k].fn = check(jm->lljit->lookup(names[k]), "looking up a kernel").toPtr<KernelFn>();
   return jm;

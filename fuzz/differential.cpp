@@ -444,6 +444,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   Weights w;
   try {
     cnnc::Options opts; // the host target; 1 to 3 threads split every kernel's work
+    opts.cacheDir = ""; // every model is new: no cache entries to write
     opts.threads = 1 + (int)(seed % 3);
     cnnc::Model m = cnnc::Model::compileString(source, "fuzz.cnn", opts);
     w = m.randomWeights(seed);

@@ -29,8 +29,11 @@ struct PyModel {
 
 /// A path (os.PathLike, or a str without a newline or brace) or the model's source.
 std::unique_ptr<PyModel> compileModel(const py::object &pathOrSource, int threads, int batch,
-                                      const std::string &target, bool winograd, bool checkArena) {
+                                      const std::string &target, bool winograd, bool checkArena,
+                                      const py::object &cacheDir) {
   Options o;
+  if (!cacheDir.is_none())
+    o.cacheDir = py::str(py::module_::import("os").attr("fspath")(cacheDir));
   o.threads = threads;
   o.batch = batch;
   o.target = parseTarget(target);
@@ -247,6 +250,7 @@ void bindModel(py::module_ &m) {
       .def_property_readonly("batch", [](const PyModel &s) { return s.model.batch(); })
       .def_property_readonly("threads", [](const PyModel &s) { return s.model.threads(); })
       .def_property_readonly("target", [](const PyModel &s) { return s.model.targetDescription(); })
+      .def_property_readonly("from_cache", [](const PyModel &s) { return s.model.fromCache(); })
       .def_property_readonly("compile_seconds",
                              [](const PyModel &s) { return s.model.compileSeconds(); });
 }
@@ -261,8 +265,9 @@ PYBIND11_MODULE(cnnc, m) {
   bindModel(m);
   m.def("compile", &compileModel, py::arg("path_or_source"), py::kw_only(), py::arg("threads") = 1,
         py::arg("batch") = 1, py::arg("target") = "host", py::arg("winograd") = true,
-        py::arg("check_arena") = false,
-        "Compiles a .cnn model from a path, or from its source text.");
+        py::arg("check_arena") = false, py::arg("cache_dir") = py::none(),
+        "Compiles a .cnn or .onnx model from a path, or .cnn source text. cache_dir: the "
+        "compile cache (default $XDG_CACHE_HOME/cnnc; \"\" turns it off).");
   m.def(
       "random_input",
       [](const std::vector<int64_t> &shape, uint64_t seed, const std::string &key) {

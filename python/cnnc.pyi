@@ -6,7 +6,7 @@
     y = model(np.zeros(model.input_shape, np.float32))
 """
 import os
-from typing import Any, Mapping, Sequence, Union, overload
+from typing import Any, Mapping, Optional, Sequence, Union, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -101,13 +101,19 @@ class Model:
     def target(self) -> str: ...
     @property
     def compile_seconds(self) -> float: ...
+    @property
+    def from_cache(self) -> bool:
+        """Whether the machine code came from the compile cache (cache_dir)."""
 
 def compile(path_or_source: Union[str, os.PathLike[str]], *, threads: int = 1, batch: int = 1,
-            target: str = "host", winograd: bool = True, check_arena: bool = False) -> Model:
+            target: str = "host", winograd: bool = True, check_arena: bool = False,
+            cache_dir: Optional[Union[str, os.PathLike[str]]] = None) -> Model:
     """Compiles a .cnn or .onnx model: a path, or .cnn source itself (a str with a newline
     or a brace). An ONNX model's inputs and outputs are in the graph's layout (NCHW).
     threads: per run (0: one per CPU); batch: images per run ([batch, H, W, C] in and out);
-    target: host, avx512, avx2, sse4 or generic; check_arena: debug guard zones."""
+    target: host, avx512, avx2, sse4 or generic; check_arena: debug guard zones;
+    cache_dir: the compile cache, where an identical compilation's machine code is kept
+    (default None: $XDG_CACHE_HOME/cnnc or ~/.cache/cnnc; "" turns it off)."""
 
 def random_input(shape: Sequence[int], seed: int, key: str = "input") -> np.ndarray:
     """The random input of `cnnc run --random-input SEED` (keys input, input_1, ...)."""

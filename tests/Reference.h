@@ -115,6 +115,16 @@ inline Array conv2d(const Array &x, const Tensor &w, const Tensor *bias, int sh,
   return y;
 }
 
+/// Layer `name` of a model's weights as a conv2d(kernel=k, stride, dilation,
+/// padding=same when k > 1, else valid): the DSL's `same` (TensorFlow's rule).
+inline Array convLayer(const Array &x, const WeightMap &w, const std::string &name, int k,
+                       int stride, int dilation = 1) {
+  const int reach = dilation * (k - 1) + 1;
+  const Pads p = k == 1 ? Pads{} : samePads(x.shape[0], x.shape[1], reach, reach, stride, stride);
+  return conv2d(x, w.at(name + ".weight"), &w.at(name + ".bias"), stride, stride, p, 1, dilation,
+                dilation);
+}
+
 enum class PoolKind { Max, Min, Avg };
 
 /// Max, min or average pooling. Window cells outside the input are ignored by

@@ -40,8 +40,16 @@ struct ConvTile {
 /// graph as written, before any pass), then every pass of the default pipeline.
 std::vector<std::string> passNames();
 
+/// The compile cache's default directory: $XDG_CACHE_HOME/cnnc, else
+/// $HOME/.cache/cnnc, else none ("").
+std::string defaultCacheDir();
+
 struct Options {
   Target target = Target::Host;
+  /// The compile cache: an identical compilation (the same kernels as
+  /// emitted, target CPU and features, LLVM version) loads its machine code
+  /// from here instead of optimising and compiling again. Empty: no cache.
+  std::string cacheDir = defaultCacheDir();
   /// False stops after the passes: summary(), layers() and the dumps work,
   /// run() throws. (cnnc summary uses this; it skips the JIT's cost.)
   bool generateCode = true;
@@ -236,6 +244,8 @@ public:
   std::string targetDescription() const;
   /// Wall time spent in parsing, passes and JIT compilation.
   double compileSeconds() const;
+  /// Whether the machine code came from the compile cache (Options::cacheDir).
+  bool fromCache() const;
   /// Keras's model.summary() table (with "Connected to" for graph models).
   std::string summary() const;
   /// The final textual IR.

@@ -18,14 +18,7 @@ using ref::Array;
 using Weights = cnnc::WeightMap;
 using cnnc::test::check;
 
-Array convRef(const Array &x, const Weights &w, const std::string &name, int k, int stride,
-              int dilation = 1) {
-  const int reach = dilation * (k - 1) + 1;
-  ref::Pads p =
-      k == 1 ? ref::Pads{} : ref::samePads(x.shape[0], x.shape[1], reach, reach, stride, stride);
-  return ref::conv2d(x, w.at(name + ".weight"), &w.at(name + ".bias"), stride, stride, p, 1,
-                     dilation, dilation);
-}
+using ref::convLayer;
 
 } // namespace
 
@@ -35,14 +28,14 @@ TEST_CASE("conv2d: wide reductions run in chunks of input channels", "[kernels][
         {"r = conv2d(x, filters=40, kernel=1)", "p = conv2d(x, filters=40, kernel=3, padding=same)",
          "y = add(p, r)", "relu(y)"},
         [](const Array &x, const Weights &w) {
-          return ref::activate(ref::add(convRef(x, w, "p", 3, 1), convRef(x, w, "r", 1, 1)),
+          return ref::activate(ref::add(convLayer(x, w, "p", 3, 1), convLayer(x, w, "r", 1, 1)),
                                {Act::Relu});
         });
   check("chunked 3x3 stride 2 dilation 2 tanh", {9, 7, 1801},
         {"p = conv2d(x, filters=19, kernel=3, stride=2, dilation=2, padding=same, "
          "activation=tanh)"},
         [](const Array &x, const Weights &w) {
-          return ref::activate(convRef(x, w, "p", 3, 2, 2), {Act::Tanh});
+          return ref::activate(convLayer(x, w, "p", 3, 2, 2), {Act::Tanh});
         });
 }
 
@@ -54,6 +47,6 @@ TEST_CASE("conv2d: a chunked reduction with a squeeze-and-excitation scale",
         [](const Array &x, const Weights &w) {
           Array s = ref::activate(
               ref::dense(ref::globalAvgPool(x), w.at("s.weight"), &w.at("s.bias")), {Act::Sigmoid});
-          return convRef(ref::mul(x, s), w, "p", 3, 1);
+          return convLayer(ref::mul(x, s), w, "p", 3, 1);
         });
 }

@@ -30,10 +30,7 @@ Array gateRef(const Array &h, const Weights &w) {
                            {Act::Silu});
   return ref::activate(ref::dense(s1, w.at("s2.weight"), &w.at("s2.bias")), {Act::Sigmoid});
 }
-Array convRef(const Array &x, const Weights &w, const std::string &name, int k, int stride) {
-  ref::Pads p = k == 1 ? ref::Pads{} : ref::samePads(x.shape[0], x.shape[1], k, k, stride, stride);
-  return ref::conv2d(x, w.at(name + ".weight"), &w.at(name + ".bias"), stride, stride, p);
-}
+using ref::convLayer;
 
 } // namespace
 
@@ -64,9 +61,9 @@ TEST_CASE("squeeze-and-excitation mul fused into the next conv", "[kernels][se]"
     const std::string what = "se into conv" + k + " stride " + st + " C " + C + " F " + F +
                              (c.swap ? " gate first" : "") + (c.residual ? " residual" : "");
     check(what, c.in, stmts, [=](const Array &x, const Weights &w) {
-      Array h = ref::activate(convRef(x, w, "h", 3, 1), {Act::Relu});
+      Array h = ref::activate(convLayer(x, w, "h", 3, 1), {Act::Relu});
       Array g = gateRef(h, w);
-      Array p = convRef(c.swap ? ref::mul(g, h) : ref::mul(h, g), w, "p", c.k, c.stride);
+      Array p = convLayer(c.swap ? ref::mul(g, h) : ref::mul(h, g), w, "p", c.k, c.stride);
       return c.residual ? ref::add(p, x) : p;
     });
   }
@@ -86,8 +83,8 @@ TEST_CASE("squeeze-and-excitation mul with a fused max pool or two readers", "[k
         return v;
       }(),
       [](const Array &x, const Weights &w) {
-        Array h = convRef(x, w, "h", 1, 1);
-        Array p = ref::activate(convRef(ref::mul(h, gateRef(h, w)), w, "p", 3, 1), {Act::Relu});
+        Array h = convLayer(x, w, "h", 1, 1);
+        Array p = ref::activate(convLayer(ref::mul(h, gateRef(h, w)), w, "p", 3, 1), {Act::Relu});
         return ref::pool2d(p, ref::PoolKind::Max, 2, 2, 2, 2, {});
       });
   // m is read twice: it is stored, and neither conv takes the mul.
@@ -100,10 +97,10 @@ TEST_CASE("squeeze-and-excitation mul with a fused max pool or two readers", "[k
         return v;
       }(),
       [](const Array &x, const Weights &w) {
-        Array h = convRef(x, w, "h", 1, 1);
+        Array h = convLayer(x, w, "h", 1, 1);
         Array m = ref::mul(h, gateRef(h, w));
-        return ref::add(ref::activate(convRef(m, w, "p", 3, 1), {Act::Relu}),
-                        convRef(m, w, "q", 1, 1));
+        return ref::add(ref::activate(convLayer(m, w, "p", 3, 1), {Act::Relu}),
+                        convLayer(m, w, "q", 1, 1));
       });
 }
 
@@ -119,9 +116,9 @@ TEST_CASE("squeeze-and-excitation as torchvision writes it: 1x1 convs on a 1x1xC
           [=](const Array &x, const Weights &w) {
             Array g = max ? ref::globalMaxPool(x) : ref::globalAvgPool(x);
             g.shape = {1, 1, g.shape[0]};
-            Array f1 = ref::activate(convRef(g, w, "f1", 1, 1), {Act::Silu});
-            Array f2 = ref::activate(convRef(f1, w, "f2", 1, 1), {Act::HardSigmoid});
-            return convRef(ref::mul(x, f2), w, "p", 1, 1);
+            Array f1 = ref::activate(convLayer(g, w, "f1", 1, 1), {Act::Silu});
+            Array f2 = ref::activate(convLayer(f1, w, "f2", 1, 1), {Act::HardSigmoid});
+            return convLayer(ref::mul(x, f2), w, "p", 1, 1);
           });
   }
 }

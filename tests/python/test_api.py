@@ -134,3 +134,16 @@ def test_outputs_own_their_memory(lenet):
     a[:] = 0
     assert b.sum() > 0.99
     assert a.base is not None and b.flags.writeable
+
+
+def test_compile_cache_dir(tmp_path, lenet):
+    """cache_dir: the second identical compilation loads its machine code; "" turns it off."""
+    x = cnnc.random_input(lenet.input_shape, 1)
+    first = cnnc.compile(LENET, cache_dir=tmp_path)
+    second = cnnc.compile(str(LENET), cache_dir=str(tmp_path))
+    assert not first.from_cache and second.from_cache
+    assert len(list(tmp_path.iterdir())) == 1
+    for m in (first, second):
+        m.random_weights(5)
+    np.testing.assert_array_equal(first(x), second(x))
+    assert not cnnc.compile(LENET, cache_dir="").from_cache

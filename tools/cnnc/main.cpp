@@ -26,6 +26,7 @@ struct Common {
   bool checkArena = false, noWinograd = false;
   std::string convTile;                 // --conv-tile V,R,C
   std::vector<std::string> inputShapes; // --input-shape [NAME=]1,3,224,224
+  std::string cacheDir = cnnc::defaultCacheDir();
 };
 
 cnnc::Model compile(const Common &c, bool generateCode = true) {
@@ -43,6 +44,7 @@ cnnc::Model compile(const Common &c, bool generateCode = true) {
   o.batch = c.batch;
   o.checkArena = c.checkArena;
   o.winograd = !c.noWinograd;
+  o.cacheDir = c.cacheDir;
   for (const std::string &spec : c.inputShapes)
     o.inputShapes.push_back(cnnc::parseInputShape(spec));
   if (!c.convTile.empty())
@@ -225,6 +227,11 @@ void addGlobalOptions(CLI::App &app, Common &c) {
                  "NAME=1,3,224,224, or 1,3,224,224 for the only input. Repeat for several inputs")
       ->type_name("[NAME=]DIMS")
       ->allow_extra_args(false);
+  app.add_option("--cache-dir", c.cacheDir,
+                 "The compile cache: an identical compilation (same kernels, target, CPU "
+                 "features, LLVM) loads its machine code from DIR instead of compiling again. "
+                 "Default: $XDG_CACHE_HOME/cnnc, else ~/.cache/cnnc; --cache-dir '' turns it off")
+      ->type_name("DIR");
   app.add_option("--dump-llvm", c.dumpLLVM, "Write the optimised LLVM IR of every kernel to FILE")
       ->type_name("FILE");
   app.add_option("--dump-asm", c.dumpAsm, "Write the generated assembly to FILE")
@@ -507,7 +514,8 @@ int benchCommand(const Common &c, const BenchArgs &a, const CLI::App &bench) {
       return 0;
   }
   cnnc::Model m = compile(c);
-  std::printf("compile %.3f s  target %s  threads %d\n", m.compileSeconds(),
+  std::printf("compile %.3f s%s  target %s  threads %d\n", m.compileSeconds(),
+              m.fromCache() ? " (cached)" : "",
               m.targetDescription().c_str(), m.threads());
   m.randomWeights(1);
   std::vector<cnnc::Tensor> x = randomInputs(m, 1);
