@@ -4,8 +4,10 @@
 // fusion pass joins again.
 #include "frontend/Ast.h"
 #include "frontend/Frontend.h"
+#include "frontend/Hints.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -36,6 +38,14 @@ std::string suggest(const std::string &word, const std::vector<std::string> &opt
   int bestD = 3;
   if (word.size() > 64)
     return "";
+  auto lower = [](std::string s) {
+    for (char &c : s)
+      c = (char)std::tolower((unsigned char)c);
+    return s;
+  };
+  for (const std::string &o : options) // RELU, Gelu: the case alone differs
+    if (lower(o) == lower(word))
+      return "; did you mean '" + o + "'?";
   for (const std::string &o : options) {
     if (o.size() + 2 < word.size() || word.size() + 2 < o.size())
       continue;
@@ -244,6 +254,13 @@ public:
         names.push_back(alias);
     const AstValue *v = find("activation");
     std::optional<Act> given = v && v->kind == AstValue::Ident ? parseAct(v->s) : std::nullopt;
+    // A layer's name is valid elsewhere: say so rather than suggest a near activation.
+    if (std::optional<OpKind> op = v && v->kind == AstValue::Ident ? parseOp(v->s) : std::nullopt;
+        op && *op != OpKind::Activation && *op != OpKind::Input) {
+      diag_.error(v->loc, "'" + v->s + "' is a layer, not an activation: write " + v->s +
+                              "(...) as its own layer after this one");
+      return {};
+    }
     if (given && needsParams(*given)) {
       diag_.error(v->loc, v->s + " needs parameters: write " + v->s + "(" + paramList(*given) +
                               ") as its own layer");
@@ -293,7 +310,9 @@ public:
     for (const AstArg &a : s_.args) {
       if (a.name.empty() || used_.count(a.name))
         continue;
-      std::string hint = suggest(a.name, known_);
+      std::string hint = foreignAttrHint(a.name, known_);
+      if (hint.empty())
+        hint = suggest(a.name, known_);
       std::string msg = "unknown attribute '" + a.name + "' for " + s_.op;
       msg += known_.empty() ? " (it takes none)" : " (expected " + joined(known_) + ")" + hint;
       diag_.error(a.loc, msg);
@@ -444,8 +463,8 @@ private:
     if (actOp)
       op = OpKind::Activation;
     if (!op || op == OpKind::Input || (op == OpKind::Activation && !actOp)) {
-      diag_.error(s.opLoc, "unknown op '" + s.op + "'" + suggest(s.op, dslOps()));
-      return;
+      diag_.error(s.opLoc, "unknown op '" + s.op + "'" + unknownOpHint(s.op));
+      return poison(s.result);
     }
     n.op = *op;
     n.attrs = defaultAttrs(n.op);
@@ -463,7 +482,7 @@ private:
       act = r.activation();
     r.finish();
     if (!resolveInputs(s, n))
-      return;
+      return poison(s.result);
     n.name = s.result.empty() ? autoName(n.op) : s.result;
     ValueId id = g_.add(n);
     if (act != Act::Linear) {
@@ -504,7 +523,7 @@ private:
     n.loc = s.opLoc;
     if (diag_.errorCount() > errors || !resolveInputs(s, n)) {
       for (const auto &[name, loc] : s.results) // later uses are not errors too
-        names_.emplace(name, placeholder());
+        poison(name);
       return;
     }
     int64_t total = 0; // saturated: InferShapes reports a sum that is not the channels
@@ -614,6 +633,8 @@ private:
         diag_.error(a.loc, "unknown name '" + a.value.s + "'" + nameHint(a.value.s));
         return false;
       }
+      if (it->second == Poisoned) // its statement failed, already reported
+        return false;
       n.inputs.push_back(it->second);
     }
     if (n.inputs.empty()) {
@@ -647,9 +668,26 @@ private:
     }
   }
 
-  /// What a name whose statement failed stands for, so that its later uses
-  /// are not errors too: the first input (-1 before any).
-  ValueId placeholder() const { return g_.inputs.empty() ? -1 : g_.inputs.front(); }
+  /// What a name whose statement failed stands for: a poisoned name, defined
+  /// so that its later uses are not errors too (one error, not a cascade).
+  static constexpr ValueId Poisoned = -1;
+  ValueId placeholder() const { return Poisoned; }
+  /// A failed statement: its name is poisoned, and so is the implicit input
+  /// of the next statement (which would otherwise read the one before).
+  void poison(const std::string &name) {
+    if (!name.empty())
+      names_.emplace(name, Poisoned);
+    last_ = Poisoned;
+  }
+
+  static std::string unknownOpHint(const std::string &op) {
+    if (op == "input")
+      return "; an input is a declaration: input NAME: f32[H, W, C]";
+    if (op == "activation")
+      return "; call the function itself: relu(x), gelu(x), ...";
+    std::string foreign = foreignOpHint(op);
+    return foreign.empty() ? suggest(op, dslOps()) : foreign;
+  }
 
   void define(const std::string &name, SourceLoc loc, ValueId id) {
     if (!names_.emplace(name, id).second)

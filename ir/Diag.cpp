@@ -23,13 +23,13 @@ static std::string sourceLine(const std::string &source, int line) {
 constexpr size_t StoredErrors = 1000;
 constexpr size_t MaxShownLine = 120; // longer source lines are shown as a window around the column
 
-std::string Diag::render(const Entry &e) const {
-  if (e.loc.line <= 0)
-    return fileName_ + ": error: " + e.message + "\n";
-  std::string out = fileName_ + ":" + std::to_string(e.loc.line) + ":" + std::to_string(e.loc.col) +
-                    ": error: " + e.message + "\n";
-  std::string line = sourceLine(source_, e.loc.line);
-  size_t col = (size_t)e.loc.col - 1, from = 0;
+std::string Diag::render(SourceLoc loc, const std::string &kind, const std::string &message) const {
+  if (loc.line <= 0)
+    return fileName_ + ": " + kind + ": " + message + "\n";
+  std::string out = fileName_ + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col) +
+                    ": " + kind + ": " + message + "\n";
+  std::string line = sourceLine(source_, loc.line);
+  size_t col = (size_t)loc.col - 1, from = 0;
   if (line.size() > MaxShownLine) {
     from =
         col > MaxShownLine / 2 ? std::min(col - MaxShownLine / 2, line.size() - MaxShownLine) : 0;
@@ -46,7 +46,13 @@ std::string Diag::render(const Entry &e) const {
 void Diag::error(SourceLoc loc, const std::string &message) {
   ++errorCount_;
   if (entries_.size() < StoredErrors)
-    entries_.push_back({loc, message});
+    entries_.push_back({loc, message, {}});
+}
+
+void Diag::note(SourceLoc loc, const std::string &message) {
+  if ((size_t)errorCount_ == entries_.size() && !entries_.empty() &&
+      entries_.back().notes.size() < 8)
+    entries_.back().notes.push_back({loc, message});
 }
 
 std::string Diag::text() const {
@@ -57,8 +63,11 @@ std::string Diag::text() const {
     return a->loc.line != b->loc.line ? a->loc.line < b->loc.line : a->loc.col < b->loc.col;
   });
   std::string text;
-  for (size_t i = 0; i < sorted.size() && i < (size_t)MaxErrors; ++i)
-    text += render(*sorted[i]);
+  for (size_t i = 0; i < sorted.size() && i < (size_t)MaxErrors; ++i) {
+    text += render(sorted[i]->loc, "error", sorted[i]->message);
+    for (const Note &n : sorted[i]->notes)
+      text += render(n.loc, "note", n.message);
+  }
   if (errorCount_ > MaxErrors)
     text += fileName_ + ": error: too many errors, stopping\n";
   return text;

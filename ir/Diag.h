@@ -21,6 +21,9 @@ public:
   static constexpr int MaxErrors = 20;
 
   void error(SourceLoc loc, const std::string &message);
+  /// A note on the latest error ("file:l:c: note: message", its line and a
+  /// caret), printed right after it: where a cause lies away from the error.
+  void note(SourceLoc loc, const std::string &message);
   bool hasErrors() const { return errorCount_ > 0; }
   int errorCount() const { return errorCount_; }
   /// True once more errors arrived than will ever be shown: callers may stop
@@ -33,11 +36,16 @@ public:
   const std::string &source() const { return source_; }
 
 private:
-  struct Entry {
+  struct Note {
     SourceLoc loc;
     std::string message;
   };
-  std::string render(const Entry &e) const;
+  struct Entry {
+    SourceLoc loc;
+    std::string message;
+    std::vector<Note> notes;
+  };
+  std::string render(SourceLoc loc, const std::string &kind, const std::string &message) const;
   std::string fileName_, source_;
   std::vector<Entry> entries_; // at most StoredErrors, so a binary file cannot exhaust memory
   int errorCount_ = 0;

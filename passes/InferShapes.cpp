@@ -104,6 +104,75 @@ static bool window(Node &n, const TensorType &in, Padding &pad, Window w, const 
 
 /// add/sub/mul/div: one shape, or an image and a vector of its channels ([C]
 /// or [1, 1, C]) in either order; the result has the image's shape.
+/// A conv's or pool's padding and strides; null padding for the other ops.
+struct PadStride {
+  const Padding *pad = nullptr;
+  int sh = 1, sw = 1;
+};
+static PadStride padStrideOf(const Node &n) {
+  switch (n.op) {
+  case OpKind::Conv2D: {
+    const ConvAttrs &a = attrs<ConvAttrs>(n);
+    return {&a.pad, a.sh, a.sw};
+  }
+  case OpKind::MaxPool2D:
+  case OpKind::AvgPool2D:
+  case OpKind::MinPool2D: {
+    const PoolAttrs &a = attrs<PoolAttrs>(n);
+    return {&a.pad, a.sh, a.sw};
+  }
+  case OpKind::Input:
+  case OpKind::Flatten:
+  case OpKind::Dense:
+  case OpKind::GlobalAvgPool2D:
+  case OpKind::ZeroPad2D:
+  case OpKind::BatchNorm:
+  case OpKind::Add:
+  case OpKind::Sub:
+  case OpKind::Mul:
+  case OpKind::Div:
+  case OpKind::Concat:
+  case OpKind::Dropout:
+  case OpKind::Activation:
+  case OpKind::GlobalMaxPool2D:
+  case OpKind::Upsample2D:
+  case OpKind::Prelu:
+  case OpKind::Lrn:
+  case OpKind::ChannelShuffle:
+  case OpKind::Slice:
+  case OpKind::ConvTranspose2D:
+    return {};
+  }
+  return {};
+}
+
+/// After a height/width mismatch between two inputs: a note for each that a
+/// conv or pool made smaller with padding=valid than padding=same would have
+/// (the usual cause: the other branch kept its size with padding=same). A
+/// stride's own reduction is not padding's doing, so it is left out.
+static void shrinkNotes(const Graph &g, std::initializer_list<ValueId> inputs, Diag &diag) {
+  auto hw = [](int64_t h, int64_t w) { return std::to_string(h) + "x" + std::to_string(w); };
+  for (ValueId x : inputs) {
+    const Node &src = g.nodes[x];
+    const PadStride w = padStrideOf(src);
+    if (!w.pad || w.pad->mode != PadMode::Valid || src.inputs.empty())
+      continue;
+    const TensorType &in = g.nodes[src.inputs[0]].type, &out = src.type;
+    if (in.dims.size() != 3 || out.dims.size() != 3)
+      continue;
+    const int64_t sameH = (in.dims[0] + w.sh - 1) / w.sh, sameW = (in.dims[1] + w.sw - 1) / w.sw;
+    if (out.dims[0] == sameH && out.dims[1] == sameW)
+      continue;
+    const std::string name = "'" + src.name + "' has padding=valid, which ";
+    if (w.sh == 1 && w.sw == 1)
+      diag.note(src.loc, name + "shrank it from " + hw(in.dims[0], in.dims[1]) + " to " +
+                             hw(out.dims[0], out.dims[1]));
+    else
+      diag.note(src.loc, name + "makes it " + hw(out.dims[0], out.dims[1]) +
+                             " where padding=same would make it " + hw(sameH, sameW));
+  }
+}
+
 static bool binaryShape(const Graph &g, Node &n, Diag &diag) {
   const TensorType &a = g.nodes[n.inputs[0]].type, &b = g.nodes[n.inputs[1]].type;
   const TensorType &image = a.elements() >= b.elements() ? a : b, &other = &image == &a ? b : a;
@@ -114,6 +183,9 @@ static bool binaryShape(const Graph &g, Node &n, Diag &diag) {
                           " needs inputs of one shape, or an image and a vector of its channels, "
                           "got " +
                           a.str() + " and " + b.str());
+    if (a.dims.size() == 3 && b.dims.size() == 3 &&
+        (a.dims[0] != b.dims[0] || a.dims[1] != b.dims[1]))
+      shrinkNotes(g, {n.inputs[0], n.inputs[1]}, diag);
     return false;
   }
   n.type.dims = image.dims;
@@ -313,6 +385,8 @@ static bool inferNode(Graph &g, Node &n, Diag &diag) {
                    "concat joins channels: every input needs the same " +
                        std::string(d.size() == in.dims.size() ? "height and width" : "rank") +
                        ", got " + in.str() + " and " + g.nodes[x].type.str());
+        if (d.size() == in.dims.size())
+          shrinkNotes(g, {n.inputs[0], x}, diag);
         return false;
       }
       n.type.dims.back() += d.back();

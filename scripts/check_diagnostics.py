@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks that every user diagnostic is exercised by a test: those of frontend/ and
-passes/ by an '# expect-error: L:C: TEXT' line in tests/error/*.cnn, those of the ONNX
+passes/ (and their notes) by an '# expect-error: L:C: TEXT' (expect-note) line in
+tests/error/*.cnn, those of the ONNX
 importer (frontend/onnx/*.cpp: its error calls, and its `unsupported(WHAT)` calls, which
 become lines of one error) by an expected text in tests/onnx/errors.json. Prints the
 uncovered ones and exits 1; --list prints every diagnostic pattern and where it is covered.
@@ -18,7 +19,7 @@ A call that yields no fixed text at all is reported as not understood (see SAMPL
 import itertools, json, pathlib, re, sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-ERROR = r'(?:\.|->)\s*error\s*\('  # diag.error(loc, MESSAGE)
+ERROR = r'(?:\.|->)\s*(?:error|note)\s*\('  # diag.error(loc, MESSAGE), diag.note(loc, MESSAGE)
 # name -> (source globs, calls that make a diagnostic, where the tests' texts are).
 KINDS = {
     'dsl': (['frontend/*.cpp', 'frontend/*.h', 'passes/*.cpp', 'passes/*.h'], [ERROR],
@@ -219,7 +220,7 @@ def expected_texts(where):
     expects = []
     for f in sorted(ROOT.glob(where)):
         for n, l in enumerate(f.read_text(errors='replace').splitlines(), 1):
-            if m := re.match(r'^\s*#\s*expect-error:\s*(\d+):(\d+):\s?(.*)$', l):
+            if m := re.match(r'^\s*#\s*expect-(?:error|note):\s*(\d+):(\d+):\s?(.*)$', l):
                 expects.append(('%s:%d' % (f.relative_to(ROOT), n), m.group(3)))
     return expects
 

@@ -40,6 +40,15 @@ struct ConvTile {
 /// graph as written, before any pass), then every pass of the default pipeline.
 std::vector<std::string> passNames();
 
+/// "cnnc VERSION (git COMMIT)\nLLVM VERSION\n": the project's version (CMake),
+/// the git commit at configure time (if the source was a checkout), the LLVM linked.
+std::string versionText();
+
+/// Every DSL op with its arguments (required ones bare, the others with their
+/// defaults), one per line, ops of one signature together, then split and the
+/// activations: generated from the op table, so it is never stale (cnnc ops).
+std::string opsText();
+
 /// The compile cache's default directory: $XDG_CACHE_HOME/cnnc, else
 /// $HOME/.cache/cnnc, else none ("").
 std::string defaultCacheDir();

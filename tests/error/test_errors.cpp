@@ -3,7 +3,8 @@
 //
 //   # expect-error: LINE:COL: TEXT
 //
-// (TEXT is a substring of the message). The file goes through the front end
+// (TEXT is a substring of the message), and after one, "# expect-note: LINE:COL:
+// TEXT" for each note that error carries, in order. The file goes through the front end
 // and the pass pipeline; the test checks that exactly the expected errors are
 // reported, in the order of the expect lines, each as "FILE:LINE:COL: error:
 // MESSAGE" followed by the source line and a caret line whose caret sits under
@@ -28,6 +29,7 @@ namespace fs = std::filesystem;
 struct Expected {
   int line = 0, col = 0;
   std::string text;
+  bool note = false;
 };
 
 struct Reported {
@@ -35,6 +37,7 @@ struct Reported {
   std::string message;
   std::string sourceLine, caretLine; // as printed, without the two-space indent
   bool hasContext = false;
+  bool note = false; // "note:", on the error before it
 };
 
 std::string readFile(const fs::path &p) {
@@ -54,12 +57,12 @@ std::vector<std::string> splitLines(const std::string &s) {
 }
 
 std::vector<Expected> expectations(const std::string &source) {
-  static const std::regex re(R"(^\s*#\s*expect-error:\s*(\d+):(\d+):\s?(.*)$)");
+  static const std::regex re(R"(^\s*#\s*expect-(error|note):\s*(\d+):(\d+):\s?(.*)$)");
   std::vector<Expected> out;
   for (const std::string &l : splitLines(source)) {
     std::smatch m;
     if (std::regex_match(l, m, re))
-      out.push_back({std::stoi(m[1]), std::stoi(m[2]), m[3]});
+      out.push_back({std::stoi(m[2]), std::stoi(m[3]), m[4], m[1] == "note"});
   }
   return out;
 }
@@ -70,7 +73,7 @@ std::vector<Reported> parseDiagnostics(const std::string &text, const std::strin
                                        std::string &junk) {
   std::vector<std::string> lines = splitLines(text);
   std::vector<Reported> out;
-  const std::regex located("^(\\d+):(\\d+): error: (.*)$");
+  const std::regex located("^(\\d+):(\\d+): (error|note): (.*)$");
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string &l = lines[i];
     if (l.rfind(file + ":", 0) != 0) {
@@ -83,7 +86,8 @@ std::vector<Reported> parseDiagnostics(const std::string &text, const std::strin
     if (std::regex_match(rest, m, located)) {
       r.line = std::stoi(m[1]);
       r.col = std::stoi(m[2]);
-      r.message = m[3];
+      r.note = m[3] == "note";
+      r.message = m[4];
       if (i + 2 < lines.size()) {
         const std::string &a = lines[i + 1], &b = lines[i + 2];
         if (a.rfind("  ", 0) == 0 && b.rfind("  ", 0) == 0) {
@@ -154,7 +158,9 @@ TEST_CASE("every .cnn file in tests/error reports exactly its expected errors", 
       std::string junk;
       std::vector<Reported> reported = parseDiagnostics(diag.text(), file, junk);
       CHECK(junk.empty());
-      CHECK(diag.errorCount() == (int)reported.size()); // nothing hidden past the cap
+      CHECK(diag.errorCount() == (int)std::count_if(reported.begin(), reported.end(), [](auto &r) {
+              return !r.note;
+            })); // nothing hidden past the cap
 
       // One readable verdict per file: every difference, then the whole picture.
       std::string problems;
@@ -165,10 +171,12 @@ TEST_CASE("every .cnn file in tests/error reports exactly its expected errors", 
         const Expected &e = expected[i];
         const Reported &r = reported[i];
         std::string at = "error #" + std::to_string(i + 1) + ": ";
-        if (r.line != e.line || r.col != e.col || r.message.find(e.text) == std::string::npos) {
+        if (r.line != e.line || r.col != e.col || r.note != e.note ||
+            r.message.find(e.text) == std::string::npos) {
           problems += at + "expected " + std::to_string(e.line) + ":" + std::to_string(e.col) +
-                      ": ..." + e.text + "...\n          got " + std::to_string(r.line) + ":" +
-                      std::to_string(r.col) + ": " + r.message + "\n";
+                      (e.note ? ": note: ..." : ": ...") + e.text + "...\n          got " +
+                      std::to_string(r.line) + ":" + std::to_string(r.col) +
+                      (r.note ? ": note: " : ": ") + r.message + "\n";
           continue;
         }
         // The source line shown is the file's line; the caret is under the column.
@@ -217,4 +225,18 @@ TEST_CASE("the expect-error reader and the diagnostics splitter", "[error]") {
   CHECK(r[2].sourceLine == "\tx = bad");
   CHECK(r[2].caretLine == "\t    ^");
   CHECK(r[2].caretLine == expectedCaret("\tx = bad", 6));
+
+  // A note travels with its error (Diag sorts errors, not notes) and has the same form.
+  cnnc::Diag n("f.cnn", "line one\nline two\n");
+  n.error({2, 3}, "the error");
+  n.note({1, 6}, "its cause");
+  r = parseDiagnostics(n.text(), "f.cnn", junk);
+  CHECK(junk.empty());
+  REQUIRE(r.size() == 2);
+  CHECK_FALSE(r[0].note);
+  CHECK(r[1].note);
+  CHECK(r[1].line == 1);
+  CHECK(r[1].message == "its cause");
+  CHECK(r[1].caretLine == "     ^");
+  CHECK(expectations("# expect-note: 1:6: its cause\n").at(0).note);
 }

@@ -179,6 +179,9 @@ const char *const About =
     "  cnnc bench MODEL [--runs N] [--threads N]  compile time, median latency, GFLOP/s\n"
     "  cnnc bench MODEL --layers                every kernel's time, GFLOP/s, % of FMA peak\n"
     "  cnnc bench --peak                        this CPU's FMA peak (a JIT-compiled loop)\n"
+    "  cnnc ops                                 every op of the DSL, its arguments and defaults\n"
+    "  cnnc weights MODEL                       the weight keys and PyTorch shapes it expects\n"
+    "  cnnc --version                           cnnc's version, git commit and LLVM version\n"
     "  cnnc --dump-graph DIR MODEL              one Graphviz file per compiler stage\n"
     "  cnnc --dump-graph DIR --dump-format svg MODEL   the same, rendered to SVG (or png)\n";
 
@@ -348,6 +351,40 @@ void addRunOptions(CLI::App &sub, Common &c) {
       ->check(CLI::Range(0, 1024));
 }
 
+/// The subcommands that only describe: `ops` (the DSL) and `weights MODEL`.
+struct InfoCommands {
+  CLI::App *ops = nullptr, *weights = nullptr;
+};
+
+InfoCommands addInfo(CLI::App &app, Common &c) {
+  InfoCommands i;
+  i.ops = app.add_subcommand("ops", "List every op of the DSL with its arguments and defaults");
+  i.weights = app.add_subcommand(
+      "weights", "List the weight keys and PyTorch shapes the model expects, and the total");
+  i.weights->add_option("model", c.model, "The .cnn (or .onnx) model")->required();
+  return i;
+}
+
+/// One line per weight tensor, "key  [shape]" (safetensors keys, PyTorch
+/// layouts), then the parameter count: what a weights file must hold.
+int weightsCommand(const Common &c) {
+  cnnc::Model m = compile(c, false);
+  const auto shapes = m.weightShapes();
+  size_t width = 0;
+  for (const auto &[key, shape] : shapes)
+    width = std::max(width, key.size());
+  int64_t total = 0;
+  for (const auto &[key, shape] : shapes) {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    total += n;
+    std::printf("%-*s  %s\n", (int)width, key.c_str(), cnnc::shapeToString(shape).c_str());
+  }
+  std::printf("%zu tensors, %lld parameters\n", shapes.size(), (long long)total);
+  return 0;
+}
+
 struct ImportArgs {
   std::string onnx, output;
 };
@@ -515,8 +552,7 @@ int benchCommand(const Common &c, const BenchArgs &a, const CLI::App &bench) {
   }
   cnnc::Model m = compile(c);
   std::printf("compile %.3f s%s  target %s  threads %d\n", m.compileSeconds(),
-              m.fromCache() ? " (cached)" : "",
-              m.targetDescription().c_str(), m.threads());
+              m.fromCache() ? " (cached)" : "", m.targetDescription().c_str(), m.threads());
   m.randomWeights(1);
   std::vector<cnnc::Tensor> x = randomInputs(m, 1);
   if (m.channelsFirst()) // time the model, not the layout changes at its boundary
@@ -571,6 +607,10 @@ int main(int argc, char **argv) {
   CLI::App *bench = addBench(app, c, benchArgs);
   ImportArgs importArgs;
   CLI::App *imp = addImport(app, importArgs);
+  const InfoCommands info = addInfo(app, c);
+  std::string version = cnnc::versionText();
+  app.set_version_flag("--version", version.substr(0, version.size() - 1),
+                       "Print cnnc's version, git commit and LLVM version");
   imp->add_option("--input-shape", c.inputShapes,
                   "Pin the model's dynamic input dimensions: NAME=1,3,224,224, or 1,3,224,224 "
                   "for the only input (the written .cnn has these sizes)")
@@ -596,6 +636,10 @@ int main(int argc, char **argv) {
       return benchCommand(c, benchArgs, *bench);
     if (app.got_subcommand(imp))
       return importCommand(importArgs, c);
+    if (app.got_subcommand(info.ops))
+      return std::cout << cnnc::opsText(), 0;
+    if (app.got_subcommand(info.weights))
+      return weightsCommand(c);
     return compileCommand(c, app);
   } catch (const cnnc::Error &e) {
     return reportError(e);
