@@ -27,6 +27,8 @@ import torchvision.models as tvm
 from torchvision.models import segmentation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from compare import time_torch  # noqa: E402  the same timing loop as bench/compare.py
 CNNC = os.environ.get("CNNC", os.path.join(ROOT, "build", "tools", "cnnc", "cnnc"))
 
 
@@ -116,16 +118,6 @@ def check(name, out, size, seed):
     tol = max(1e-4 * float(np.abs(y64).max()), 4 * err32)
     return {**row, "ok": bool(err <= tol), "err": err, "err32": err32, "tol": tol,
             "max_y": float(np.abs(y64).max())}
-
-
-def time_torch(net, x, runs):
-    with torch.no_grad():
-        times = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            net(x)
-            times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
 
 
 def bench(name, out, size, seed, args):

@@ -288,10 +288,8 @@ void reshape(Translator &t, AttrReader &r) {
     return;
   if (x->isConst) {
     Const c = x->c;
-    c.dims = out;
-    if (c.count() == x->c.count())
-      return t.defineConst(0, c);
-    return t.unsupported("a reshape that changes the element count");
+    c.dims = out; // reshaped() checked the element count
+    return t.defineConst(0, c);
   }
   if (reshapeChannels(t, *x, out))
     return;
