@@ -43,6 +43,23 @@ static std::vector<LayerInfo> layerTable(const Graph &g) {
   return out;
 }
 
+/// The schedule of the compiled kernels, and where the ports sit.
+static void fillProgram(Model::Impl &impl) {
+  Program &p = impl.program;
+  const Graph &g = impl.graph;
+  for (const JitModel::Kernel &k : impl.jit->kernels)
+    p.steps.push_back(k);
+  p.packs = impl.jit->packs;
+  p.weightFloats = impl.jit->weightFloats;
+  p.weightShapes = impl.weightShapes;
+  for (ValueId in : g.inputs)
+    p.inputs.push_back({g.nodes[in].name, g.nodes[in].offset, g.nodes[in].type.dims});
+  for (size_t k = 0; k < g.outputs.size(); ++k) {
+    const Node &out = g.nodes[g.outputs[k]];
+    p.outputs.push_back({impl.outputNames[k], out.offset, out.type.dims});
+  }
+}
+
 std::vector<std::string> passNames() {
   std::vector<std::string> names = {"parsed"};
   for (const PassInfo &info : defaultPipeline())
@@ -142,8 +159,9 @@ Model Model::compileBuilt(std::unique_ptr<Impl> impl, Diag &diag, const Options 
   };
   if (opts.batch < 1 || opts.batch > 4096)
     throw Error("Options::batch must be between 1 and 4096, got " + std::to_string(opts.batch));
-  impl->batch = opts.batch;
-  impl->arenaStride = alignedFloats(impl->graph.arenaFloats + 16);
+  impl->program.name = impl->graph.name;
+  impl->program.batch = opts.batch;
+  impl->program.arenaStride = alignedFloats(impl->graph.arenaFloats + 16);
   cap(impl->arenaFloats() * 4, opts.maxArenaBytes,
       opts.batch > 1 ? "activations (for the whole batch)" : "activations", "maxArenaBytes");
   int64_t weightBytes = 0;
@@ -156,11 +174,15 @@ Model Model::compileBuilt(std::unique_ptr<Impl> impl, Diag &diag, const Options 
     return Model(std::move(impl));
   }
   CodegenOptions cg;
-  cg.target = impl->target = selectTarget(opts.target);
+  if (!opts.triple.empty() && !opts.objectCode)
+    throw Error("Options::triple is for object files (Options::objectCode, cnnc compile)");
+  cg.target = impl->target =
+      opts.objectCode ? selectObjectTarget(opts.target, opts.triple) : selectTarget(opts.target);
+  cg.object = opts.objectCode, cg.triple = opts.triple;
   cg.convTile = opts.convTile;
-  cg.batch = impl->batch, cg.arenaStride = impl->arenaStride;
+  cg.batch = opts.batch, cg.arenaStride = impl->program.arenaStride;
   cg.winograd = opts.winograd;
-  cg.cacheDir = opts.cacheDir;
+  cg.cacheDir = opts.objectCode ? "" : opts.cacheDir;
   std::string llvmIR, assembly;
   if (!opts.dumpLLVMPath.empty())
     cg.llvmIR = &llvmIR;
@@ -170,6 +192,7 @@ Model Model::compileBuilt(std::unique_ptr<Impl> impl, Diag &diag, const Options 
     throw Error("Options::threads must be between 0 (one per CPU) and 1024, got " +
                 std::to_string(opts.threads));
   impl->jit = compileGraph(impl->graph, cg);
+  fillProgram(*impl);
   impl->pool = std::make_unique<ThreadPool>(
       opts.threads ? opts.threads : std::max(1, (int)std::thread::hardware_concurrency()));
   // Packing pads output channels to whole vectors: check what will really be allocated.
@@ -244,28 +267,9 @@ void Model::loadWeights(const WeightMap &weights) {
   if (!impl_->jit)
     throw Error("model '" + name() +
                 "' was compiled without code generation (Options::generateCode)");
-  std::string errors;
-  std::map<std::string, bool> used;
-  for (auto &[key, shape] : impl_->weightShapes) {
-    auto it = weights.find(key);
-    if (it == weights.end()) {
-      errors += "missing weight '" + key + "' (expected shape " + shapeToString(shape) + ")\n";
-      continue;
-    }
-    used[key] = true;
-    if (it->second.shape() != shape)
-      errors += "weight '" + key + "' has shape " + shapeToString(it->second.shape()) +
-                ", expected " + shapeToString(shape) + "\n";
-  }
-  for (auto &[key, t] : weights)
-    if (!used.count(key))
-      errors += "unexpected weight '" + key + "': model '" + name() + "' has no such parameter\n";
-  if (!errors.empty())
-    throw Error(errors);
   if (impl_->weightArena.size() == 0)
     impl_->weightArena = Tensor({std::max<int64_t>(impl_->jit->weightFloats, 1)});
-  for (const PackSpec &p : impl_->jit->packs)
-    pack(p, weights, impl_->weightArena.data());
+  impl_->program.packWeights(weights, impl_->weightArena.data());
   impl_->weightsLoaded = true;
 }
 
@@ -319,7 +323,7 @@ std::vector<std::string> Model::inputNames() const {
   return names;
 }
 std::vector<std::string> Model::outputNames() const { return impl_->outputNames; }
-int Model::batch() const { return impl_->batch; }
+int Model::batch() const { return impl_->batch(); }
 std::vector<LayerInfo> Model::layers() const { return impl_->layers; }
 double Model::compileSeconds() const { return impl_->compileSeconds; }
 bool Model::fromCache() const { return impl_->jit && impl_->jit->fromCache; }

@@ -55,14 +55,16 @@ struct Model::Impl {
   std::unique_ptr<ThreadPool> pool; // the kernels' parallel loops (1 thread: inline)
   bool checkArena = false;
   std::vector<std::string> outputNames; // as the source names them (before any pass)
-  int batch = 1;                        // images per run, each in its own arena...
-  int64_t arenaStride = 0;              // ... this many floats after the previous one
+  /// The schedule run() follows (runtime/Program.h): the kernels in order,
+  /// the batch's arenas, the ports, the packing; cnnc compile writes the same.
+  Program program;
   /// An ONNX model's own input and output shapes (NCHW); empty for the DSL.
   std::vector<Shape> sourceInputs, sourceOutputs;
 
-  int64_t arenaFloats() const { return batch * arenaStride; }
+  int batch() const { return program.batch; }
+  int64_t arenaFloats() const { return program.arenaFloats(); }
   /// Image i's arena within a leased batch arena.
-  float *image(float *arena, int i) const { return arena + i * arenaStride; }
+  float *image(float *arena, int i) const { return program.image(arena, i); }
 
   /// The guard zones around a buffer of `floats` at `offset`: [first, count).
   static std::vector<std::pair<int64_t, int64_t>> guards(int64_t offset, int64_t floats) {
@@ -80,7 +82,7 @@ struct Model::Impl {
       return guards(graph.nodes[v].scratch, scratchFloats(graph, graph.nodes[v]));
     };
     auto fill = [&](const std::vector<std::pair<int64_t, int64_t>> &zones) {
-      for (int i = 0; i < batch; ++i)
+      for (int i = 0; i < batch(); ++i)
         for (auto [at, count] : zones)
           fillGuard(image(arena, i) + at, count);
     };
@@ -99,7 +101,7 @@ struct Model::Impl {
         fill(output(k.node)), live.push_back(k.node);
       runKernel(k, arena);
       auto check = [&](ValueId v, const std::vector<std::pair<int64_t, int64_t>> &zones) {
-        for (int i = 0; i < batch; ++i)
+        for (int i = 0; i < batch(); ++i)
           for (auto [at, count] : zones) {
             int64_t bad = firstClobbered(image(arena, i) + at, count);
             if (bad >= 0)
@@ -124,25 +126,7 @@ struct Model::Impl {
   /// Runs kernel k over all its work items, split across the pool if it is
   /// parallel: once for the batch, or once per image (arena).
   void runKernel(const JitModel::Kernel &k, float *arena) const {
-    const float *w = weightArena.data();
-    auto call = [&](float *a, int64_t lo, int64_t hi) {
-      k.fn(w, a, lo, hi, k.scratchFloats ? threadScratch(k.scratchFloats) : nullptr);
-    };
-    for (int i = 0; i < (k.batched ? 1 : batch); ++i) {
-      float *a = image(arena, i);
-      if (k.parallel)
-        pool->parallelFor(k.items, [&](int64_t lo, int64_t hi) { call(a, lo, hi); });
-      else
-        call(a, 0, k.items);
-    }
-  }
-
-  /// The calling thread's scratch for kernels that need it (kept for the next call).
-  static float *threadScratch(int64_t floats) {
-    thread_local std::vector<float> buf;
-    if ((int64_t)buf.size() < floats)
-      buf.resize(floats);
-    return buf.data();
+    program.runStep(k, weightArena.data(), arena, *pool);
   }
 };
 

@@ -28,6 +28,9 @@ static bool prepareArena(const Model &m, const Model::Impl &impl,
   if (!impl.jit)
     throw Error("model '" + name +
                 "' was compiled without code generation (Options::generateCode)");
+  if (!impl.program.steps.empty() && !impl.program.steps[0].fn)
+    throw Error("model '" + name +
+                "' was compiled for an object file (Options::objectCode): link that instead");
   if (inputs.size() != g.inputs.size())
     throw Error("model '" + name + "' has " + counted(g.inputs.size(), "input") + " (" +
                 quotedNames(m.inputNames()) + "), got " + counted(inputs.size(), "tensor"));
@@ -35,14 +38,14 @@ static bool prepareArena(const Model &m, const Model::Impl &impl,
   for (size_t k = 0; k < inputs.size(); ++k) {
     const Node &in = g.nodes[g.inputs[k]];
     Shape one = in.type.dims, batched = one;
-    batched.insert(batched.begin(), impl.batch);
+    batched.insert(batched.begin(), impl.batch());
     const Shape &got = inputs[k].shape;
     const std::string what = g.inputs.size() > 1 ? "input '" + in.name + "'" : "input";
-    if (got != batched && (impl.batch > 1 || got != one))
+    if (got != batched && (impl.batch() > 1 || got != one))
       throw Error(what + " has shape " + shapeToString(got) + ", model '" + name + "' expects " +
-                  (impl.batch > 1 ? shapeToString(batched) + " (compiled for a batch of " +
-                                        std::to_string(impl.batch) + ")"
-                                  : shapeToString(one) + " (or " + shapeToString(batched) + ")"));
+                  (impl.batch() > 1 ? shapeToString(batched) + " (compiled for a batch of " +
+                                          std::to_string(impl.batch()) + ")"
+                                    : shapeToString(one) + " (or " + shapeToString(batched) + ")"));
     if (!inputs[k].data)
       throw Error(what + " has no data (a null pointer)");
     axis[k] = got == batched;
@@ -53,13 +56,10 @@ static bool prepareArena(const Model &m, const Model::Impl &impl,
   }
   if (!impl.weightsLoaded && !impl.weightShapes.empty())
     throw Error("model '" + name + "' has no weights: call loadWeights() or randomWeights() first");
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    const Node &in = g.nodes[g.inputs[k]];
-    const int64_t each = in.type.elements();
-    for (int i = 0; i < impl.batch; ++i)
-      std::memcpy(impl.image(arena, i) + in.offset, inputs[k].data + i * each,
-                  each * sizeof(float));
-  }
+  std::vector<const float *> data;
+  for (const TensorView &in : inputs)
+    data.push_back(in.data);
+  impl.program.copyIn(data.data(), arena);
   return axis[0];
 }
 
@@ -70,21 +70,17 @@ std::vector<Tensor> Model::runViews(const std::vector<TensorView> &inputs) const
   if (impl_->checkArena)
     impl_->runChecked(arena.data());
   else
-    for (const JitModel::Kernel &k : impl_->jit->kernels)
-      impl_->runKernel(k, arena.data());
+    impl_->program.run(impl_->weightArena.data(), arena.data(), *impl_->pool);
   std::vector<Tensor> outputs;
+  std::vector<float *> data;
   for (ValueId id : g.outputs) {
-    const Node &out = g.nodes[id];
-    Shape shape = out.type.dims;
+    Shape shape = g.nodes[id].type.dims;
     if (batched) // a batch axis in, a batch axis out
-      shape.insert(shape.begin(), impl_->batch);
-    Tensor y(shape);
-    const int64_t each = out.type.elements();
-    for (int i = 0; i < impl_->batch; ++i)
-      std::memcpy(y.data() + i * each, impl_->image(arena.data(), i) + out.offset,
-                  each * sizeof(float));
-    outputs.push_back(std::move(y));
+      shape.insert(shape.begin(), impl_->batch());
+    outputs.emplace_back(shape);
+    data.push_back(outputs.back().data());
   }
+  impl_->program.copyOut(arena.data(), data.data());
   return outputs;
 }
 
@@ -131,7 +127,7 @@ std::vector<Tensor> Model::runSourceLayout(const std::vector<Tensor> &inputs) co
   for (size_t k = 0; k < inputs.size(); ++k) {
     Shape s = k < want.size() ? want[k] : Shape{};
     if (!s.empty())
-      s[0] = impl_->batch;
+      s[0] = impl_->batch();
     if (inputs[k].shape() != s)
       throw Error("input " + std::to_string(k + 1) + " of model '" + name() + "' must be " +
                   shapeToString(s) + " (the ONNX graph's NCHW layout), got " +
@@ -142,7 +138,7 @@ std::vector<Tensor> Model::runSourceLayout(const std::vector<Tensor> &inputs) co
   for (size_t k = 0; k < ys.size(); ++k) {
     const Shape &own = impl_->sourceOutputs[k];
     Shape s = own;
-    s[0] = impl_->batch;
+    s[0] = impl_->batch();
     ys[k] = own.size() == 4 ? transposed(ys[k], false) : ys[k].reshaped(s);
   }
   return ys;

@@ -4,7 +4,7 @@
 
 #include "cnnc/cnnc.h"
 #include "ir/IR.h"
-#include "runtime/Pack.h"
+#include "runtime/Program.h"
 
 #include <memory>
 #include <string>
@@ -21,33 +21,31 @@ struct TargetInfo {
   int vectorRegisters = 16; // SIMD registers: 16 xmm or ymm, 32 zmm
 };
 TargetInfo selectTarget(Target target);
-
-/// A kernel: does work items [lo, hi) of one node (or of a conv's padding copy).
-/// `scratch` is the calling thread's own memory of Kernel::scratchFloats floats.
-using KernelFn = void (*)(const float *weights, float *arena, int64_t lo, int64_t hi,
-                          float *scratch);
+/// The target of an object file: for `triple` (empty: this machine), where
+/// an x86 target need not run here; "aarch64-linux-gnu" gives NEON.
+TargetInfo selectObjectTarget(Target target, const std::string &triple);
 
 /// Machine code for one model; owns the JIT that holds it.
 class JitModel {
 public:
   virtual ~JitModel() = default;
-  /// The kernels, in execution order. A model runs them one after another,
-  /// each over [0, items): in one call, or split into chunks across threads
-  /// when `parallel` (worth it: enough work, and items independent).
-  struct Kernel {
+  /// The kernels, in execution order: a Step (runtime/Program.h) and what
+  /// profiles and checks need to know of it.
+  struct Kernel : Step {
     ValueId node;
-    KernelFn fn;
-    int64_t items = 1;
-    bool parallel = false;
     bool padding = false; // a padded conv's zero-bordered input copy (runs before the conv)
     std::string plan;     // how it is blocked, for profiles ("tile 2x7 px x 32 ch")
-    bool batched = false; // does every image of the batch in one call (else: one call per image)
-    int64_t scratchFloats = 0; // per-thread scratch the kernel needs (Winograd's transforms)
   };
   std::vector<Kernel> kernels;
   std::vector<PackSpec> packs; // how to lay out the weights the kernels read
   int64_t weightFloats = 0;
   bool fromCache = false; // the machine code came from the compile cache
+
+  /// With CodegenOptions::object: the object file (ELF) of the kernels and a
+  /// model descriptor `symbol` (cnnc_model, include/cnnc/runtime.h) holding
+  /// `program` (Program::toJson) and, unless null, the packed weights.
+  virtual std::string objectFile(const std::string &symbol, const std::string &program,
+                                 const float *weights, int64_t weightFloats) = 0;
 };
 
 struct CodegenOptions {
@@ -59,6 +57,8 @@ struct CodegenOptions {
   int batch = 1;                   // images per run, each in its own arena...
   int64_t arenaStride = 0;         // ... this many floats after the previous one
   std::string cacheDir;            // the compile cache (Options::cacheDir); empty: none
+  bool object = false;             // keep the module for objectFile(); no JIT, no kernel addresses
+  std::string triple;              // the target triple (object only); empty: the host's
 };
 
 /// Emits one specialised kernel per node (and one for each padded conv's

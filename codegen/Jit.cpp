@@ -1,6 +1,7 @@
 // codegen/Jit.cpp - builds the LLVM module (a kernel per node, the runtime
 // calls them in order), lays out the packed weights each kernel family plans,
 // optimises at O3 for the target CPU and JIT-compiles with ORC's LLJIT.
+#include "cnnc/runtime.h"
 #include "codegen/Cache.h"
 #include "codegen/Emitter.h"
 
@@ -16,6 +17,7 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Transforms/Utils/Cloning.h>
+#include <llvm/Transforms/Utils/ModuleUtils.h>
 
 #include <chrono>
 #include <mutex>
@@ -26,9 +28,15 @@ using namespace llvm;
 
 namespace {
 
+struct Setup;
+
 struct Jit final : JitModel {
   std::unique_ptr<ObjectFileCache> cache; // outlives the JIT that reads it
   std::unique_ptr<orc::LLJIT> lljit;
+  std::unique_ptr<Setup> kept; // CodegenOptions::object: the optimised module
+
+  std::string objectFile(const std::string &symbol, const std::string &program,
+                         const float *weights, int64_t weightFloats) override;
 };
 
 template <class T> T check(Expected<T> v, const char *what) {
@@ -44,6 +52,28 @@ void initLLVM() {
     InitializeNativeTarget();
     InitializeNativeTargetAsmPrinter();
   });
+}
+
+/// Every target LLVM was built with, for cross-compiled objects.
+void initAllTargets() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    InitializeAllTargetInfos();
+    InitializeAllTargets();
+    InitializeAllTargetMCs();
+    InitializeAllAsmPrinters();
+  });
+}
+
+orc::JITTargetMachineBuilder machineBuilder(const std::string &triple) {
+  if (triple.empty())
+    return check(orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
+  initAllTargets();
+  std::string err;
+  Triple t(Triple::normalize(triple));
+  if (!TargetRegistry::lookupTarget(t.str(), err))
+    throw cnnc::Error("unknown target triple '" + triple + "': " + err);
+  return orc::JITTargetMachineBuilder(t);
 }
 
 /// How the node's kernel reads its weights (its family plans it).
@@ -116,12 +146,16 @@ struct Setup {
   std::unique_ptr<Module> mod;
   FunctionType *kernelType;
 
-  Setup(const TargetInfo &t, const std::string &name)
-      : jtmb(check(orc::JITTargetMachineBuilder::detectHost(), "detecting the host")) {
-    initLLVM();
+  /// `object`: position-independent code for an object file (`triple`: for
+  /// that machine), rather than for the JIT.
+  Setup(const TargetInfo &t, const std::string &name, bool object = false,
+        const std::string &triple = "")
+      : jtmb((initLLVM(), machineBuilder(triple))) {
     jtmb.setCPU(t.cpu);
     jtmb.getFeatures() = SubtargetFeatures(t.features);
     jtmb.setCodeGenOptLevel(CodeGenOpt::Aggressive);
+    if (object)
+      jtmb.setRelocationModel(Reloc::PIC_);
     tm = check(jtmb.createTargetMachine(), "creating the target machine");
     mod = std::make_unique<Module>(name, *ctx);
     mod->setDataLayout(tm->createDataLayout());
@@ -156,11 +190,64 @@ struct Setup {
   }
 };
 
+/// The kernels' addresses in execution order, kept through optimisation
+/// (llvm.used): an object's model descriptor points at them.
+void addKernelTable(Module &m, const std::vector<std::string> &names) {
+  std::vector<Constant *> fns;
+  for (const std::string &name : names)
+    fns.push_back(m.getFunction(name));
+  auto *type = ArrayType::get(PointerType::get(m.getContext(), 0), fns.size());
+  auto *table = new GlobalVariable(m, type, true, GlobalValue::PrivateLinkage,
+                                   ConstantArray::get(type, fns), "cnnc.kernels");
+  appendToUsed(m, {table});
+}
+
 } // namespace
+
+std::string Jit::objectFile(const std::string &symbol, const std::string &program,
+                            const float *weights, int64_t weightFloats) {
+  if (!kept)
+    throw cnnc::Error("internal compiler error: the model was not compiled for an object file");
+  Module &m = *kept->mod;
+  LLVMContext &c = m.getContext();
+  Type *i32 = Type::getInt32Ty(c), *i64 = Type::getInt64Ty(c), *ptr = PointerType::get(c, 0);
+  auto global = [&](Constant *init, const char *name) {
+    auto *g = new GlobalVariable(m, init->getType(), true, GlobalValue::PrivateLinkage, init, name);
+    g->setAlignment(Align(64));
+    return g;
+  };
+  Constant *text = global(ConstantDataArray::getString(c, program, true), "cnnc.program");
+  GlobalVariable *table = m.getGlobalVariable("cnnc.kernels", true);
+  Constant *packed = ConstantPointerNull::get(PointerType::get(c, 0));
+  if (weights)
+    packed = global(ConstantDataArray::getRaw(StringRef((const char *)weights, weightFloats * 4),
+                                              weightFloats, Type::getFloatTy(c)),
+                    "cnnc.weights");
+  // struct cnnc_model in include/cnnc/runtime.h, field for field.
+  auto *type = StructType::get(c, {i32, i32, ptr, i64, ptr, i64, ptr, i64});
+  Constant *fields[] = {ConstantInt::get(i32, CNNC_RUNTIME_ABI),
+                        ConstantInt::get(i32, 0),
+                        text,
+                        ConstantInt::get(i64, program.size()),
+                        table,
+                        ConstantInt::get(i64, kernels.size()),
+                        packed,
+                        ConstantInt::get(i64, weights ? weightFloats : 0)};
+  new GlobalVariable(m, type, true, GlobalValue::ExternalLinkage, ConstantStruct::get(type, fields),
+                     symbol);
+  SmallString<0> buf;
+  raw_svector_ostream os(buf);
+  legacy::PassManager pm;
+  if (kept->tm->addPassesToEmitFile(pm, os, nullptr, CGFT_ObjectFile))
+    throw cnnc::Error("internal compiler error: this target cannot emit object files");
+  pm.run(m);
+  return std::string(buf.str());
+}
 
 std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opts) {
   const TargetInfo &t = opts.target;
-  Setup js(t, g.name);
+  auto setup = std::make_unique<Setup>(t, g.name, opts.object, opts.triple);
+  Setup &js = *setup;
   Module *mod = js.mod.get();
 
   auto jm = std::make_unique<Jit>();
@@ -177,13 +264,19 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
   std::vector<std::string> names;
   auto kernel = [&](const std::string &name, ValueId id, bool padding,
                     const std::function<int64_t(Emitter &)> &emit) {
-    Function *f = Function::Create(js.kernelType, Function::ExternalLinkage, name, *mod);
+    // An object's kernels are reached through its table only, so two models
+    // link into one program without clashing.
+    Function *f = Function::Create(
+        js.kernelType, opts.object ? Function::InternalLinkage : Function::ExternalLinkage, name,
+        *mod);
     setAttributes(f, t);
     for (unsigned a : {0, 1, 4})
       f->addParamAttr(a, Attribute::NoAlias);
     Emitter e(*mod, f, t);
     e.batch = opts.batch, e.arenaStride = opts.arenaStride;
-    JitModel::Kernel k{id, nullptr, emit(e)};
+    JitModel::Kernel k;
+    k.node = id;
+    k.items = emit(e);
     k.padding = padding;
     k.plan = e.plan;
     k.batched = e.batched;
@@ -217,6 +310,12 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
   if (verifyModule(*mod, &es))
     throw cnnc::Error("internal compiler error: invalid LLVM IR for model '" + g.name +
                       "': " + es.str());
+  if (opts.object) {
+    addKernelTable(*mod, names);
+    optimize(*mod, *js.tm);
+    jm->kept = std::move(setup);
+    return jm;
+  }
   // The compile cache, unless the optimised IR or the assembly is wanted.
   jm->cache =
       std::make_unique<ObjectFileCache>(opts.llvmIR || opts.assembly ? "" : opts.cacheDir, *mod, t);

@@ -106,6 +106,13 @@ struct Options {
   /// ONNX models: the shapes of named graph inputs ([1, C, H, W]), pinning
   /// their dynamic dimensions; an empty name is the model's only input.
   std::vector<std::pair<std::string, std::vector<int64_t>>> inputShapes;
+  /// cnnc compile: generate code for an object file (Model::writeObject)
+  /// instead of JIT-compiling it; run() is then unavailable. A forced x86
+  /// target need not run on this CPU.
+  bool objectCode = false;
+  /// With objectCode: the machine the object is for, "aarch64-linux-gnu"
+  /// (NEON) or "x86_64-linux-gnu"; empty: this one.
+  std::string triple;
 };
 
 /// "NAME=1,3,224,224" or "1,3,224,224" -> {NAME or "", dims}; throws Error.
@@ -255,6 +262,15 @@ public:
   double compileSeconds() const;
   /// Whether the machine code came from the compile cache (Options::cacheDir).
   bool fromCache() const;
+
+  /// cnnc compile (a model compiled with Options::objectCode): writes an
+  /// object file with every kernel and the schedule (and, when
+  /// `embedWeights`, the weights loaded into this model, already packed),
+  /// and, unless `headerPath` is empty, a C header with a C++ wrapper that
+  /// declares its API (include/cnnc/runtime.h). Its names start with
+  /// `prefix` (empty: the model's name as a C identifier). Throws Error.
+  void writeObject(const std::string &objectPath, const std::string &headerPath, bool embedWeights,
+                   const std::string &prefix = "") const;
   /// Keras's model.summary() table (with "Connected to" for graph models).
   std::string summary() const;
   /// The final textual IR.

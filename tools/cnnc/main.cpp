@@ -2,6 +2,7 @@
 // (include/cnnc/). One function per command; main() only dispatches.
 #include "cnnc/Io.h"
 #include "cnnc/cnnc.h"
+#include "tools/cnnc/Compile.h"
 
 #include <CLI/CLI.hpp>
 
@@ -29,7 +30,7 @@ struct Common {
   std::string cacheDir = cnnc::defaultCacheDir();
 };
 
-cnnc::Model compile(const Common &c, bool generateCode = true) {
+cnnc::Options options(const Common &c, bool generateCode = true) {
   cnnc::Options o;
   o.generateCode = generateCode || !c.dumpLLVM.empty() || !c.dumpAsm.empty();
   o.target = cnnc::parseTarget(c.target);
@@ -50,7 +51,11 @@ cnnc::Model compile(const Common &c, bool generateCode = true) {
   if (!c.convTile.empty())
     std::sscanf(c.convTile.c_str(), "%d,%d,%d", &o.convTile.vectors, &o.convTile.rows,
                 &o.convTile.cols); // checked by the option's validator
-  return cnnc::Model::compileFile(c.model, o);
+  return o;
+}
+
+cnnc::Model compile(const Common &c, bool generateCode = true) {
+  return cnnc::Model::compileFile(c.model, options(c, generateCode));
 }
 
 void printOutput(const std::string &name, const cnnc::Tensor &y, int batch) {
@@ -176,6 +181,9 @@ const char *const About =
     "                                          to y.npz, or y.npy, y_1.npy, ... (--output y.npy)\n"
     "  cnnc import MODEL.onnx [-o NAME.cnn]    write NAME.cnn and NAME.safetensors: the\n"
     "                                          ONNX model in the DSL, one statement a layer\n"
+    "  cnnc compile MODEL -o NAME.o --header NAME.h [--weights W] [--triple T]\n"
+    "                                          ahead of time: an object file and its C/C++ API\n"
+    "                                          (links libcnnc_runtime, not LLVM)\n"
     "  cnnc bench MODEL [--runs N] [--threads N]  compile time, median latency, GFLOP/s\n"
     "  cnnc bench MODEL --layers                every kernel's time, GFLOP/s, % of FMA peak\n"
     "  cnnc bench --peak                        this CPU's FMA peak (a JIT-compiled loop)\n"
@@ -608,6 +616,8 @@ int main(int argc, char **argv) {
   ImportArgs importArgs;
   CLI::App *imp = addImport(app, importArgs);
   const InfoCommands info = addInfo(app, c);
+  CompileArgs compileArgs;
+  CLI::App *compileSub = addCompile(app, compileArgs);
   std::string version = cnnc::versionText();
   app.set_version_flag("--version", version.substr(0, version.size() - 1),
                        "Print cnnc's version, git commit and LLVM version");
@@ -618,7 +628,7 @@ int main(int argc, char **argv) {
       ->allow_extra_args(false);
   for (CLI::App *sub : {run, bench})
     addRunOptions(*sub, c);
-  for (CLI::App *sub : {summary, run, bench})
+  for (CLI::App *sub : {summary, run, bench, compileSub})
     sub->fallthrough();
   app.require_subcommand(0, 1);
   try {
@@ -640,6 +650,8 @@ int main(int argc, char **argv) {
       return std::cout << cnnc::opsText(), 0;
     if (app.got_subcommand(info.weights))
       return weightsCommand(c);
+    if (app.got_subcommand(compileSub))
+      return compileObjectCommand(compileArgs, options(c));
     return compileCommand(c, app);
   } catch (const cnnc::Error &e) {
     return reportError(e);

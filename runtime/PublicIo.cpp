@@ -1,4 +1,5 @@
-// api/Io.cpp - the public file I/O (include/cnnc/Io.h): forwards to runtime/.
+// runtime/PublicIo.cpp - the public file I/O (include/cnnc/Io.h), in the runtime so a
+// program that links libcnnc_runtime alone (cnnc compile's objects) has it: forwards to Io.h.
 #include "cnnc/Io.h"
 #include "runtime/Io.h"
 #include "runtime/Random.h"
