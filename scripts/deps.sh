@@ -14,6 +14,8 @@ set -e
 # python3-dask and python3-distributed: examples/dask/, its test and bench/dask_throughput.py.
 # python3-sklearn: examples/digits/ (scikit-learn's bundled handwritten digits), its training
 # script and its test.
+# Not here: libdnnl-dev (oneDNN), which only bench/layers.cpp uses; the build skips that
+# benchmark without it (README, Performance).
 PKGS="libonnx-dev protobuf-compiler python3-onnx python3-torchvision python3-numpy cmake make g++ pkg-config llvm-16-dev zlib1g-dev libzstd-dev catch2 graphviz libgraphviz-dev libcli11-dev nlohmann-json3-dev clang-16 libclang-rt-16-dev pybind11-dev python3-dev python3-pytest python3-dask python3-distributed python3-sklearn"
 missing=""
 for p in $PKGS; do
