@@ -6,16 +6,20 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-# The API archive whole, and the runtime's objects (the public I/O that no API
-# code calls is in them too).
-add_library(cnnc_shared SHARED $<TARGET_OBJECTS:cnnc_runtime>)
-target_link_libraries(cnnc_shared PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,cnnc_api>")
-target_include_directories(cnnc_shared INTERFACE $<INSTALL_INTERFACE:include>)
-set_target_properties(cnnc_shared PROPERTIES OUTPUT_NAME cnnc EXPORT_NAME cnnc
-                                             VERSION ${PROJECT_VERSION} SOVERSION 0)
-set_target_properties(cnnc PROPERTIES EXPORT_NAME tool)
+set(CNNC_INSTALLED cnnc_runtime)
+if(NOT CNNC_RUNTIME_ONLY)
+  # The API archive whole, and the runtime's objects (the public I/O that no
+  # API code calls is in them too).
+  add_library(cnnc_shared SHARED $<TARGET_OBJECTS:cnnc_runtime>)
+  target_link_libraries(cnnc_shared PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,cnnc_api>")
+  target_include_directories(cnnc_shared INTERFACE $<INSTALL_INTERFACE:include>)
+  set_target_properties(cnnc_shared PROPERTIES OUTPUT_NAME cnnc EXPORT_NAME cnnc
+                                               VERSION ${PROJECT_VERSION} SOVERSION 0)
+  set_target_properties(cnnc PROPERTIES EXPORT_NAME tool)
+  list(APPEND CNNC_INSTALLED cnnc cnnc_shared)
+endif()
 
-install(TARGETS cnnc cnnc_shared cnnc_runtime EXPORT cnncTargets
+install(TARGETS ${CNNC_INSTALLED} EXPORT cnncTargets
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})

@@ -5,7 +5,8 @@
 # its header NAME.h (#include "NAME.h": NAME_create/NAME_run/NAME_destroy and
 # the C++ class PREFIX::Model; PREFIX defaults to NAME) and cnnc::runtime.
 # WEIGHTS embeds them, packed; without it the program passes a safetensors
-# file to NAME_create.
+# file to NAME_create. The compiler is cnnc::tool, or CNNC_EXECUTABLE (a
+# runtime-only package, cross-compiled: the build machine's cnnc).
 function(cnnc_add_model name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "MODEL;WEIGHTS;TARGET;TRIPLE;BATCH;PREFIX" "")
   if(NOT arg_MODEL)
@@ -40,10 +41,18 @@ function(cnnc_add_model name)
   if(arg_BATCH)
     list(APPEND args --batch ${arg_BATCH})
   endif()
+  if(CNNC_EXECUTABLE)
+    set(tool "${CNNC_EXECUTABLE}")
+  elseif(TARGET cnnc::tool)
+    set(tool cnnc::tool)
+  else()
+    message(FATAL_ERROR "cnnc_add_model(${name}): this cnnc package has no cnnc command "
+                        "(runtime only): set CNNC_EXECUTABLE to the build machine's cnnc")
+  endif()
   add_custom_command(OUTPUT "${object}" "${dir}/${name}.h"
                      COMMAND ${CMAKE_COMMAND} -E make_directory "${dir}"
-                     COMMAND cnnc::tool ${args}
-                     DEPENDS ${deps} cnnc::tool
+                     COMMAND ${tool} ${args}
+                     DEPENDS ${deps} ${tool}
                      COMMENT "cnnc compile ${arg_MODEL}"
                      VERBATIM)
   add_library(${name} STATIC "${object}" "${dir}/${name}.h")

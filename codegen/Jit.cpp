@@ -154,14 +154,30 @@ struct Setup {
     jtmb.setCPU(t.cpu);
     jtmb.getFeatures() = SubtargetFeatures(t.features);
     jtmb.setCodeGenOptLevel(CodeGenOpt::Aggressive);
-    if (object)
-      jtmb.setRelocationModel(Reloc::PIC_);
-    tm = check(jtmb.createTargetMachine(), "creating the target machine");
+    if (object) // not JTMB's machine: that one is for the JIT (AArch64's large code model)
+      tm = objectMachine(t);
+    else
+      tm = check(jtmb.createTargetMachine(), "creating the target machine");
     mod = std::make_unique<Module>(name, *ctx);
     mod->setDataLayout(tm->createDataLayout());
     mod->setTargetTriple(tm->getTargetTriple().str());
     Type *ptr = PointerType::get(*ctx, 0), *i64 = Type::getInt64Ty(*ctx);
     kernelType = FunctionType::get(Type::getVoidTy(*ctx), {ptr, ptr, i64, i64, ptr}, false);
+  }
+
+  /// An ordinary compiler's target machine: position-independent, small code model.
+  std::unique_ptr<TargetMachine> objectMachine(const TargetInfo &t) {
+    std::string err;
+    const Triple &triple = jtmb.getTargetTriple();
+    const llvm::Target *target = TargetRegistry::lookupTarget(triple.str(), err);
+    if (!target)
+      throw cnnc::Error("internal compiler error: " + err);
+    std::unique_ptr<TargetMachine> m(target->createTargetMachine(
+        triple.str(), t.cpu, t.features, TargetOptions(), Reloc::PIC_, CodeModel::Small,
+        CodeGenOpt::Aggressive));
+    if (!m)
+      throw cnnc::Error("internal compiler error: no target machine for " + triple.str());
+    return m;
   }
 
   /// JIT-compiles the (optimised) module, or takes `cache`'s object for it;

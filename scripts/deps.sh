@@ -17,6 +17,11 @@ set -e
 # Not here: libdnnl-dev (oneDNN), which only bench/layers.cpp uses; the build skips that
 # benchmark without it (README, Performance).
 PKGS="libonnx-dev protobuf-compiler python3-onnx python3-torchvision python3-numpy cmake make g++ pkg-config llvm-16-dev zlib1g-dev libzstd-dev catch2 graphviz libgraphviz-dev libcli11-dev nlohmann-json3-dev clang-16 libclang-rt-16-dev pybind11-dev python3-dev python3-pytest python3-dask python3-distributed python3-sklearn"
+# --cross adds g++-aarch64-linux-gnu and qemu-user: .ci/run's aarch64 test
+# (tests/package/aarch64.cmake) cross-builds libcnnc_runtime and runs under qemu.
+if [ "$1" = "--cross" ]; then
+  PKGS="$PKGS g++-aarch64-linux-gnu qemu-user"
+fi
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
