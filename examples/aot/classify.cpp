@@ -1,12 +1,14 @@
 // examples/aot/classify.cpp - classifies the input it is given with a model
 // compiled ahead of time (cnnc_add_model in CMakeLists.txt), then prints the
 // top-5 scores and optionally saves the whole output.
-//   classify INPUT.npy [--weights W.safetensors] [--output Y.npy] [--threads N]
+//   classify INPUT.npy [--weights W.safetensors] [--output Y.npy] [--threads N] [--runs N]
+// --runs N: also time N more runs and print their median (bench/aot.py).
 // INPUT holds the model's input shape (H, W, C), with or without a leading 1.
 #include "cnnc/Io.h"
 #include "model.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iterator>
 #include <numeric>
@@ -14,23 +16,25 @@
 
 int main(int argc, char **argv) {
   std::string input, weights, output;
-  int threads = 1;
+  int threads = 1, runs = 0;
   for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if ((a == "--weights" || a == "--output" || a == "--threads") && i + 1 < argc)
-      (a == "--weights" ? weights : a == "--output" ? output : a) = argv[++i];
+    const std::string a = argv[i], value = i + 1 < argc ? argv[i + 1] : "";
+    if (a == "--weights" && !value.empty())
+      weights = value, ++i;
+    else if (a == "--output" && !value.empty())
+      output = value, ++i;
+    else if (a == "--threads" && !value.empty())
+      threads = std::atoi(value.c_str()), ++i;
+    else if (a == "--runs" && !value.empty())
+      runs = std::atoi(value.c_str()), ++i;
     else if (a[0] != '-' && input.empty())
       input = a;
-    else {
-      std::fprintf(stderr, "usage: %s INPUT.npy [--weights W] [--output Y.npy] [--threads N]\n",
-                   argv[0]);
-      return 2;
-    }
-    if (a == "--threads")
-      threads = std::atoi(argv[i]);
+    else
+      input.clear(), i = argc; // usage
   }
   if (input.empty()) {
-    std::fprintf(stderr, "usage: %s INPUT.npy [--weights W] [--output Y.npy] [--threads N]\n",
+    std::fprintf(stderr,
+                 "usage: %s INPUT.npy [--weights W] [--output Y.npy] [--threads N] [--runs N]\n",
                  argv[0]);
     return 2;
   }
@@ -49,6 +53,18 @@ int main(int argc, char **argv) {
                       [&](int64_t a, int64_t b) { return y[a] > y[b]; });
     for (int64_t i = 0; i < k; ++i)
       std::printf("%lld %.6f\n", (long long)order[i], y[order[i]]);
+    if (runs > 0) {
+      std::vector<double> ms;
+      for (int r = 0; r < runs; ++r) {
+        auto t0 = std::chrono::steady_clock::now();
+        m.run(x.data(), y.data());
+        ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count());
+      }
+      std::nth_element(ms.begin(), ms.begin() + runs / 2, ms.end());
+      std::printf("median %.3f ms over %d runs\n", ms[runs / 2], runs);
+    }
     if (!output.empty()) // the output's shape, as cnnc run writes it for one image
       cnnc::saveNpy(output, y.reshaped(cnnc::Shape(std::begin(model_output0_shape) + 1,
                                                    std::end(model_output0_shape))));
