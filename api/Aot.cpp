@@ -144,9 +144,8 @@ void Model::writeObject(const std::string &objectPath, const std::string &header
   const bool embed = embedWeights && !impl_->weightShapes.empty();
   if (embed && !impl_->weightsLoaded)
     throw Error("model '" + name() + "' has no weights loaded to embed in the object");
-  writeBytes(objectPath,
-             impl_->jit->objectFile("cnnc_model_" + id, p.toJson(),
-                                    embed ? impl_->weightArena.data() : nullptr, p.weightFloats));
+  impl_->jit->writeObject(objectPath, "cnnc_model_" + id, p.toJson(),
+                          embed ? impl_->weightArena.data() : nullptr, p.weightFloats);
   if (headerPath.empty())
     return;
   std::ostringstream h;

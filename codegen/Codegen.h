@@ -41,11 +41,12 @@ public:
   int64_t weightFloats = 0;
   bool fromCache = false; // the machine code came from the compile cache
 
-  /// With CodegenOptions::object: the object file (ELF) of the kernels and a
-  /// model descriptor `symbol` (cnnc_model, include/cnnc/runtime.h) holding
-  /// `program` (Program::toJson) and, unless null, the packed weights.
-  virtual std::string objectFile(const std::string &symbol, const std::string &program,
-                                 const float *weights, int64_t weightFloats) = 0;
+  /// With CodegenOptions::object: writes the object file (ELF) of the kernels
+  /// and a model descriptor `symbol` (cnnc_model, include/cnnc/runtime.h)
+  /// holding `program` (Program::toJson) and, unless null, the packed weights.
+  virtual void writeObject(const std::string &path, const std::string &symbol,
+                           const std::string &program, const float *weights,
+                           int64_t weightFloats) = 0;
 };
 
 struct CodegenOptions {

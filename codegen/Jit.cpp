@@ -13,6 +13,7 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/FileSystem.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -35,8 +36,9 @@ struct Jit final : JitModel {
   std::unique_ptr<orc::LLJIT> lljit;
   std::unique_ptr<Setup> kept; // CodegenOptions::object: the optimised module
 
-  std::string objectFile(const std::string &symbol, const std::string &program,
-                         const float *weights, int64_t weightFloats) override;
+  void writeObject(const std::string &path, const std::string &symbol,
+                   const std::string &program, const float *weights,
+                   int64_t weightFloats) override;
 };
 
 template <class T> T check(Expected<T> v, const char *what) {
@@ -220,8 +222,8 @@ void addKernelTable(Module &m, const std::vector<std::string> &names) {
 
 } // namespace
 
-std::string Jit::objectFile(const std::string &symbol, const std::string &program,
-                            const float *weights, int64_t weightFloats) {
+void Jit::writeObject(const std::string &path, const std::string &symbol,
+                      const std::string &program, const float *weights, int64_t weightFloats) {
   if (!kept)
     throw cnnc::Error("internal compiler error: the model was not compiled for an object file");
   Module &m = *kept->mod;
@@ -235,9 +237,9 @@ std::string Jit::objectFile(const std::string &symbol, const std::string &progra
   Constant *text = global(ConstantDataArray::getString(c, program, true), "cnnc.program");
   GlobalVariable *table = m.getGlobalVariable("cnnc.kernels", true);
   Constant *packed = ConstantPointerNull::get(PointerType::get(c, 0));
-  if (weights)
-    packed = global(ConstantDataArray::getRaw(StringRef((const char *)weights, weightFloats * 4),
-                                              weightFloats, Type::getFloatTy(c)),
+  if (weights) // as bytes: the asm printer then writes them in one piece, not value by value
+    packed = global(ConstantDataArray::get(
+                        c, ArrayRef<uint8_t>((const uint8_t *)weights, weightFloats * 4)),
                     "cnnc.weights");
   // struct cnnc_model in include/cnnc/runtime.h, field for field.
   auto *type = StructType::get(c, {i32, i32, ptr, i64, ptr, i64, ptr, i64});
@@ -251,13 +253,17 @@ std::string Jit::objectFile(const std::string &symbol, const std::string &progra
                         ConstantInt::get(i64, weights ? weightFloats : 0)};
   new GlobalVariable(m, type, true, GlobalValue::ExternalLinkage, ConstantStruct::get(type, fields),
                      symbol);
-  SmallString<0> buf;
-  raw_svector_ostream os(buf);
+  std::error_code ec;
+  raw_fd_ostream os(path, ec, sys::fs::OF_None);
+  if (ec)
+    throw cnnc::Error("cannot write '" + path + "': " + ec.message());
   legacy::PassManager pm;
   if (kept->tm->addPassesToEmitFile(pm, os, nullptr, CGFT_ObjectFile))
     throw cnnc::Error("internal compiler error: this target cannot emit object files");
   pm.run(m);
-  return std::string(buf.str());
+  os.close();
+  if (os.has_error())
+    throw cnnc::Error("cannot write '" + path + "': " + os.error().message());
 }
 
 std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opts) {

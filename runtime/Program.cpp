@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -127,6 +128,50 @@ std::string Program::toJson() const {
   return j.dump();
 }
 
+/// What running a program assumes of its numbers: a corrupt object must not
+/// make the runtime allocate or copy out of bounds.
+void Program::validate() const {
+  auto bad = [](const std::string &what) { throw Error("malformed program: " + what); };
+  if (batch < 1 || batch > 4096 || arenaStride < 0 || arenaStride > (int64_t(1) << 36) / batch)
+    bad("batch or arena size out of range");
+  if (weightFloats < 0 || weightFloats > (int64_t(1) << 36))
+    bad("weight size out of range");
+  for (const std::vector<Port> *ports : {&inputs, &outputs})
+    for (const Port &port : *ports) {
+      int64_t n = 1;
+      for (int64_t d : port.shape)
+        if (d < 1 || d > (int64_t(1) << 24) || (n *= d) > arenaStride)
+          bad("port '" + port.name + "' has a bad shape");
+      if (port.offset < 0 || port.offset > arenaStride - n)
+        bad("port '" + port.name + "' lies outside the arena");
+    }
+  for (const Step &s : steps)
+    if (s.items < 0 || s.scratchFloats < 0 || s.scratchFloats > (int64_t(1) << 32))
+      bad("a step's loop or scratch is out of range");
+  for (const PackSpec &pk : packs) {
+    const size_t rank = pk.kind == PackSpec::DenseBlocked                         ? 2
+                        : pk.kind == PackSpec::Bias || pk.kind == PackSpec::Affine ? 1
+                                                                                   : 4;
+    double bound = 16.0 * std::max<int64_t>(pk.padTo, 1) * std::max<int64_t>(pk.outPad, 1) *
+                   std::max<int64_t>(pk.groups, 1); // over any packedSize() product
+    for (int64_t d : pk.shape)
+      if (d < 0 || d > (int64_t(1) << 24) || (bound *= std::max<int64_t>(d, 1)) > 0x1p60)
+        bad("the packing of '" + pk.key + "' has a bad shape");
+    if (pk.shape.size() != rank)
+      bad("the packing of '" + pk.key + "' has a bad rank");
+    if (pk.padTo < 0 || pk.padTo > (int64_t(1) << 24) || pk.outPad < 0 ||
+        pk.outPad > (int64_t(1) << 24) || pk.groups < 1 || pk.groups > (int64_t(1) << 24))
+      bad("the packing of '" + pk.key + "' has a bad layout");
+    if (pk.offset < 0 || (double)pk.offset + (double)packedSize(pk) > (double)weightFloats)
+      bad("the packing of '" + pk.key + "' lies outside the weights");
+    bool known = pk.key.empty();
+    for (auto &[key, shape] : weightShapes)
+      known |= key == pk.key && shape == pk.shape;
+    if (!known)
+      bad("the packing of '" + pk.key + "' names no weight of its shape");
+  }
+}
+
 Program Program::fromJson(const std::string &text, const KernelFn *kernels, size_t count) {
   Program p;
   try {
@@ -151,6 +196,7 @@ Program Program::fromJson(const std::string &text, const KernelFn *kernels, size
   if (p.steps.size() != count)
     throw Error("malformed program: " + std::to_string(p.steps.size()) + " steps but " +
                 std::to_string(count) + " kernels");
+  p.validate();
   for (size_t i = 0; i < count; ++i)
     p.steps[i].fn = kernels[i];
   return p;

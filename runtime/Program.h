@@ -69,6 +69,9 @@ struct Program {
   std::string toJson() const;
   /// Reads toJson()'s text; step i's function is kernels[i]. Throws Error.
   static Program fromJson(const std::string &json, const KernelFn *kernels, size_t count);
+
+private:
+  void validate() const; // fromJson's range checks (throws Error)
 };
 
 /// The calling thread's scratch for kernels that need it (kept for the next call).

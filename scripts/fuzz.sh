@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs the libFuzzer harnesses of fuzz/ for SECONDS each (default 60), one after the other:
-#   sh scripts/fuzz.sh [SECONDS] [NAME...]     NAME: frontend ir safetensors npy differential onnx
+#   sh scripts/fuzz.sh [SECONDS] [NAME...]     NAME: frontend ir safetensors npy differential onnx program
 # Builds build-fuzz/ with clang-16 (-DCNNC_FUZZ=ON; JOBS=N: build parallelism), fuzzes a
 # scratch copy of each committed seed corpus (build-fuzz/fuzz-out/NAME/corpus; the repository
 # is not touched; FUZZ_OPTS adds libFuzzer flags), prints execs/s and the corpus size per
@@ -10,7 +10,7 @@ set -e
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-names=${*:-frontend ir safetensors npy differential onnx}
+names=${*:-frontend ir safetensors npy differential onnx program}
 sh scripts/deps.sh
 [ -f build-fuzz/CMakeCache.txt ] ||
   cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Release -DCNNC_FUZZ=ON -DBUILD_TESTING=OFF \
