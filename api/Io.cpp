@@ -1,11 +1,13 @@
 // api/Io.cpp - the public file I/O (include/cnnc/Io.h): forwards to runtime/.
 #include "cnnc/Io.h"
+#include "runtime/Image.h"
 #include "runtime/Io.h"
+#include "runtime/Preprocess.h"
 #include "runtime/Random.h"
 
 namespace cnnc {
 
-Tensor loadNpy(const std::string &path) { return readNpy(path); }
+Tensor loadNpy(const std::string &path, std::string *note) { return readNpy(path, note); }
 void saveNpy(const std::string &path, const Tensor &tensor) { writeNpy(path, tensor); }
 void saveNpz(const std::string &path, const std::vector<std::pair<std::string, Tensor>> &arrays) {
   writeNpz(path, arrays);
@@ -16,6 +18,32 @@ WeightMap loadSafetensors(const std::string &path, std::vector<std::string> *ski
 }
 void saveSafetensors(const std::string &path, const WeightMap &weights) {
   writeSafetensors(path, weights);
+}
+
+Tensor loadImage(const std::string &path, const Preprocess &p, const Shape &hwc,
+                 std::string *note) {
+  if (hwc.size() != 3 || hwc[0] < 1 || hwc[1] < 1 || hwc[0] > 1 << 16 || hwc[1] > 1 << 16)
+    throw Error(path + ": an image is read into an [H, W, C] input; the model's is " +
+                shapeToString(hwc));
+  const int height = static_cast<int>(hwc[0]), width = static_cast<int>(hwc[1]);
+  const int channels = static_cast<int>(hwc[2]);
+  Image image = readImage(path);
+  const int decoded = image.channels, h = image.height, w = image.width;
+  image = toChannels(std::move(image), channels, path);
+  Tensor x(hwc);
+  preprocessInto(image, p, height, width, path, x.data());
+  if (note) {
+    const ResizePlan plan = planResize(h, w, p, height, width, path);
+    *note = std::to_string(w) + "x" + std::to_string(h) + " " + channelsName(decoded);
+    if (decoded != channels)
+      *note += std::string(" converted to ") + channelsName(channels);
+    *note += ", resized to " + std::to_string(plan.resizedWidth) + "x" +
+             std::to_string(plan.resizedHeight);
+    if (p.resize != 0)
+      *note += ", centre " + std::to_string(width) + "x" + std::to_string(height) + " from (" +
+               std::to_string(plan.left) + ", " + std::to_string(plan.top) + ")";
+  }
+  return x;
 }
 
 Tensor randomInput(const Shape &shape, uint64_t seed, const std::string &key) {
