@@ -4,6 +4,9 @@
 #include "runtime/Io.h"
 #include "runtime/Preprocess.h"
 #include "runtime/Random.h"
+#include "runtime/Simd.h"
+
+#include <algorithm>
 
 namespace cnnc {
 
@@ -44,6 +47,26 @@ Tensor loadImage(const std::string &path, const Preprocess &p, const Shape &hwc,
                std::to_string(plan.left) + ", " + std::to_string(plan.top) + ")";
   }
   return x;
+}
+
+Tensor loadImageBatch(const std::vector<std::string> &paths, const Preprocess &p, const Shape &hwc,
+                      bool channelsFirst, std::vector<std::string> *notes) {
+  Shape shape = hwc;
+  shape.insert(shape.begin(), static_cast<int64_t>(paths.size()));
+  Tensor batch(shape);
+  const int64_t each = batch.size() / std::max<int64_t>(1, shape[0]);
+  for (size_t i = 0; i < paths.size(); ++i) {
+    std::string note;
+    const Tensor x = loadImage(paths[i], p, hwc, notes ? &note : nullptr);
+    std::copy(x.data(), x.data() + each, batch.data() + i * each);
+    if (notes)
+      notes->push_back(note);
+  }
+  if (!channelsFirst)
+    return batch;
+  Tensor nchw(Shape{shape[0], hwc[2], hwc[0], hwc[1]});
+  simd::nhwcToNchw(batch.data(), nchw.data(), shape[0], hwc[0] * hwc[1], hwc[2]);
+  return nchw;
 }
 
 Tensor randomInput(const Shape &shape, uint64_t seed, const std::string &key) {

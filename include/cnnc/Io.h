@@ -53,6 +53,12 @@ struct Preprocess {
 Tensor loadImage(const std::string &path, const Preprocess &p, const Shape &hwc,
                  std::string *note = nullptr);
 
+/// Images as one batch: loadImage of each into [N, H, W, C], or with
+/// `channelsFirst` [N, C, H, W] (an ONNX model's layout). `notes`, when given,
+/// receives each image's note.
+Tensor loadImageBatch(const std::vector<std::string> &paths, const Preprocess &p, const Shape &hwc,
+                      bool channelsFirst = false, std::vector<std::string> *notes = nullptr);
+
 /// A random input in [0, 1), like an image scaled to unit range: the generator
 /// of Model::randomWeights under `key`, so the same seed gives the same values.
 /// cnnc run --random-input uses the keys "input", "input_1", ... for a model's inputs.
