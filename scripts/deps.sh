@@ -12,7 +12,10 @@ set -e
 # models at test time (tests/models/test_torchvision.cpp); the fixture scripts use them.
 # pybind11-dev, python3-dev and python3-pytest: the Python module (python/) and its tests.
 # python3-dask and python3-distributed: examples/dask/, its test and bench/dask_throughput.py.
-PKGS="libonnx-dev protobuf-compiler python3-onnx python3-torchvision python3-numpy cmake make g++ pkg-config llvm-16-dev zlib1g-dev libzstd-dev catch2 graphviz libgraphviz-dev libcli11-dev nlohmann-json3-dev clang-16 libclang-rt-16-dev pybind11-dev python3-dev python3-pytest python3-dask python3-distributed"
+# libjpeg62-turbo-dev and libpng-dev decode cnnc run --image's JPEGs and PNGs (runtime/Image.cpp);
+# libhwy-dev (Google Highway, dynamic dispatch) runs the runtime's image preprocessing and
+# layout loops (runtime/Simd.cpp). (libopencv-dev is for bench/preprocess.cpp only: not here.)
+PKGS="libjpeg62-turbo-dev libpng-dev libhwy-dev libonnx-dev protobuf-compiler python3-onnx python3-torchvision python3-numpy cmake make g++ pkg-config llvm-16-dev zlib1g-dev libzstd-dev catch2 graphviz libgraphviz-dev libcli11-dev nlohmann-json3-dev clang-16 libclang-rt-16-dev pybind11-dev python3-dev python3-pytest python3-dask python3-distributed"
 missing=""
 for p in $PKGS; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -58,3 +58,6 @@ run_fails(1 "--image feeds a model with one input; 'heads' has 2" ${SRC}/tests/m
 file(WRITE ${OUT}/small_rgb.cnn "model small_rgb {\n  input x: f32[4, 5, 3]\n  flatten()\n  dense(units=2)\n}\n")
 run_ok("output dense \\[2\\].*fortran_uint8_image.npy: uint8 converted to float32; Fortran-order array transposed to C order"
        ${OUT}/small_rgb.cnn --random-weights 1 --input ${SRC}/tests/fixtures/npy_dtypes/fortran_uint8_image.npy --verbose)
+# An ONNX model takes the images in its own layout, [N, C, H, W] (here 4 channels: RGBA).
+run_ok("output fc \\[2, 5\\].*image 1: top index.*preprocess: resize to the input, scale 0.00392157, mean 0, std 1 into \\[9, 11, 4\\].*photo.jpg: 96x72 RGB converted to RGBA, resized to 11x9"
+       ${SRC}/tests/onnx/graph.onnx --image ${IMG}/photo.jpg --image ${IMG}/rgba.png --verbose)

@@ -289,3 +289,26 @@ TEST_CASE("image: other formats and empty files are errors", "[runtime][image]")
     }
   }
 }
+
+TEST_CASE("image: loadImageBatch stacks NHWC or NCHW for ONNX models", "[runtime][image]") {
+  const Shape hwc{9, 11, 4};
+  const std::vector<std::string> files{Dir + "photo.jpg", Dir + "rgba.png", Dir + "gray.png"};
+  const Preprocess p = Preprocess::defaults(4);
+  std::vector<std::string> notes;
+  const Tensor nhwc = loadImageBatch(files, p, hwc, false, &notes);
+  const Tensor nchw = loadImageBatch(files, p, hwc, true);
+  REQUIRE(nhwc.shape() == Shape{3, 9, 11, 4});
+  REQUIRE(nchw.shape() == Shape{3, 4, 9, 11});
+  REQUIRE(notes.size() == 3);
+  REQUIRE(notes[2] == "40x30 gray converted to RGBA, resized to 11x9");
+  for (size_t n = 0; n < files.size(); ++n) {
+    const Tensor one = loadImage(files[n], p, hwc);
+    for (int64_t y = 0; y < 9; ++y)
+      for (int64_t x = 0; x < 11; ++x)
+        for (int64_t c = 0; c < 4; ++c) {
+          const float v = one[(y * 11 + x) * 4 + c];
+          REQUIRE(nhwc[((int64_t(n) * 9 + y) * 11 + x) * 4 + c] == v);
+          REQUIRE(nchw[((int64_t(n) * 4 + c) * 9 + y) * 11 + x] == v);
+        }
+  }
+}
