@@ -47,6 +47,9 @@ std::string checkSize(uint64_t width, uint64_t height, int64_t maxPixels) {
     return "the image is " + sizeText(width, height) + " pixels, more than the limit of " +
            std::to_string(maxPixels / 1'000'000) +
            " megapixels (refused before decoding: a decompression bomb?)";
+  if (width > kMaxImageSide || height > kMaxImageSide)
+    return "the image is " + sizeText(width, height) + " pixels, more than the limit of " +
+           std::to_string(kMaxImageSide) + " pixels a side";
   return "";
 }
 

@@ -20,7 +20,9 @@ struct Image {
 
 /// The largest image decoded: checked against the header before any pixel
 /// buffer is allocated (a small file can claim 65535 x 65535 pixels).
+/// Sides are limited as JPEG's are (which bounds a resize's filter taps).
 constexpr int64_t kMaxImagePixels = 100'000'000;
+constexpr uint64_t kMaxImageSide = 65535;
 
 /// Decodes a JPEG or PNG held in memory (the format from its magic bytes);
 /// `name` is used in errors. Images of more than `maxPixels` pixels are refused.

@@ -131,25 +131,26 @@ void preprocessInto(const Image &image, const Preprocess &p, int outHeight, int 
     scale[i] = p.scale / std;
     bias[i] = -mean / std;
   }
-  // The horizontal pass over the input rows the vertical taps read.
-  int firstRow = image.height, endRow = 0;
+  // Output row y reads input rows [start[y], start[y] + size[y]), a window that only
+  // moves down: each input row's horizontal pass is computed once, into a ring of
+  // maxTaps rows (row r in slot r % maxTaps), which stays in cache.
+  const int slots = down.maxTaps;
+  std::vector<float> ring = paddedRows(slots, n), line(size_t(image.width) * c), w(slots);
+  std::vector<const float *> window(slots);
+  int next = 0; // the next input row to pass horizontally
   for (int y = 0; y < outHeight; ++y) {
-    firstRow = std::min(firstRow, down.start[y]);
-    endRow = std::max(endRow, down.start[y] + down.size[y]);
-  }
-  std::vector<float> rows = paddedRows(std::max(endRow - firstRow, 0), n);
-  std::vector<float> line(size_t(image.width) * c);
-  for (int y = firstRow; y < endRow; ++y) {
-    simd::u8ToF32(&image.pixels[size_t(y) * line.size()], line.data(), line.size());
-    simd::gatherTaps(line.data(), index.data(), weights.data(), across.maxTaps, n,
-                     &rows[(y - firstRow) * stride]);
-  }
-  std::vector<float> w(down.maxTaps);
-  for (int y = 0; y < outHeight; ++y) {
-    for (int k = 0; k < down.maxTaps; ++k)
-      w[k] = static_cast<float>(down.weights[size_t(y) * down.maxTaps + k]);
-    simd::blendRows(&rows[(down.start[y] - firstRow) * stride], stride, w.data(), down.size[y], n,
-                    scale.data(), bias.data(), out + size_t(y) * n);
+    const int lo = down.start[y], hi = lo + down.size[y];
+    for (next = std::max(next, lo); next < hi; ++next) {
+      simd::u8ToF32(&image.pixels[size_t(next) * line.size()], line.data(), line.size());
+      simd::gatherTaps(line.data(), index.data(), weights.data(), across.maxTaps, n,
+                       &ring[(next % slots) * stride]);
+    }
+    for (int k = 0; k < hi - lo; ++k) {
+      w[k] = static_cast<float>(down.weights[size_t(y) * slots + k]);
+      window[k] = &ring[((lo + k) % slots) * stride];
+    }
+    simd::blendRows(window.data(), w.data(), hi - lo, n, scale.data(), bias.data(),
+                    out + size_t(y) * n);
   }
 }
 

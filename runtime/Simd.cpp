@@ -67,14 +67,14 @@ void GatherTaps(const float *row, const int32_t *index, const float *weights, in
   }
 }
 
-void BlendRows(const float *rows, size_t stride, const float *weights, int taps, size_t n,
+void BlendRows(const float *const *rows, const float *weights, int taps, size_t n,
                const float *scale, const float *bias, float *out) {
   const DF df;
   const size_t lanes = hn::Lanes(df);
   for (size_t i = 0; i < n; i += lanes) {
     auto acc = hn::Zero(df);
     for (int k = 0; k < taps; ++k)
-      acc = hn::MulAdd(hn::Set(df, weights[k]), hn::LoadU(df, rows + k * stride + i), acc);
+      acc = hn::MulAdd(hn::Set(df, weights[k]), hn::LoadU(df, rows[k] + i), acc);
     StorePart(hn::MulAdd(RoundToByte(acc), hn::LoadU(df, scale + i), hn::LoadU(df, bias + i)),
               out + i, n - i);
   }
@@ -156,9 +156,9 @@ void gatherTaps(const float *row, const int32_t *index, const float *weights, in
   HWY_DYNAMIC_DISPATCH(GatherTaps)(row, index, weights, taps, n, out);
 }
 
-void blendRows(const float *rows, size_t stride, const float *weights, int taps, size_t n,
+void blendRows(const float *const *rows, const float *weights, int taps, size_t n,
                const float *scale, const float *bias, float *out) {
-  HWY_DYNAMIC_DISPATCH(BlendRows)(rows, stride, weights, taps, n, scale, bias, out);
+  HWY_DYNAMIC_DISPATCH(BlendRows)(rows, weights, taps, n, scale, bias, out);
 }
 
 /// The gathers take 32-bit indices: a larger image (never one cnnc's tensors

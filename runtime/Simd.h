@@ -24,10 +24,10 @@ void u8ToF32(const uint8_t *in, float *out, size_t n);
 void gatherTaps(const float *row, const int32_t *index, const float *weights, int taps, size_t n,
                 float *out);
 
-/// The vertical pass of one output row: v = sum_k weights[k] * rows[k * stride + i], rounded
-/// and clamped as gatherTaps does, then out[i] = v * scale[i] + bias[i], for i < n. `rows`
-/// holds taps rows of `stride` >= padded(n) floats each.
-void blendRows(const float *rows, size_t stride, const float *weights, int taps, size_t n,
+/// The vertical pass of one output row: v = sum_k weights[k] * rows[k][i], rounded and
+/// clamped as gatherTaps does, then out[i] = v * scale[i] + bias[i], for i < n. Each of
+/// the `taps` rows holds padded(n) floats.
+void blendRows(const float *const *rows, const float *weights, int taps, size_t n,
                const float *scale, const float *bias, float *out);
 
 /// Layout changes of `images` images of hw pixels and c channels each.

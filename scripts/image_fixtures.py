@@ -72,6 +72,7 @@ def write_hostile(photo_jpg, photo_png):
         "truncated.png": photo_png[: len(photo_png) // 2],
         "zero.png": png_header_only(0, 0),
         "bomb.png": png_header_only(100000, 100000),
+        "wide.png": png_header_only(70000, 10),  # few pixels, a side over JPEG's 65535
         "bomb.jpg": jpeg_with_size(photo_jpg, 65000, 65000),
         "zero.jpg": jpeg_with_size(photo_jpg, 0, 0),
         "notimage.png": b"GIF89a not an image cnnc reads",

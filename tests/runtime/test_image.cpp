@@ -268,6 +268,8 @@ TEST_CASE("image: a decompression bomb is refused before decoding", "[runtime][i
                              "megapixels (refused before decoding");
   requireRefused("bomb.jpg",
                  "the image is 65000x65000 pixels, more than the limit of 100 megapixels");
+  requireRefused("wide.png",
+                 "the image is 70000x10 pixels, more than the limit of 65535 pixels a side");
 }
 
 TEST_CASE("image: a CMYK JPEG is an error", "[runtime][image]") {

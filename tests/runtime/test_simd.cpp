@@ -97,11 +97,14 @@ TEST_CASE("simd: blendRows matches the scalar blend and normalisation", "[runtim
       const int taps = static_cast<int>(n % 9) + 1;
       const size_t stride = simd::padded(n) + 64;
       const std::vector<float> rows = randomFloats(taps * stride, 0.f, 255.f, 3 + n);
+      std::vector<const float *> pointers;
+      for (int k = taps; k-- > 0;) // any rows, in any order
+        pointers.insert(pointers.begin(), rows.data() + k * stride);
       const std::vector<float> weights = randomFloats(taps, 0.f, 1.2f / taps, 4 + n);
       const std::vector<float> scale = randomFloats(simd::padded(n), 0.001f, 0.05f, 5 + n);
       const std::vector<float> bias = randomFloats(simd::padded(n), -3.f, 3.f, 6 + n);
       std::vector<float> out(n + 1, -1.f);
-      simd::blendRows(rows.data(), stride, weights.data(), taps, n, scale.data(), bias.data(),
+      simd::blendRows(pointers.data(), weights.data(), taps, n, scale.data(), bias.data(),
                       out.data());
       for (size_t i = 0; i < n; ++i) {
         double sum = 0;
