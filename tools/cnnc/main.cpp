@@ -459,6 +459,9 @@ int runCommand(Common c, const RunArgs &a, const CLI::App &run) {
     if (run.count("--batch") && (size_t)c.batch != files.size())
       throw cnnc::Error("--batch " + std::to_string(c.batch) + " but " +
                         std::to_string(files.size()) + " images (--image runs them as one batch)");
+    if (files.size() > 4096)
+      throw cnnc::Error(std::to_string(files.size()) +
+                        " images: at most 4096 run as one batch (--batch's limit)");
     c.batch = static_cast<int>(files.size());
   }
   const std::vector<std::string> labels =
