@@ -3,6 +3,7 @@
 // (NCHW) at the boundary; per-kernel profiles.
 #include "api/ModelImpl.h"
 #include "runtime/Guard.h"
+#include "runtime/Simd.h"
 
 #include <algorithm>
 #include <cstring>
@@ -110,12 +111,7 @@ static Tensor transposed(const Tensor &x, bool toLast) {
   const int64_t n = s[0], c = toLast ? s[1] : s[3], h = toLast ? s[2] : s[1],
                 w = toLast ? s[3] : s[2];
   Tensor y(toLast ? Shape{n, h, w, c} : Shape{n, c, h, w});
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t ch = 0; ch < c; ++ch)
-      for (int64_t p = 0; p < h * w; ++p) {
-        const int64_t chw = ((i * c + ch) * h * w) + p, hwc = (i * h * w + p) * c + ch;
-        y[toLast ? hwc : chw] = x[toLast ? chw : hwc];
-      }
+  (toLast ? simd::nchwToNhwc : simd::nhwcToNchw)(x.data(), y.data(), n, h * w, c);
   return y;
 }
 

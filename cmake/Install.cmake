@@ -10,7 +10,7 @@ set(CNNC_INSTALLED cnnc_runtime)
 if(NOT CNNC_RUNTIME_ONLY)
   # The API archive whole, and the runtime's objects (the public I/O that no
   # API code calls is in them too).
-  add_library(cnnc_shared SHARED $<TARGET_OBJECTS:cnnc_runtime>)
+  add_library(cnnc_shared SHARED $<TARGET_OBJECTS:cnnc_runtime> $<TARGET_OBJECTS:cnnc_images>)
   target_link_libraries(cnnc_shared PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,cnnc_api>")
   target_include_directories(cnnc_shared INTERFACE $<INSTALL_INTERFACE:include>)
   set_target_properties(cnnc_shared PROPERTIES OUTPUT_NAME cnnc EXPORT_NAME cnnc

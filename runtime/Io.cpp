@@ -11,6 +11,7 @@
 #include <array>
 #include <bit>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -398,6 +399,88 @@ private:
   std::size_t pos_ = 0;
 };
 
+/// A .npy dtype cnnc converts to float32: kind 'f', 'i', 'u' or 'b' and bytes per element.
+struct NpyType {
+  char kind;
+  int bytes;
+  bool swap; // big-endian ('>')
+  std::string name;
+};
+
+NpyType npyType(const std::string &descr, const std::string &name) {
+  static const std::pair<std::string_view, const char *> known[] = {
+      {"f2", "float16"}, {"f4", "float32"}, {"f8", "float64"}, {"i1", "int8"},
+      {"i2", "int16"},   {"i4", "int32"},   {"i8", "int64"},   {"u1", "uint8"},
+      {"u2", "uint16"},  {"u4", "uint32"},  {"u8", "uint64"},  {"b1", "bool"}};
+  const std::string_view d(descr);
+  if (d.size() == 3 && std::string_view("<>|=").find(d[0]) != std::string_view::npos)
+    for (const auto &[code, typeName] : known)
+      if (d.substr(1) == code)
+        return {code[0], code[1] - '0', d[0] == '>' && code[1] != '1', typeName};
+  fail(name, "unsupported dtype " + quote(descr) +
+                 " (float16/32/64, int8/16/32/64, uint8/16/32/64 and bool are read, as float32)");
+}
+
+/// IEEE half to float, subnormals, infinities and NaNs included.
+float halfToFloat(uint16_t h) {
+  const uint32_t sign = uint32_t(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f,
+                 mantissa = h & 0x3ff;
+  if (exponent == 0) // zero or subnormal: mantissa * 2^-24
+    return std::bit_cast<float>(sign) + (sign ? -1.f : 1.f) * std::ldexp(float(mantissa), -24);
+  if (exponent == 31)
+    return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));
+  return std::bit_cast<float>(sign | ((exponent + 112) << 23) | (mantissa << 13));
+}
+
+/// The raw element at `p` (its bytes little-endian once swapped) as a float.
+float elementValue(const NpyType &type, const char *p) {
+  unsigned char b[8];
+  std::memcpy(b, p, type.bytes);
+  if (type.swap)
+    std::reverse(b, b + type.bytes);
+  uint64_t bits = 0;
+  std::memcpy(&bits, b, type.bytes); // little-endian host (static_assert above)
+  const int shift = 64 - 8 * type.bytes;
+  switch (type.kind) {
+  case 'f':
+    return type.bytes == 2   ? halfToFloat(static_cast<uint16_t>(bits))
+           : type.bytes == 4 ? std::bit_cast<float>(static_cast<uint32_t>(bits))
+                             : static_cast<float>(std::bit_cast<double>(bits));
+  case 'i': // sign-extend
+    return static_cast<float>(static_cast<int64_t>(bits << shift) >> shift);
+  case 'u':
+    return static_cast<float>(bits);
+  }
+  return bits ? 1.f : 0.f; // bool
+}
+
+void convertElements(const NpyType &type, const char *data, float *out, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    out[i] = elementValue(type, data + i * type.bytes);
+}
+
+/// A tensor whose data is in Fortran order (the first index fastest), in C order.
+Tensor fromFortranOrder(const Tensor &f) {
+  const Shape &shape = f.shape();
+  Tensor c(shape);
+  const size_t rank = shape.size();
+  std::vector<int64_t> strides(rank, 1), index(rank, 0);
+  for (size_t k = rank; k-- > 1;)
+    strides[k - 1] = strides[k] * shape[k];
+  int64_t at = 0; // the C-order offset of `index`
+  for (int64_t i = 0; i < f.size(); ++i) {
+    c[at] = f[i];
+    for (size_t k = 0; k < rank; ++k) { // advance the first index fastest
+      at += strides[k];
+      if (++index[k] < shape[k])
+        break;
+      at -= strides[k] * shape[k];
+      index[k] = 0;
+    }
+  }
+  return c;
+}
+
 std::string shapeTuple(const Shape &shape) {
   if (shape.size() == 1)
     return "(" + std::to_string(shape[0]) + ",)";
@@ -480,7 +563,7 @@ void writeSafetensors(const std::string &path, const WeightMap &weights) {
   writeFile(path, out);
 }
 
-Tensor parseNpy(const std::string &bytes, const std::string &name) {
+Tensor parseNpy(const std::string &bytes, const std::string &name, std::string *note) {
   static constexpr std::string_view magic = "\x93NUMPY";
   if (bytes.size() < 12) // Magic, version, header length and at least "{}".
     fail(name, "file is too short (" + std::to_string(bytes.size()) + " bytes) to be a .npy array");
@@ -501,12 +584,8 @@ Tensor parseNpy(const std::string &bytes, const std::string &name) {
 
   auto text = std::string_view(bytes).substr(headerStart, headerSize);
   NpyHeader header = NpyDictParser(text, name).parse();
-  if (header.descr != "<f4")
-    fail(name, "unsupported dtype " + quote(header.descr) + " (only '<f4' float32 is supported)");
-  if (header.fortranOrder)
-    fail(name, "fortran_order True is not supported (save a C-contiguous array, e.g. with "
-               "numpy.ascontiguousarray)");
-  const uint64_t expected = shapeBytes(header.shape, name + ": ");
+  const NpyType type = npyType(header.descr, name);
+  const uint64_t expected = shapeBytes(header.shape, name + ": ", type.bytes);
   const uint64_t actual = bytes.size() - headerStart - headerSize;
   const std::string what =
       "shape " + shapeToString(header.shape) + " needs " + std::to_string(expected) + " data bytes";
@@ -514,10 +593,28 @@ Tensor parseNpy(const std::string &bytes, const std::string &name) {
     fail(name, "truncated: " + what + ", the file has " + std::to_string(actual));
   if (actual > expected)
     fail(name, "trailing bytes: " + what + ", the file has " + std::to_string(actual));
-  return tensorFromBytes(std::move(header.shape), bytes.data() + headerStart + headerSize);
+  const char *data = bytes.data() + headerStart + headerSize;
+  if (note)
+    note->clear();
+  if (type.kind == 'f' && type.bytes == 4 && !type.swap && !header.fortranOrder)
+    return tensorFromBytes(std::move(header.shape), data);
+  Tensor tensor(header.shape);
+  convertElements(type, data, tensor.data(), tensor.size());
+  if (header.fortranOrder)
+    tensor = fromFortranOrder(tensor);
+  if (note) {
+    if (!(type.kind == 'f' && type.bytes == 4))
+      *note = type.name + " converted to float32";
+    if (header.fortranOrder)
+      *note +=
+          (note->empty() ? "" : "; ") + std::string("Fortran-order array transposed to C order");
+  }
+  return tensor;
 }
 
-Tensor readNpy(const std::string &path) { return parseNpy(readFile(path), path); }
+Tensor readNpy(const std::string &path, std::string *note) {
+  return parseNpy(readFile(path), path, note);
+}
 
 std::string npyBytes(const Tensor &tensor) {
   std::string header =

@@ -21,9 +21,12 @@ WeightMap parseSafetensors(const std::string &bytes, const std::string &name,
                            std::vector<std::string> *skipped = nullptr);
 void writeSafetensors(const std::string &path, const WeightMap &weights);
 
-/// Reads a .npy file (versions 1.0-3.0, dtype '<f4', C order).
-Tensor readNpy(const std::string &path);
-Tensor parseNpy(const std::string &bytes, const std::string &name);
+/// Reads a .npy file (versions 1.0-3.0) as float32: float16/32/64, int8-64,
+/// uint8-64 and bool, little- or big-endian, are converted, and a Fortran-order
+/// array is transposed to C order. `note`, when given, says what was converted
+/// ("float64 converted to float32"), or is "" for a '<f4' C-order array.
+Tensor readNpy(const std::string &path, std::string *note = nullptr);
+Tensor parseNpy(const std::string &bytes, const std::string &name, std::string *note = nullptr);
 void writeNpy(const std::string &path, const Tensor &tensor);
 /// A .npy file's bytes.
 std::string npyBytes(const Tensor &tensor);

@@ -4,9 +4,11 @@
 #include "runtime/Io.h"
 #include "runtime/Random.h"
 
+#include <algorithm>
+
 namespace cnnc {
 
-Tensor loadNpy(const std::string &path) { return readNpy(path); }
+Tensor loadNpy(const std::string &path, std::string *note) { return readNpy(path, note); }
 void saveNpy(const std::string &path, const Tensor &tensor) { writeNpy(path, tensor); }
 void saveNpz(const std::string &path, const std::vector<std::pair<std::string, Tensor>> &arrays) {
   writeNpz(path, arrays);

@@ -12,11 +12,14 @@ set -e
 # models at test time (tests/models/test_torchvision.cpp); the fixture scripts use them.
 # pybind11-dev, python3-dev and python3-pytest: the Python module (python/) and its tests.
 # python3-dask and python3-distributed: examples/dask/, its test and bench/dask_throughput.py.
+# libjpeg62-turbo-dev and libpng-dev decode cnnc run --image's JPEGs and PNGs (runtime/Image.cpp);
+# libhwy-dev (Google Highway, dynamic dispatch) runs the runtime's image preprocessing and
+# layout loops (runtime/Simd.cpp). (libopencv-dev is for bench/preprocess.cpp only: not here.)
 # python3-sklearn: examples/digits/ (scikit-learn's bundled handwritten digits), its training
 # script and its test.
 # Not here: libdnnl-dev (oneDNN), which only bench/layers.cpp uses; the build skips that
 # benchmark without it (README, Performance).
-PKGS="libonnx-dev protobuf-compiler python3-onnx python3-torchvision python3-numpy cmake make g++ pkg-config llvm-16-dev zlib1g-dev libzstd-dev catch2 graphviz libgraphviz-dev libcli11-dev nlohmann-json3-dev clang-16 libclang-rt-16-dev pybind11-dev python3-dev python3-pytest python3-dask python3-distributed python3-sklearn"
+PKGS="libjpeg62-turbo-dev libpng-dev libhwy-dev libonnx-dev protobuf-compiler python3-onnx python3-torchvision python3-numpy cmake make g++ pkg-config llvm-16-dev zlib1g-dev libzstd-dev catch2 graphviz libgraphviz-dev libcli11-dev nlohmann-json3-dev clang-16 libclang-rt-16-dev pybind11-dev python3-dev python3-pytest python3-dask python3-distributed python3-sklearn"
 # --cross adds g++-aarch64-linux-gnu and qemu-user: .ci/run's aarch64 test
 # (tests/package/aarch64.cmake) cross-builds libcnnc_runtime and runs under qemu.
 if [ "$1" = "--cross" ]; then

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs the libFuzzer harnesses of fuzz/ for SECONDS each (default 60), one after the other:
-#   sh scripts/fuzz.sh [SECONDS] [NAME...]     NAME: frontend ir safetensors npy differential onnx program
+#   sh scripts/fuzz.sh [SECONDS] [NAME...]     NAME: frontend ir safetensors npy differential onnx program image
 # Builds build-fuzz/ with clang-16 (-DCNNC_FUZZ=ON; JOBS=N: build parallelism), fuzzes a
 # scratch copy of each committed seed corpus (build-fuzz/fuzz-out/NAME/corpus; the repository
 # is not touched; FUZZ_OPTS adds libFuzzer flags), prints execs/s and the corpus size per
@@ -10,7 +10,7 @@ set -e
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-names=${*:-frontend ir safetensors npy differential onnx program}
+names=${*:-frontend ir safetensors npy differential onnx program image}
 sh scripts/deps.sh
 [ -f build-fuzz/CMakeCache.txt ] ||
   cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Release -DCNNC_FUZZ=ON -DBUILD_TESTING=OFF \
@@ -31,6 +31,7 @@ for n in $names; do
   frontend) opts="-max_len=8192 -dict=fuzz/dict/cnn.dict" ;;
   differential) opts="-max_len=256 -len_control=0 -timeout=60" ;; # an input: a JIT compilation
   onnx) opts="-max_len=32768" ;; # the seeds are whole small models
+  image) opts="-max_len=16384" ;; # the seeds are whole small images
   *) opts="-max_len=4096" ;;
   esac
   echo "== fuzz_$n: $seconds s (log: $out/log)"

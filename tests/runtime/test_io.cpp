@@ -444,19 +444,28 @@ TEST_CASE("npy: header length past the end of the file", "[runtime]") {
 }
 
 TEST_CASE("npy: unsupported dtype", "[runtime]") {
-  REQUIRE_THROWS_WITH(parseNpy(npy(npyDict("(1,)", "<f8"), std::string(8, '\0')), "x.npy"),
-                      "x.npy: unsupported dtype '<f8' (only '<f4' float32 is supported)");
-  REQUIRE_THROWS_WITH(parseNpy(npy(npyDict("(1,)", ">f4"), floatBytes({1})), "x.npy"),
-                      Contains("unsupported dtype '>f4'"));
-  REQUIRE_THROWS_WITH(parseNpy(npy(npyDict("(1,)", "|u1"), "\x01"), "x.npy"),
-                      Contains("unsupported dtype '|u1'"));
+  REQUIRE_THROWS_WITH(parseNpy(npy(npyDict("(1,)", "<c8"), std::string(8, '\0')), "x.npy"),
+                      "x.npy: unsupported dtype '<c8' (float16/32/64, int8/16/32/64, "
+                      "uint8/16/32/64 and bool are read, as float32)");
+  REQUIRE_THROWS_WITH(parseNpy(npy(npyDict("(1,)", "<U3"), std::string(12, 'a')), "x.npy"),
+                      Contains("unsupported dtype '<U3'"));
+  REQUIRE_THROWS_WITH(parseNpy(npy(npyDict("(1,)", "|O"), std::string(8, 'a')), "x.npy"),
+                      Contains("unsupported dtype '|O'"));
+  // The data size follows the dtype: 3 float64 need 24 bytes.
+  REQUIRE_THROWS_WITH(parseNpy(npy(npyDict("(3,)", "<f8"), std::string(12, '\0')), "x.npy"),
+                      Contains("truncated: shape [3] needs 24 data bytes, the file has 12"));
 }
 
-TEST_CASE("npy: fortran_order True", "[runtime]") {
-  REQUIRE_THROWS_WITH(parseNpy(npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }",
-                                   floatBytes({1, 2, 3, 4})),
-                               "x.npy"),
-                      Contains("x.npy: fortran_order True is not supported"));
+TEST_CASE("npy: fortran_order True is transposed to C order", "[runtime]") {
+  std::string note;
+  // numpy.asfortranarray([[1, 2, 3], [4, 5, 6]]): column by column.
+  Tensor t = parseNpy(npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }",
+                          floatBytes({1, 4, 2, 5, 3, 6})),
+                      "x.npy", &note);
+  REQUIRE(t.shape() == Shape{2, 3});
+  for (int i = 0; i < 6; ++i)
+    REQUIRE(t[i] == float(i + 1));
+  REQUIRE(note == "Fortran-order array transposed to C order");
 }
 
 TEST_CASE("npy: data truncated or with trailing bytes", "[runtime]") {

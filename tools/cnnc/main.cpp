@@ -1,5 +1,6 @@
 // tools/cnnc/main.cpp - the command-line driver: thin glue over the public C++ API
 // (include/cnnc/). One function per command; main() only dispatches.
+#include "Inputs.h"
 #include "cnnc/Io.h"
 #include "cnnc/cnnc.h"
 #include "tools/cnnc/Compile.h"
@@ -58,24 +59,39 @@ cnnc::Model compile(const Common &c, bool generateCode = true) {
   return cnnc::Model::compileFile(c.model, options(c, generateCode));
 }
 
-void printOutput(const std::string &name, const cnnc::Tensor &y, int batch) {
+/// An output: its shape, then per image (a batch) its top index, or for one
+/// image its values (long vectors by their head and the top-5). With labels,
+/// every image's top-5 with names; `files` names the images (--image).
+void printOutput(const std::string &name, const cnnc::Tensor &y, int batch,
+                 const std::vector<std::string> &labels, const std::vector<std::string> &files) {
   std::printf("output %s %s\n", name.c_str(), cnnc::shapeToString(y.shape()).c_str());
+  const int64_t each = y.size() / batch;
+  int64_t rank = 0; // of one image's output
+  for (size_t d = batch > 1 ? 1 : 0; d < y.shape().size(); ++d)
+    rank += y.shape()[d] > 1;
+  const bool named = !labels.empty() && rank <= 1;
+  if (named && (int64_t)labels.size() != each)
+    throw cnnc::Error("--labels has " + std::to_string(labels.size()) + " names; output '" + name +
+                      "' has " + std::to_string(each) + " classes");
   if (batch > 1) { // each image's largest value
-    const int64_t each = y.size() / batch;
     for (int i = 0; i < batch; ++i) {
       const float *v = y.data() + i * each;
+      const std::string file = i < (int)files.size() ? "  " + files[i] : "";
+      if (named) {
+        std::printf("  image %d%s:\n", i, file.c_str());
+        cli::printTopK(v, each, 5, labels);
+        continue;
+      }
       int64_t best = 0;
       for (int64_t j = 1; j < each; ++j)
         if (!std::isnan(v[j]) && (std::isnan(v[best]) || v[j] > v[best]))
           best = j;
-      std::printf("  image %d: top index %lld  %.6f\n", i, (long long)best, v[best]);
+      std::printf("  image %d: top index %lld  %.6f%s\n", i, (long long)best, v[best],
+                  file.c_str());
     }
     return;
   }
   const int64_t n = y.size();
-  int64_t rank = 0;
-  for (int64_t d : y.shape())
-    rank += d > 1;
   if (rank <= 1) {
     // Short vectors in full; long ones (1000 classes) by their head and the top-5.
     const int64_t shown = n <= 32 ? n : 10;
@@ -83,16 +99,8 @@ void printOutput(const std::string &name, const cnnc::Tensor &y, int batch) {
       std::printf("%s%.6g", i ? (i % 10 ? " " : "\n") : "", y[i]);
     std::printf(shown < n ? " ... (%lld values; --output FILE.npy saves them all)\n" : "\n",
                 (long long)n);
-    std::vector<int64_t> idx(n);
-    std::iota(idx.begin(), idx.end(), 0);
-    int64_t k = std::min<int64_t>(5, n);
-    // Largest first; NaN sorts last (a strict weak order even then).
-    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) {
-      return !std::isnan(y[a]) && (std::isnan(y[b]) || y[a] > y[b]);
-    });
-    std::printf("top-%lld:\n", (long long)k);
-    for (int64_t i = 0; i < k; ++i)
-      std::printf("  class %lld  %.6f\n", (long long)idx[i], y[idx[i]]);
+    std::printf("top-%lld:\n", (long long)std::min<int64_t>(5, n));
+    cli::printTopK(y.data(), n, 5, named ? labels : std::vector<std::string>{});
   } else {
     std::printf("first values:");
     for (int64_t i = 0; i < std::min<int64_t>(n, 8); ++i)
@@ -175,6 +183,10 @@ const char *const About =
     "  cnnc summary MODEL [--memory]           Keras-style layer table (and the memory plan)\n"
     "  cnnc run MODEL --random-weights 1 --input x.npy [--output y.npy]\n"
     "  cnnc run MODEL --weights w.safetensors --input a.npy --input b.npy --output y.npz\n"
+    "  cnnc run MODEL --weights w.safetensors --image photo.jpg --labels "
+    "data/imagenet_classes.txt\n"
+    "                                          a JPEG/PNG (several, or a directory: a batch),\n"
+    "                                          resized, cropped and normalised as torchvision\n"
     "  cnnc run MODEL.onnx --input x.npy --output y.npy  an ONNX model, its weights and its\n"
     "                                          own layouts (x [1, C, H, W])\n"
     "                                          several inputs (in declaration order); outputs\n"
@@ -267,6 +279,7 @@ struct RunArgs {
   std::string seed, inputSeed; // --random-weights, --random-input
   CLI::Option *randomWeights = nullptr, *randomInput = nullptr;
   bool verbose = false;
+  cli::ImageArgs images;
 };
 
 CLI::App *addRun(CLI::App &app, Common &c, RunArgs &a) {
@@ -281,15 +294,18 @@ CLI::App *addRun(CLI::App &app, Common &c, RunArgs &a) {
           ->type_name("SEED");
   wOpt->excludes(a.randomWeights);
   auto *iOpt = run->add_option("--input", a.inputs,
-                               "Input array (.npy, float32, [H, W, C] or [1, H, W, C]; [N, H, W, "
-                               "C] with --batch N). A model with several inputs takes one "
-                               "--input per input, in the order the model declares them")
+                               "Input array (.npy, [H, W, C] or [1, H, W, C]; [N, H, W, C] with "
+                               "--batch N; float16/64, int, uint and bool arrays are converted "
+                               "to float32). A model with several inputs takes one --input per "
+                               "input, in the order the model declares them")
                    ->type_name("FILE")
                    ->allow_extra_args(false);
   a.randomInput = run->add_option("--random-input", a.inputSeed,
                                   "Use random inputs in [0, 1) from SEED (every input)")
                       ->type_name("SEED");
   iOpt->excludes(a.randomInput);
+  cli::addImageOptions(*run, a.images);
+  run->get_option("--image")->excludes(iOpt)->excludes(a.randomInput);
   run->add_option("--output", a.output,
                   "Write the output to FILE.npy; with several outputs, output 1 to FILE_1.npy, "
                   "2 to FILE_2.npy, ...; or all of them to one FILE.npz (numpy.load's "
@@ -299,7 +315,8 @@ CLI::App *addRun(CLI::App &app, Common &c, RunArgs &a) {
                 "Debug: guard zones around every buffer, checked after each kernel");
   run->add_flag("--verbose", a.verbose,
                 "Say which tensors of the weights file were skipped (integer ones such as "
-                "batchnorm's num_batches_tracked)");
+                "batchnorm's num_batches_tracked), which --input arrays were converted to "
+                "float32, and how each --image was preprocessed");
   run->add_option("--save-weights", a.saveWeights,
                   "Write the weights used to this .safetensors file")
       ->type_name("FILE");
@@ -441,9 +458,22 @@ int summaryCommand(const Common &c, bool memory) {
   return 0;
 }
 
-int runCommand(const Common &c, const RunArgs &a) {
-  if (a.inputs.empty() && !a.randomInput->count())
-    throw cnnc::Error("run needs --input FILE.npy or --random-input SEED");
+int runCommand(Common c, const RunArgs &a, const CLI::App &run) {
+  if (a.inputs.empty() && !a.randomInput->count() && a.images.images.empty())
+    throw cnnc::Error("run needs --input FILE.npy, --image FILE or --random-input SEED");
+  std::vector<std::string> files;
+  if (!a.images.images.empty()) { // one batch of every image
+    files = cli::imageFiles(a.images.images);
+    if (run.count("--batch") && (size_t)c.batch != files.size())
+      throw cnnc::Error("--batch " + std::to_string(c.batch) + " but " +
+                        std::to_string(files.size()) + " images (--image runs them as one batch)");
+    if (files.size() > 4096)
+      throw cnnc::Error(std::to_string(files.size()) +
+                        " images: at most 4096 run as one batch (--batch's limit)");
+    c.batch = static_cast<int>(files.size());
+  }
+  const std::vector<std::string> labels =
+      a.images.labels.empty() ? std::vector<std::string>{} : cli::readLabels(a.images.labels);
   cnnc::Model m = compile(c);
   // An ONNX model brings its weights (--weights/--random-weights replace them).
   if (a.weights.empty() && !a.randomWeights->count() && !m.channelsFirst())
@@ -466,15 +496,15 @@ int runCommand(const Common &c, const RunArgs &a) {
                       (names.size() == 1 ? "" : "s") + " (" + joined(names) +
                       "): give one --input FILE.npy per input, in that order; got " +
                       std::to_string(a.inputs.size()));
-  std::vector<cnnc::Tensor> xs;
-  for (const std::string &path : a.inputs)
-    xs.push_back(cnnc::loadNpy(path));
-  if (a.inputs.empty())
+  std::vector<cnnc::Tensor> xs = cli::readArrays(a.inputs, a.verbose);
+  if (!files.empty())
+    xs = {cli::readImages(m, files, a.images, a.verbose)};
+  else if (a.inputs.empty())
     xs = randomInputs(m, parseSeed(a.inputSeed, "--random-input"));
   // An ONNX model's --input and --output are in its own layout (NCHW).
   std::vector<cnnc::Tensor> ys = m.runSourceLayout(xs);
   for (size_t k = 0; k < ys.size(); ++k)
-    printOutput(m.outputNames()[k], ys[k], m.batch());
+    printOutput(m.outputNames()[k], ys[k], m.batch(), labels, files);
   if (!a.output.empty())
     saveOutputs(a.output, m, ys);
   return 0;
@@ -641,7 +671,7 @@ int main(int argc, char **argv) {
     if (app.got_subcommand(summary))
       return summaryCommand(c, memory);
     if (app.got_subcommand(run))
-      return runCommand(c, runArgs);
+      return runCommand(c, runArgs, *run);
     if (app.got_subcommand(bench))
       return benchCommand(c, benchArgs, *bench);
     if (app.got_subcommand(imp))
