@@ -223,8 +223,14 @@ private:
     }
     if (!c.results.empty())
       c.result = c.results[0].first, c.resultLoc = c.results[0].second;
-    for (const AstArg &a : s.args)
-      c.args.push_back({a.name, at(a.loc, sc), a.name.empty() ? input(a.value, sc) : eval(a.value, sc)});
+    for (const AstArg &a : s.args) {
+      AstValue v = a.name.empty() ? input(a.value, sc) : eval(a.value, sc);
+      if (a.name.empty() && v.kind == AstValue::Invalid) // reported: the call fails quietly
+        v = ref(Poisoned, v.loc);
+      else if (a.name.empty() && v.kind == AstValue::Ident && a.value.kind != AstValue::Ident)
+        v = a.value, v.loc = at(v.loc, sc); // true from a == b is a value, not a layer's name
+      c.args.push_back({a.name, at(a.loc, sc), v});
+    }
     sc.locals.insert(locals.begin(), locals.end());
     return sink_.call(c);
   }
@@ -518,9 +524,10 @@ private:
         same = real(a) == real(b);
       else if (a.kind == AstValue::Ident && b.kind == AstValue::Ident)
         same = a.s == b.s;
+      else if (a.kind != AstValue::Tuple && b.kind != AstValue::Tuple)
+        same = false; // a number is not a word (Python's 1 == "a")
       else
-        return mistake(op, isNumber(a) || a.kind == AstValue::Ident ? b : a,
-                       "two numbers or two words");
+        return mistake(op, a.kind == AstValue::Tuple ? a : b, "numbers or words");
       return word(same == (o == "==") ? "true" : "false", op.loc);
     }
     if (!isNumber(a) || !isNumber(b))
