@@ -68,8 +68,10 @@ std::string shown(const AstValue &v) {
   switch (v.kind) {
   case AstValue::Int:
     return std::to_string(v.i);
-  case AstValue::Float:
-    return numberString(v.f);
+  case AstValue::Float: { // 12.0, not 12: the kind is the point
+    std::string n = numberString(v.f);
+    return n.find_first_of(".eEni") == std::string::npos ? n + ".0" : n;
+  }
   case AstValue::Ident:
     return "'" + v.s + "'";
   case AstValue::Tuple:
@@ -142,14 +144,14 @@ private:
       AstStmt c = s;
       for (AstValue &d : c.dims)
         d = eval(d, sc);
-      return sink_.input(c);
+      return sink_.declareInput(c);
     }
     case AstStmt::Output: {
       AstStmt c = s;
       for (AstArg &a : c.args)
         if (std::optional<std::string> n = name(a.value.s, a.value.loc, sc))
           a.value.s = *n;
-      return sink_.output(c);
+      return sink_.declareOutputs(c);
     }
     case AstStmt::Call:
       callStmt(s, sc);
@@ -344,6 +346,7 @@ private:
   bool bind(const AstStmt &s, const AstBlock &b, Scope &sc, Scope &inner, SourceLoc callLoc) {
     bool ok = true;
     size_t positional = 0;
+    std::set<std::string> suggested;
     std::vector<std::string> names;
     for (const AstParam &p : b.params)
       names.push_back(p.name);
@@ -365,8 +368,12 @@ private:
           v = ref(Poisoned, v.loc);
         }
       } else if (std::find(names.begin(), names.end(), a.name) == names.end()) {
+        std::string hint = suggest(a.name, names);
         diag_.error(at(a.loc, sc), "unknown argument '" + a.name + "' for block '" + b.name +
-                                       "' (expected " + joined(names) + ")" + suggest(a.name, names));
+                                       "' (expected " + joined(names) + ")" + hint);
+        for (const std::string &n : names) // its "needs" would say it again
+          if (hint.find("'" + n + "'") != std::string::npos)
+            suggested.insert(n);
         ok = false;
         continue;
       } else {
@@ -388,7 +395,8 @@ private:
       if (inner.params.count(p.name))
         continue;
       if (!p.hasDefault) {
-        diag_.error(callLoc, "block '" + b.name + "' needs '" + p.name + "='");
+        if (!suggested.count(p.name))
+          diag_.error(callLoc, "block '" + b.name + "' needs '" + p.name + "='");
         ok = false;
         continue;
       }

@@ -21,8 +21,8 @@ public:
   static constexpr ValueId Poisoned = -1; // a failed statement's value, already reported
   virtual ~LayerSink() = default;
   virtual ValueId call(const AstStmt &concrete) = 0; // an op call; its value or Poisoned
-  virtual void input(const AstStmt &concrete) = 0;
-  virtual void output(const AstStmt &concrete) = 0;
+  virtual void declareInput(const AstStmt &concrete) = 0;
+  virtual void declareOutputs(const AstStmt &concrete) = 0;
   /// A defined name's value (Poisoned for a failed one), nullopt if none.
   virtual std::optional<ValueId> lookup(const std::string &name) const = 0;
   /// An instance's name stands for its result (Poisoned: a failed instance).

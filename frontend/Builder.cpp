@@ -414,7 +414,11 @@ public:
   bool full() const override { return layers_ > MaxLayers; }
   std::vector<std::string> names() const override { return definedNames(); }
 
-  void input(const AstStmt &s) override {
+  void declareInput(const AstStmt &s) override { input(s); }
+  void declareOutputs(const AstStmt &s) override { output(s); }
+
+private:
+  void input(const AstStmt &s) {
     if (s.dtype != "f32")
       diag_.error(s.opLoc, "unsupported element type '" + s.dtype + "' (only f32 is supported)");
     Node n;
@@ -445,7 +449,7 @@ public:
     lastInputLoc_ = s.loc;
   }
 
-  void output(const AstStmt &s) override {
+  void output(const AstStmt &s) {
     if (output_)
       return diag_.error(s.loc, "a model has one 'output' statement; list every output in it: "
                                 "output a, b");
@@ -466,7 +470,6 @@ public:
     }
   }
 
-private:
   void statement(const AstStmt &s) {
     if (++layers_ > MaxLayers) {
       if (layers_ == MaxLayers + 1)

@@ -60,7 +60,8 @@ public:
       }
     }
     if (peek().kind == Tok::End) {
-      diag_.error(missing().loc, "expected '}' to close model '" + m.name + "' before end of file");
+      if (!unclosed_) // the innermost unclosed body is the one to report
+        diag_.error(missing().loc, "expected '}' to close model '" + m.name + "' before end of file");
       return m;
     }
     next();
@@ -109,12 +110,26 @@ private:
   }
   // Skip to the first token on a later line than the failed statement's
   // error, or to the closing '}', always making progress.
+  // A body opened on that line ('if c {', 'block f(x) {') is skipped whole, with its
+  // 'else', so its statements do not run into the enclosing list.
   void recover(size_t before) {
     if (pos_ == before)
       next();
     int line = toks_[pos_ > 0 ? pos_ - 1 : 0].loc.line;
-    while (peek().kind != Tok::End && !peek().is('}') && peek().loc.line <= line)
+    int depth = 0; // bodies open
+    for (size_t k = before; k < pos_; ++k)
+      depth = std::max(0, depth + toks_[k].is('{') - toks_[k].is('}'));
+    while (peek().kind != Tok::End) {
+      if (peek().is('}') && depth == 0)
+        break;
+      if (depth == 0 && peek().loc.line > line)
+        break;
+      depth += peek().is('{') - peek().is('}');
+      bool closed = peek().is('}') && depth == 0;
       next();
+      if (closed && peek().isIdent("else"))
+        line = peek().loc.line;
+    }
   }
 
   /// Parses a statement onto `list`; nothing may follow a return in its list.
@@ -130,7 +145,7 @@ private:
   AstBlock parseBlock() {
     AstBlock b;
     b.loc = next().loc; // 'block'
-    b.name = expectName("a block name");
+    b.name = next().text; // an identifier: parseFile looked
     expect('(');
     while (!peek().is(')')) {
       AstParam p;
@@ -174,8 +189,12 @@ private:
         }
       }
     }
-    if (peek().kind == Tok::End)
+    if (peek().kind == Tok::End && !unclosed_) {
+      unclosed_ = true;
       fail(missing(), "expected '}' to close " + what + " before end of file");
+    }
+    if (peek().kind == Tok::End)
+      throw SyntaxError{};
     next();
     return body;
   }
@@ -207,8 +226,12 @@ private:
       s.kind = AstStmt::For;
       s.resultLoc = peek().loc;
       s.result = next().text;
-      expectIdent("in", "for NAME in range(A, B)");
-      expectIdent("range", "for NAME in range(A, B)");
+      if (!peek().isIdent("in") || !peek(1).isIdent("range")) {
+        const Token bad = peek().isIdent("in") ? peek(1) : peek();
+        fail(bad, "expected 'in range(...)' after the loop variable, found " + describe(bad) +
+                      " (for NAME in range(A, B))");
+      }
+      next(), next();
       expect('(');
       do
         s.args.push_back({"", peek().loc, parseExpr()});
@@ -225,8 +248,11 @@ private:
       next();
       s.kind = AstStmt::Return;
       s.args.push_back(parseArg());
-      if (!s.args[0].name.empty())
-        fail(peek(), "return takes a name or a call, not an attribute");
+      if (!s.args[0].name.empty()) {
+        Token at = peek();
+        at.loc = s.args[0].loc;
+        fail(at, "return takes a name or a call, not an attribute");
+      }
       if (peek().is(';'))
         next();
       return s;
@@ -281,16 +307,16 @@ private:
           checkHoles(name, at);
         expect('=');
       }
-      parseCall(s, "a statement (an op such as conv2d(...), 'input' or 'output')", 0);
+      parseCall(s, 0);
     }
     if (peek().is(';'))
       next();
     return s;
   }
 
-  void parseCall(AstStmt &s, const std::string &what, int depth) {
+  void parseCall(AstStmt &s, int depth) {
     s.opLoc = peek().loc;
-    s.op = expectName(what);
+    s.op = expectName("a statement (an op such as conv2d(...), 'input' or 'output')");
     if (!peek().is('('))
       fail(missing(), "expected '(' after '" + s.op + "', found " + describe(peek()));
     next();
@@ -315,7 +341,7 @@ private:
                          ")");
       auto call = std::make_shared<AstStmt>();
       call->loc = peek().loc;
-      parseCall(*call, "an op", depth + 1);
+      parseCall(*call, depth + 1);
       a.value.kind = AstValue::Call;
       a.value.loc = a.loc;
       a.value.call = call;
@@ -461,6 +487,7 @@ private:
   size_t pos_ = 0;
   Diag &diag_;
   bool inBlock_ = false;
+  bool unclosed_ = false; // an unclosed body was reported: its enclosing ones are not
   int depth_ = 0;     // bodies open
   int operators_ = 0; // in the expression being parsed
 };

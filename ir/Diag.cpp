@@ -26,12 +26,18 @@ constexpr size_t MaxShownLine = 120; // longer source lines are shown as a windo
 std::string Diag::render(SourceLoc loc, const std::string &kind, const std::string &message) const {
   if (loc.line <= 0)
     return fileName_ + ": " + kind + ": " + message + "\n";
-  std::string context;
+  // The instances around the location, innermost first: three, then the outermost.
+  std::vector<std::string> around;
   for (int k = loc.inst; k > 0 && k <= (int)instances_.size(); k = instances_[k - 1].at.inst) {
     const Instance &i = instances_[k - 1];
-    context += std::string(context.empty() ? " (" : ", ") + "in instance '" + i.name + "' at " +
-               std::to_string(i.at.line) + ":" + std::to_string(i.at.col);
+    around.push_back("in instance '" + i.name + "' at " + std::to_string(i.at.line) + ":" +
+                     std::to_string(i.at.col));
   }
+  if (around.size() > 4)
+    around.erase(around.begin() + 3, around.end() - 1), around.insert(around.end() - 1, "...");
+  std::string context;
+  for (const std::string &a : around)
+    context += (context.empty() ? " (" : ", ") + a;
   std::string out = fileName_ + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col) +
                     ": " + kind + ": " + message + (context.empty() ? "" : context + ")") + "\n";
   std::string line = sourceLine(source_, loc.line);
@@ -62,11 +68,12 @@ std::vector<SourceLoc> Diag::chain(SourceLoc loc) const {
 }
 
 void Diag::error(SourceLoc loc, const std::string &message) {
-  // A mistake in a block's body shows in every instance: report it once, for the first.
+  // A mistake in a block's body or a loop shows in every instance and turn: report it
+  // once, for the first.
   dropped_ = false;
-  if (loc.inst)
+  if (loc.line > 0)
     for (const Entry &e : entries_)
-      if (e.loc.inst && e.loc.line == loc.line && e.loc.col == loc.col && e.message == message) {
+      if (e.loc.line == loc.line && e.loc.col == loc.col && e.message == message) {
         dropped_ = true;
         return;
       }
