@@ -17,13 +17,13 @@ namespace cnnc {
 namespace {
 
 constexpr ValueId Poisoned = LayerSink::Poisoned;
-constexpr ValueId NoTensor = -2;         // a parameter bound to a value, not a layer
-constexpr size_t MaxInstanceDepth = 32;  // instances inside instances
-constexpr int64_t MaxSteps = 200000;     // statements and loop turns, over the whole model
+constexpr ValueId NoTensor = -2;        // a parameter bound to a value, not a layer
+constexpr size_t MaxInstanceDepth = 32; // instances inside instances
+constexpr int64_t MaxSteps = 200000;    // statements and loop turns, over the whole model
 
 struct Binding {
-  AstValue value;             // a Ref when it is a layer
-  ValueId tensor = NoTensor;  // the layer, or NoTensor
+  AstValue value;            // a Ref when it is a layer
+  ValueId tensor = NoTensor; // the layer, or NoTensor
 };
 
 /// The names a statement sees: the model's top level (block null) or an instance's.
@@ -193,8 +193,8 @@ private:
       bound[k + 2 - s.args.size()] = v.i; // range(n) is range(0, n)
     }
     if (sc.params.count(s.result) || sc.vars.count(s.result))
-      return diag_.error(at(s.resultLoc, sc), "loop variable '" + s.result +
-                                                  "' hides a parameter or loop variable");
+      return diag_.error(at(s.resultLoc, sc),
+                         "loop variable '" + s.result + "' hides a parameter or loop variable");
     for (int64_t i = bound[0]; i < bound[1] && !sc.returned && step(s.loc, sc); ++i) {
       sc.vars[s.result] = i;
       exec(s.body, sc);
@@ -304,8 +304,9 @@ private:
       return Poisoned;
     }
     if (std::find(active_.begin(), active_.end(), &b) != active_.end()) {
-      diag_.error(callLoc, "block '" + b.name + "' calls itself" +
-                               (active_.back() == &b ? "" : " through '" + active_.back()->name + "'"));
+      diag_.error(callLoc,
+                  "block '" + b.name + "' calls itself" +
+                      (active_.back() == &b ? "" : " through '" + active_.back()->name + "'"));
       return fail(s, sc, full);
     }
     if (active_.size() >= MaxInstanceDepth) {
@@ -362,8 +363,9 @@ private:
           continue;
         }
         param = b.params[positional++].name;
-        v = input(a.value, sc);
-        if (v.kind == AstValue::Ident && !sink_.lookup(v.s)) {
+        const bool flag = a.value.kind == AstValue::Ident && truth(word(a.value.s, {}));
+        v = flag ? eval(a.value, sc) : input(a.value, sc); // true and false are values
+        if (!flag && v.kind == AstValue::Ident && !sink_.lookup(v.s)) {
           diag_.error(v.loc, "unknown name '" + v.s + "'" + suggest(v.s, sink_.names()));
           v = ref(Poisoned, v.loc);
         }
@@ -449,6 +451,8 @@ private:
       if (!n)
         return invalid(r.loc);
       if (auto p = sc.params.find(*n); p != sc.params.end()) {
+        if (p->second.tensor == Poisoned) // a failed layer, already reported
+          return invalid(r.loc);
         AstValue b = p->second.value;
         b.loc = r.loc; // errors about it point here, in the body
         return b;
@@ -565,9 +569,9 @@ private:
     r.kind = AstValue::Int;
     int64_t x = a.i, y = b.i;
     bool overflows = o == '+'   ? __builtin_add_overflow(x, y, &r.i)
-                    : o == '-' ? __builtin_sub_overflow(x, y, &r.i)
-                    : o == '*' ? __builtin_mul_overflow(x, y, &r.i)
-                               : (x == INT64_MIN && y == -1);
+                     : o == '-' ? __builtin_sub_overflow(x, y, &r.i)
+                     : o == '*' ? __builtin_mul_overflow(x, y, &r.i)
+                                : (x == INT64_MIN && y == -1);
     if (o == '/' && !overflows) // rounding down, as Python's //
       r.i = x / y - ((x % y != 0) && ((x < 0) != (y < 0)));
     return overflows ? overflow(op) : r;
@@ -583,6 +587,8 @@ private:
 
 } // namespace
 
-void expand(const AstModule &m, LayerSink &sink, Diag &diag) { Expander(m, sink, diag).run(m.stmts); }
+void expand(const AstModule &m, LayerSink &sink, Diag &diag) {
+  Expander(m, sink, diag).run(m.stmts);
+}
 
 } // namespace cnnc

@@ -24,7 +24,7 @@ namespace cnnc {
 namespace {
 
 constexpr int MaxTupleDepth = 8;
-constexpr int MaxBodyDepth = 16;    // if/for/block bodies inside each other
+constexpr int MaxBodyDepth = 16;      // if/for/block bodies inside each other
 constexpr int MaxExprOperators = 256; // per expression: evaluation recurses on them
 
 struct SyntaxError {};
@@ -61,7 +61,8 @@ public:
     }
     if (peek().kind == Tok::End) {
       if (!unclosed_) // the innermost unclosed body is the one to report
-        diag_.error(missing().loc, "expected '}' to close model '" + m.name + "' before end of file");
+        diag_.error(missing().loc,
+                    "expected '}' to close model '" + m.name + "' before end of file");
       return m;
     }
     next();
@@ -144,7 +145,7 @@ private:
 
   AstBlock parseBlock() {
     AstBlock b;
-    b.loc = next().loc; // 'block'
+    b.loc = next().loc;   // 'block'
     b.name = next().text; // an identifier: parseFile looked
     expect('(');
     while (!peek().is(')')) {
@@ -262,8 +263,9 @@ private:
                    "'if'/'for'");
     if (inBlock_ && (peek().isIdent("input") || peek().isIdent("output")) &&
         peek(1).kind == Tok::Ident && !peek(1).is('('))
-      fail(peek(), "'" + peek().text + "' statements belong at the model's top level, not in a "
-                   "block");
+      fail(peek(), "'" + peek().text +
+                       "' statements belong at the model's top level, not in a "
+                       "block");
     if (peek().isIdent("input") && peek(1).kind == Tok::Ident) {
       next();
       s.kind = AstStmt::Input;
@@ -337,8 +339,8 @@ private:
       a.value = parseExpr();
     } else if (peek().kind == Tok::Ident && peek(1).is('(')) { // relu(add(a, b))
       if (depth >= MaxTupleDepth)
-        fail(peek(), "calls nested too deeply (the limit is " + std::to_string(MaxTupleDepth) +
-                         ")");
+        fail(peek(),
+             "calls nested too deeply (the limit is " + std::to_string(MaxTupleDepth) + ")");
       auto call = std::make_shared<AstStmt>();
       call->loc = peek().loc;
       parseCall(*call, depth + 1);
@@ -358,8 +360,8 @@ private:
   }
   AstValue operatorNode(const std::string &op, std::vector<AstValue> operands, SourceLoc at) {
     if (++operators_ > MaxExprOperators)
-      fail(peek(), "expression too long (the limit is " + std::to_string(MaxExprOperators) +
-                       " operators)");
+      fail(peek(),
+           "expression too long (the limit is " + std::to_string(MaxExprOperators) + " operators)");
     AstValue v;
     v.kind = operands.size() == 1 ? AstValue::Unary : AstValue::Binary;
     v.s = op;
@@ -382,7 +384,9 @@ private:
   AstValue parseBinary(int level, int depth) {
     if (level == 5)
       return parseUnary(depth);
-    if (level == 2 && peek().isIdent("not") && peek(1).kind != Tok::Punct) {
+    const Token &after = peek(1); // "not" before ',' or ')' is a word, not the operator
+    if (level == 2 && peek().isIdent("not") && after.kind != Tok::End && !after.is(',') &&
+        !after.is(')') && !after.is(']')) {
       SourceLoc at = next().loc;
       return operatorNode("not", {parseBinary(2, depth)}, at);
     }
@@ -488,8 +492,8 @@ private:
   Diag &diag_;
   bool inBlock_ = false;
   bool unclosed_ = false; // an unclosed body was reported: its enclosing ones are not
-  int depth_ = 0;     // bodies open
-  int operators_ = 0; // in the expression being parsed
+  int depth_ = 0;         // bodies open
+  int operators_ = 0;     // in the expression being parsed
 };
 
 } // namespace
@@ -499,7 +503,8 @@ AstModule parse(const std::string &source, Diag &diag) {
 }
 
 std::optional<AstValue> parseHole(const std::string &text, SourceLoc at, Diag &diag) {
-  Diag scratch("", text); // the hole's characters were checked by the lexer: numbers may still be bad
+  Diag scratch("",
+               text); // the hole's characters were checked by the lexer: numbers may still be bad
   std::vector<Token> toks = lex(text, scratch);
   if (scratch.hasErrors()) {
     diag.error(at, "malformed number in '{" + text + "}'");

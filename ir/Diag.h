@@ -61,7 +61,7 @@ private:
   std::string fileName_, source_;
   std::vector<Instance> instances_; // id k is instances_[k - 1]
   bool dropped_ = false;            // the latest error repeated one: its notes go too
-  std::vector<Entry> entries_; // at most StoredErrors, so a binary file cannot exhaust memory
+  std::vector<Entry> entries_;      // at most StoredErrors, so a binary file cannot exhaust memory
   int errorCount_ = 0;
 };
 

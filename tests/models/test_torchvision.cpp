@@ -67,8 +67,9 @@ TEST_CASE("torchvision's mobilenet_v3_large state_dict loads as it is and matche
   checkTorchvision("mobilenet_v3_large", 11, 0.1, 2e-4);
 }
 
-TEST_CASE("torchvision's resnet50 state_dict loads as it is into the blocks of examples/resnet50.cnn",
-          "[models][torchvision]") {
+TEST_CASE(
+    "torchvision's resnet50 state_dict loads as it is into the blocks of examples/resnet50.cnn",
+    "[models][torchvision]") {
   // Random batchnorm statistics do not normalise: 16 residual blocks take the logits to
   // about 2263, and float32 rounding to 3.4e-3 of them (1.5e-6 relative).
   checkTorchvision("resnet50", 12, 0.1, 1e-2, 25557032);
