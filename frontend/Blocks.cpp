@@ -126,7 +126,8 @@ private:
 
   /// Counts a statement or a loop turn; false once the model is too large.
   bool step(SourceLoc loc, const Scope &sc) {
-    if (!stopped_ && sink_.full())
+    // Past the error cap nothing more is shown: a loop or an instance stops there.
+    if (!stopped_ && (sink_.full() || (diag_.saturated() && (sc.block || loops_))))
       stopped_ = true;
     if (!stopped_ && ++steps_ > MaxSteps) {
       diag_.error(at(loc, sc), "the model expands to more than " + std::to_string(MaxSteps) +
@@ -195,10 +196,12 @@ private:
     if (sc.params.count(s.result) || sc.vars.count(s.result))
       return diag_.error(at(s.resultLoc, sc),
                          "loop variable '" + s.result + "' hides a parameter or loop variable");
+    ++loops_;
     for (int64_t i = bound[0]; i < bound[1] && !sc.returned && step(s.loc, sc); ++i) {
       sc.vars[s.result] = i;
       exec(s.body, sc);
     }
+    --loops_;
     sc.vars.erase(s.result);
   }
 
@@ -582,6 +585,7 @@ private:
   std::map<std::string, const AstBlock *> blocks_;
   std::vector<const AstBlock *> active_; // the instances being expanded, outermost first
   int64_t steps_ = 0;
+  int loops_ = 0; // for loops running
   bool stopped_ = false;
 };
 

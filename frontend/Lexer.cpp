@@ -9,13 +9,15 @@
 
 namespace cnnc {
 
-/// A name's hole at `i`: '{', then characters of an expression without spaces
-/// or braces, then '}' ("{i}", "{2*i+1}"). A '{' followed by anything else opens a body.
+/// A name's hole at `i`: '{', then characters of an expression without spaces,
+/// braces or parentheses, then '}' ("{i}", "{2*i+1}"). A '{' followed by anything
+/// else opens a body, also a one-line one: "{relu(x)}".
 static bool hole(const std::string &src, size_t i) {
   if (i >= src.size() || src[i] != '{')
     return false;
   size_t j = i + 1;
-  while (j < src.size() && (std::isalnum((unsigned char)src[j]) || std::strchr("_.+-*/()", src[j])))
+  while (j < src.size() && src[j] &&
+         (std::isalnum((unsigned char)src[j]) || std::strchr("_.+-*/", src[j])))
     ++j;
   return j > i + 1 && j < src.size() && src[j] == '}';
 }

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
 
 namespace {
 
@@ -73,7 +74,7 @@ TEST_CASE("blocks: an instance's layers are named <instance>.<name>", "[frontend
   CHECK(b.filters("layer1.0.conv2") == 4); // out = width * 2, a default from a parameter
 }
 
-TEST_CASE("blocks: arguments by position and by name, defaults, if and return",
+TEST_CASE("blocks: arguments by position and by name with defaults and if and return",
           "[frontend][blocks]") {
   Built b = build(std::string(Unit) + "  a = unit(x, 4, 2, true, 4)\n  output a\n");
   INFO(b.errors);
@@ -88,7 +89,7 @@ TEST_CASE("blocks: arguments by position and by name, defaults, if and return",
         std::vector<cnnc::ValueId>{b.id("a.conv2"), b.id("a.downsample.0")});
 }
 
-TEST_CASE("blocks: nested instances, for loops and {holes} name PyTorch's module paths",
+TEST_CASE("blocks: nested instances and for loops and {holes} name PyTorch's module paths",
           "[frontend][blocks]") {
   Built b = build(std::string(Unit) + R"(
   block stage(x, width, blocks) {
@@ -115,7 +116,7 @@ TEST_CASE("blocks: nested instances, for loops and {holes} name PyTorch's module
   CHECK(b.node("head.2").inputs == std::vector<cnnc::ValueId>{b.id("layer1.2.add")});
 }
 
-TEST_CASE("blocks: a call as an argument is built first, unnamed", "[frontend][blocks]") {
+TEST_CASE("blocks: a call as an argument is built first and unnamed", "[frontend][blocks]") {
   Built b = build("  y = relu(add(x, tanh(x)))\n");
   INFO(b.errors);
   REQUIRE(b.ok);
@@ -133,7 +134,7 @@ TEST_CASE("blocks: unnamed instances get Keras-style names per block", "[fronten
   CHECK(b.names() == want);
 }
 
-TEST_CASE("blocks: an error in a body names its instance, once per mistake", "[frontend][blocks]") {
+TEST_CASE("blocks: an error in a body names its instance once per mistake", "[frontend][blocks]") {
   Built b = build(std::string(Unit) + "  l.0 = unit(x, width=0)\n  l.1 = unit(x, width=0)\n");
   CHECK_FALSE(b.ok);
   // One error: the same mistake in l.1 is not shown again.
@@ -183,7 +184,7 @@ TEST_CASE("blocks: the parser keeps a block's parameters and body", "[frontend][
   CHECK(b.body[1].kind == cnnc::AstStmt::Return);
 }
 
-TEST_CASE("blocks: a block calling itself, or a loop too long, ends in an error quickly",
+TEST_CASE("blocks: a block calling itself or a loop too long ends in an error quickly",
           "[frontend][blocks]") {
   Built r = build("  block f(x) {\n    g(x)\n  }\n  block g(x) {\n    f(x)\n  }\n  f(x)\n");
   CHECK_FALSE(r.ok);
@@ -197,4 +198,28 @@ TEST_CASE("blocks: a block calling itself, or a loop too long, ends in an error 
   Built w = build(wide + "  b0(x)\n");
   CHECK_FALSE(w.ok);
   CHECK(w.errors.find("too many layers") != std::string::npos);
+}
+
+TEST_CASE("blocks: examples/resnet50.cnn and mobilenet_v2.cnn take at most 60 lines",
+          "[frontend][blocks]") {
+  // Issue 15's budget: comments and blank lines aside.
+  for (const char *name : {"resnet50", "mobilenet_v2"}) {
+    std::ifstream f(std::string(CNNC_SOURCE_DIR) + "/examples/" + name + ".cnn");
+    REQUIRE(f);
+    int lines = 0;
+    for (std::string l; std::getline(f, l);) {
+      size_t first = l.find_first_not_of(" \t");
+      lines += first != std::string::npos && l[first] != '#';
+    }
+    INFO(name);
+    CHECK(lines <= 60);
+  }
+}
+
+TEST_CASE("blocks: a one-line body is a body and not a name's hole", "[frontend][blocks]") {
+  Built b = build("  block f(x) {relu(x)}\n  if true {y = f(x)}\n");
+  INFO(b.errors);
+  REQUIRE(b.ok);
+  std::vector<std::string> want = {"x", "y.activation"};
+  CHECK(b.names() == want);
 }
