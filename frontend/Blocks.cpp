@@ -359,9 +359,8 @@ private:
       AstValue v;
       if (a.name.empty()) {
         if (positional >= b.params.size()) {
-          diag_.error(at(a.loc, sc), "block '" + b.name + "' has " +
-                                         std::to_string(b.params.size()) +
-                                         " parameters; this argument is one too many");
+          diag_.error(at(a.loc, sc), "too many arguments for block '" + b.name +
+                                         "' (its parameters: " + joined(names) + ")");
           ok = false;
           continue;
         }
