@@ -3,6 +3,7 @@
 // conv2d(activation=...) into a conv and an implicit activation node that the
 // fusion pass joins again.
 #include "frontend/Ast.h"
+#include "frontend/Blocks.h"
 #include "frontend/Frontend.h"
 #include "frontend/Hints.h"
 
@@ -31,6 +32,8 @@ int editDistance(const std::string &a, const std::string &b) {
   }
   return row[b.size()];
 }
+
+} // namespace
 
 std::string suggest(const std::string &word, const std::vector<std::string> &options) {
   // Cheap by construction: long words and far-off lengths are never compared.
@@ -62,6 +65,8 @@ std::string joined(const std::vector<std::string> &v) {
     s += (s.empty() ? "" : ", ") + x;
   return s;
 }
+
+namespace {
 
 /// What a statement may call: every op but input and activation, and every activation.
 const std::vector<std::string> &dslOps() {
@@ -358,25 +363,15 @@ private:
   std::vector<std::string> missing_; // required attributes not given
 };
 
-class Builder {
+class Builder : public LayerSink {
 public:
   Builder(Diag &diag, Graph &g) : diag_(diag), g_(g) {}
 
   void build(const AstModule &m) {
     g_.name = m.name;
-    for (const AstStmt &s : m.stmts) {
-      switch (s.kind) {
-      case AstStmt::Input:
-        input(s);
-        break;
-      case AstStmt::Output:
-        output(s);
-        break;
-      case AstStmt::Call:
-        call(s);
-        break;
-      }
-    }
+    for (const AstBlock &b : m.blocks)
+      blockNames_.push_back(b.name);
+    expand(m, *this, diag_);
     if (g_.inputs.empty() && !diag_.hasErrors())
       diag_.error(m.loc, "model '" + m.name +
                              "' has no input; declare one with 'input image: f32[H, W, C]'");
@@ -389,6 +384,38 @@ public:
                                      "', which cannot be the output; name the outputs with "
                                      "'output NAME, ...'");
   }
+
+  // LayerSink: what block expansion (frontend/Blocks.cpp) asks.
+  ValueId call(const AstStmt &s) override {
+    statement(s);
+    return last_;
+  }
+  std::optional<ValueId> lookup(const std::string &name) const override {
+    auto it = names_.find(name);
+    return it == names_.end() ? std::nullopt : std::optional<ValueId>(it->second);
+  }
+  void alias(const std::string &name, SourceLoc loc, ValueId id) override {
+    if (id == Poisoned)
+      names_.emplace(name, Poisoned);
+    else
+      define(name, loc, id);
+  }
+  std::string freeName(const std::string &prefix, const std::string &kind) override {
+    for (int &k = counters_[prefix + kind];; ++k) {
+      std::string name = prefix + (k == 0 ? kind : kind + "_" + std::to_string(k));
+      if (!names_.count(name)) {
+        ++k;
+        return name;
+      }
+    }
+  }
+  ValueId last() const override { return last_; }
+  void setLast(ValueId id) override { last_ = id; }
+  bool full() const override { return layers_ > MaxLayers; }
+  std::vector<std::string> names() const override { return definedNames(); }
+
+  void declareInput(const AstStmt &s) override { input(s); }
+  void declareOutputs(const AstStmt &s) override { output(s); }
 
 private:
   void input(const AstStmt &s) {
@@ -443,7 +470,7 @@ private:
     }
   }
 
-  void call(const AstStmt &s) {
+  void statement(const AstStmt &s) {
     if (++layers_ > MaxLayers) {
       if (layers_ == MaxLayers + 1)
         diag_.error(s.opLoc, "too many layers (the limit is " + std::to_string(MaxLayers) + ")");
@@ -463,7 +490,10 @@ private:
     if (actOp)
       op = OpKind::Activation;
     if (!op || op == OpKind::Input || (op == OpKind::Activation && !actOp)) {
-      diag_.error(s.opLoc, "unknown op '" + s.op + "'" + unknownOpHint(s.op));
+      if (blockNames_.empty())
+        diag_.error(s.opLoc, "unknown op '" + s.op + "'" + unknownOpHint(s.op));
+      else
+        diag_.error(s.opLoc, "unknown op or block '" + s.op + "'" + unknownOpHint(s.op));
       return poison(s.result);
     }
     n.op = *op;
@@ -483,7 +513,7 @@ private:
     r.finish();
     if (!resolveInputs(s, n))
       return poison(s.result);
-    n.name = s.result.empty() ? autoName(n.op) : s.result;
+    n.name = s.result.empty() ? freeName(s.prefix, opNamePrefix(n.op)) : s.result;
     ValueId id = g_.add(n);
     if (act != Act::Linear) {
       Node a;
@@ -624,6 +654,12 @@ private:
     for (const AstArg &a : s.args) {
       if (!a.name.empty())
         continue;
+      if (a.value.kind == AstValue::Ref) { // resolved by block expansion
+        if (a.value.i == Poisoned)
+          return false;
+        n.inputs.push_back((ValueId)a.value.i);
+        continue;
+      }
       if (a.value.kind != AstValue::Ident) {
         diag_.error(a.loc, "positional arguments name inputs; write attributes as name=value");
         return false;
@@ -657,20 +693,8 @@ private:
     return true;
   }
 
-  std::string autoName(OpKind op) {
-    std::string prefix = opNamePrefix(op);
-    for (int &k = counters_[prefix];; ++k) {
-      std::string name = k == 0 ? prefix : prefix + "_" + std::to_string(k);
-      if (!names_.count(name)) {
-        ++k;
-        return name;
-      }
-    }
-  }
-
   /// What a name whose statement failed stands for: a poisoned name, defined
   /// so that its later uses are not errors too (one error, not a cascade).
-  static constexpr ValueId Poisoned = -1;
   ValueId placeholder() const { return Poisoned; }
   /// A failed statement: its name is poisoned, and so is the implicit input
   /// of the next statement (which would otherwise read the one before).
@@ -680,13 +704,15 @@ private:
     last_ = Poisoned;
   }
 
-  static std::string unknownOpHint(const std::string &op) {
+  std::string unknownOpHint(const std::string &op) const {
     if (op == "input")
       return "; an input is a declaration: input NAME: f32[H, W, C]";
     if (op == "activation")
       return "; call the function itself: relu(x), gelu(x), ...";
     std::string foreign = foreignOpHint(op);
-    return foreign.empty() ? suggest(op, dslOps()) : foreign;
+    std::vector<std::string> callable = dslOps();
+    callable.insert(callable.end(), blockNames_.begin(), blockNames_.end());
+    return foreign.empty() ? suggest(op, callable) : foreign;
   }
 
   void define(const std::string &name, SourceLoc loc, ValueId id) {
@@ -714,6 +740,7 @@ private:
   bool output_ = false;
   SourceLoc lastInputLoc_; // the latest input statement
   size_t layers_ = 0;
+  std::vector<std::string> blockNames_;
 };
 
 } // namespace

@@ -9,6 +9,19 @@
 
 namespace cnnc {
 
+/// A name's hole at `i`: '{', then characters of an expression without spaces,
+/// braces or parentheses, then '}' ("{i}", "{2*i+1}"). A '{' followed by anything
+/// else opens a body, also a one-line one: "{relu(x)}".
+static bool hole(const std::string &src, size_t i) {
+  if (i >= src.size() || src[i] != '{')
+    return false;
+  size_t j = i + 1;
+  while (j < src.size() && src[j] &&
+         (std::isalnum((unsigned char)src[j]) || std::strchr("_.+-*/", src[j])))
+    ++j;
+  return j > i + 1 && j < src.size() && src[j] == '}';
+}
+
 std::vector<Token> lex(const std::string &src, Diag &diag) {
   std::vector<Token> out;
   size_t i = 0;
@@ -31,14 +44,16 @@ std::vector<Token> lex(const std::string &src, Diag &diag) {
     } else if (c == '#' || (c == '/' && i + 1 < src.size() && src[i + 1] == '/')) {
       while (i < src.size() && src[i] != '\n')
         advance(1);
-    } else if (std::isalpha(c) || c == '_') {
+    } else if (std::isalpha(c) || c == '_' || hole(src, i)) {
       size_t j = i;
-      // Dots join words into one name (PyTorch's module paths: layer1.0.conv1).
+      // Dots join words into one name (PyTorch's module paths: layer1.0.conv1), and so
+      // do {expr} holes, filled in when a block or loop is expanded (layer1.{i}).
       auto word = [&](size_t k) {
-        return k < src.size() && (std::isalnum((unsigned char)src[k]) || src[k] == '_');
+        return k < src.size() &&
+               (std::isalnum((unsigned char)src[k]) || src[k] == '_' || hole(src, k));
       };
       while (word(j) || (j < src.size() && src[j] == '.' && word(j + 1)))
-        ++j;
+        j = hole(src, j) ? src.find('}', j) + 1 : j + 1;
       out.push_back({Tok::Ident, src.substr(i, j - i), 0, 0, loc});
       advance(j - i);
     } else if (std::isdigit(c) ||
@@ -69,7 +84,10 @@ std::vector<Token> lex(const std::string &src, Diag &diag) {
         t.kind = Tok::Bad; // reported; the parser takes it as a value without complaining again
       out.push_back(t);
       advance(j - i);
-    } else if (c != 0 && std::strchr("(){}[],=:;-", c)) {
+    } else if (i + 1 < src.size() && std::strchr("=!<>", c) && src[i + 1] == '=') {
+      out.push_back({Tok::Punct, src.substr(i, 2), 0, 0, loc}); // == != <= >=
+      advance(2);
+    } else if (c != 0 && std::strchr("(){}[],=:;-+*/<>", c)) {
       out.push_back({Tok::Punct, std::string(1, (char)c), 0, 0, loc});
       advance(1);
     } else {

@@ -26,8 +26,20 @@ constexpr size_t MaxShownLine = 120; // longer source lines are shown as a windo
 std::string Diag::render(SourceLoc loc, const std::string &kind, const std::string &message) const {
   if (loc.line <= 0)
     return fileName_ + ": " + kind + ": " + message + "\n";
+  // The instances around the location, innermost first: three, then the outermost.
+  std::vector<std::string> around;
+  for (int k = loc.inst; k > 0 && k <= (int)instances_.size(); k = instances_[k - 1].at.inst) {
+    const Instance &i = instances_[k - 1];
+    around.push_back("in instance '" + i.name + "' at " + std::to_string(i.at.line) + ":" +
+                     std::to_string(i.at.col));
+  }
+  if (around.size() > 4)
+    around.erase(around.begin() + 3, around.end() - 1), around.insert(around.end() - 1, "...");
+  std::string context;
+  for (const std::string &a : around)
+    context += (context.empty() ? " (" : ", ") + a;
   std::string out = fileName_ + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col) +
-                    ": " + kind + ": " + message + "\n";
+                    ": " + kind + ": " + message + (context.empty() ? "" : context + ")") + "\n";
   std::string line = sourceLine(source_, loc.line);
   size_t col = (size_t)loc.col - 1, from = 0;
   if (line.size() > MaxShownLine) {
@@ -43,14 +55,35 @@ std::string Diag::render(SourceLoc loc, const std::string &kind, const std::stri
   return out + "  " + line + "\n  " + caret + "^\n";
 }
 
+int Diag::instance(const std::string &name, SourceLoc at) {
+  instances_.push_back({name, at});
+  return (int)instances_.size();
+}
+
+std::vector<SourceLoc> Diag::chain(SourceLoc loc) const {
+  std::vector<SourceLoc> c{loc};
+  for (int k = loc.inst; k > 0 && k <= (int)instances_.size(); k = instances_[k - 1].at.inst)
+    c.insert(c.begin(), instances_[k - 1].at);
+  return c;
+}
+
 void Diag::error(SourceLoc loc, const std::string &message) {
+  // A mistake in a block's body or a loop shows in every instance and turn: report it
+  // once, for the first.
+  dropped_ = false;
+  if (loc.line > 0)
+    for (const Entry &e : entries_)
+      if (e.loc.line == loc.line && e.loc.col == loc.col && e.message == message) {
+        dropped_ = true;
+        return;
+      }
   ++errorCount_;
   if (entries_.size() < StoredErrors)
     entries_.push_back({loc, message, {}});
 }
 
 void Diag::note(SourceLoc loc, const std::string &message) {
-  if ((size_t)errorCount_ == entries_.size() && !entries_.empty() &&
+  if (!dropped_ && (size_t)errorCount_ == entries_.size() && !entries_.empty() &&
       entries_.back().notes.size() < 8)
     entries_.back().notes.push_back({loc, message});
 }
@@ -59,9 +92,15 @@ std::string Diag::text() const {
   std::vector<const Entry *> sorted;
   for (const Entry &e : entries_)
     sorted.push_back(&e);
-  std::stable_sort(sorted.begin(), sorted.end(), [](const Entry *a, const Entry *b) {
-    return a->loc.line != b->loc.line ? a->loc.line < b->loc.line : a->loc.col < b->loc.col;
-  });
+  // Source order; an error in a block's body sorts at the call that made its instance.
+  auto key = [&](const Entry *e) {
+    std::vector<std::pair<int, int>> k;
+    for (SourceLoc l : chain(e->loc))
+      k.emplace_back(l.line, l.col);
+    return k;
+  };
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [&](const Entry *a, const Entry *b) { return key(a) < key(b); });
   std::string text;
   for (size_t i = 0; i < sorted.size() && i < (size_t)MaxErrors; ++i) {
     text += render(sorted[i]->loc, "error", sorted[i]->message);

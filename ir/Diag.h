@@ -10,6 +10,9 @@ namespace cnnc {
 struct SourceLoc {
   int line = 0; // 1-based; 0 means "no location"
   int col = 0;  // 1-based
+  /// In a block's body: the instance expanded (Diag::instance), so an error
+  /// there names it; 0 outside blocks.
+  int inst = 0;
 };
 
 class Diag {
@@ -24,6 +27,10 @@ public:
   /// A note on the latest error ("file:l:c: note: message", its line and a
   /// caret), printed right after it: where a cause lies away from the error.
   void note(SourceLoc loc, const std::string &message);
+  /// Registers an instance of a block, named `name` (its layers' prefix),
+  /// made by the call at `at`; returns the id that locations inside it carry.
+  /// Errors there end "(in instance 'NAME' at L:C)", outermost last.
+  int instance(const std::string &name, SourceLoc at);
   bool hasErrors() const { return errorCount_ > 0; }
   int errorCount() const { return errorCount_; }
   /// True once more errors arrived than will ever be shown: callers may stop
@@ -45,9 +52,16 @@ private:
     std::string message;
     std::vector<Note> notes;
   };
+  struct Instance {
+    std::string name;
+    SourceLoc at;
+  };
   std::string render(SourceLoc loc, const std::string &kind, const std::string &message) const;
+  std::vector<SourceLoc> chain(SourceLoc loc) const; // the outermost call first, loc last
   std::string fileName_, source_;
-  std::vector<Entry> entries_; // at most StoredErrors, so a binary file cannot exhaust memory
+  std::vector<Instance> instances_; // id k is instances_[k - 1]
+  bool dropped_ = false;            // the latest error repeated one: its notes go too
+  std::vector<Entry> entries_;      // at most StoredErrors, so a binary file cannot exhaust memory
   int errorCount_ = 0;
 };
 
