@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The digits example end to end (the ctest examples.digits): the whole test split
-through cnnc in one batched run, and the ten PNGs in another.
+through cnnc in one batched run, and the ten PNGs in another (cnnc run --image).
 
     /usr/bin/python3 examples/digits/check.py build/tools/cnnc/cnnc [--tmp DIR]
 
@@ -20,11 +20,13 @@ import digits_data as dd  # noqa: E402
 MIN_ACCURACY = 0.97
 
 
-def cnnc_run(cnnc, x, tmp, stem):
-    """cnnc run digits.cnn on the batch x [N, 28, 28, 1]; returns its output [N, 10]."""
+def cnnc_run(cnnc, x, tmp, stem, images=None):
+    """cnnc run digits.cnn on the batch x [N, 28, 28, 1], or on the image files `images`
+    (--image: decoded, pixel / 255); returns its output [N, 10]."""
     xp, yp = os.path.join(tmp, stem + "_x.npy"), os.path.join(tmp, stem + "_y.npy")
     np.save(xp, x)
-    cmd = [cnnc, "run", dd.MODEL, "--weights", dd.WEIGHTS, "--input", xp, "--batch", str(len(x)),
+    given = ["--input", xp] if images is None else [a for f in images for a in ("--image", f)]
+    cmd = [cnnc, "run", dd.MODEL, "--weights", dd.WEIGHTS, *given, "--batch", str(len(x)),
            "--output", yp]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
@@ -61,7 +63,12 @@ def main():
         for c in range(10):
             if pngs[c].shape != (28, 28) or not (xte == pngs[c]).all(axis=(1, 2)).any():
                 failures.append(f"{c}.png is not a 28x28 image of the test split")
-        png_pred = cnnc_run(args.cnnc, dd.to_input(pngs), tmp, "png").argmax(1)
+        files = [os.path.join(dd.HERE, f"{c}.png") for c in range(10)]
+        y_png = cnnc_run(args.cnnc, dd.to_input(pngs), tmp, "png", images=files)
+        # --image scales by a multiply-add (x * (1/255)), numpy divides: an ulp apart.
+        if not np.allclose(y_png, cnnc_run(args.cnnc, dd.to_input(pngs), tmp, "pngx"), atol=1e-6):
+            failures.append("--image and the same pixels / 255 as .npy give different outputs")
+        png_pred = y_png.argmax(1)
         print(f"cnnc on 0.png ... 9.png: {' '.join(map(str, png_pred))}")
         failures += [f"{c}.png: cnnc says {p}" for c, p in enumerate(png_pred) if p != c]
     for f in failures:
