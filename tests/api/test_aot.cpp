@@ -124,12 +124,12 @@ TEST_CASE("aot: LeNet's object equals the JIT bit for bit on every target", "[ao
   }
 }
 
-TEST_CASE("aot: every op's object equals the JIT, batched, on host and sse4", "[aot]") {
+TEST_CASE("aot: every op's object equals the JIT batched on host and sse4", "[aot]") {
   checkModel(Models + "ops.cnn", cnnc::Target::Host, 2, false);
   checkModel(Models + "ops.cnn", cnnc::Target::SSE4, 1, true);
 }
 
-TEST_CASE("aot: two inputs and three outputs, and a batched dense", "[aot]") {
+TEST_CASE("aot: two inputs and three outputs and a batched dense", "[aot]") {
   checkModel(Models + "heads.cnn", cnnc::Target::Host, 3, true);
   checkModel(Seeds + "mnist_pool.cnn", cnnc::Target::AVX2, 4, false);
 }
@@ -159,7 +159,7 @@ TEST_CASE("aot: the header compiles as C and as C++", "[aot]") {
   CHECK(text.find("#define HEADS_WEIGHTS_EMBEDDED 0") != std::string::npos);
 }
 
-TEST_CASE("aot: missing weights, bad weights and a bad descriptor are errors", "[aot]") {
+TEST_CASE("aot: missing or bad weights and a bad descriptor are errors", "[aot]") {
   TempDir dir;
   cnnc::Options o;
   o.objectCode = true, o.cacheDir = "";
@@ -191,7 +191,7 @@ TEST_CASE("aot: missing weights, bad weights and a bad descriptor are errors", "
   cnnc_destroy(nullptr);
 }
 
-TEST_CASE("aot: a JIT model writes no object, an object model does not run", "[aot]") {
+TEST_CASE("aot: a JIT model writes no object and an object model does not run", "[aot]") {
   cnnc::Options o;
   o.cacheDir = "";
   cnnc::Model jit = cnnc::Model::compileFile(Seeds + "lenet.cnn", o);
