@@ -263,19 +263,25 @@ std::vector<std::pair<std::string, Shape>> Model::weightShapes() const {
   return impl_->weightShapes;
 }
 
-void Model::loadWeights(const WeightMap &weights) {
+void Model::loadWeights(const WeightMap &weights) { loadViews(viewsOf(weights)); }
+
+void Model::loadViews(const WeightViews &weights,
+                      const std::function<void(const float *, int64_t)> &release) {
   if (!impl_->jit)
     throw Error("model '" + name() +
                 "' was compiled without code generation (Options::generateCode)");
   if (impl_->weightArena.size() == 0)
     impl_->weightArena = Tensor({std::max<int64_t>(impl_->jit->weightFloats, 1)});
-  impl_->program.packWeights(weights, impl_->weightArena.data());
+  impl_->program.packWeights(weights, impl_->weightArena.data(), release);
   impl_->weightsLoaded = true;
 }
 
+/// The file is mapped, each tensor packed straight from it and its pages
+/// released once packed: memory stays near the packed weights' size.
 void Model::loadWeights(const std::string &path) {
   try {
-    loadWeights(readSafetensors(path));
+    MappedSafetensors file(path);
+    loadViews(file.views(), [&](const float *data, int64_t floats) { file.release(data, floats); });
   } catch (const Error &e) {
     std::string msg = e.what();
     throw Error(msg.rfind(path, 0) == 0 ? msg : path + ": " + msg);

@@ -59,7 +59,13 @@ cnnc_context *create(const cnnc_model *m, const char *path, int threads) {
   if (path || !embedded) { // a model without parameters still packs its zero biases
     c->ownWeights = cnnc::Tensor({std::max<int64_t>(p.weightFloats, 1)});
     try {
-      p.packWeights(path ? cnnc::readSafetensors(path) : cnnc::WeightMap{}, c->ownWeights.data());
+      if (path) {
+        cnnc::MappedSafetensors file(path);
+        p.packWeights(file.views(), c->ownWeights.data(),
+                      [&](const float *data, int64_t n) { file.release(data, n); });
+      } else {
+        p.packWeights(cnnc::WeightMap{}, c->ownWeights.data());
+      }
     } catch (const Error &e) {
       std::string msg = e.what();
       throw Error(!path || msg.rfind(path, 0) == 0 ? msg : std::string(path) + ": " + msg);

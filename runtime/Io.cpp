@@ -21,6 +21,11 @@
 #include <utility>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace cnnc {
 
 static_assert(std::endian::native == std::endian::little,
@@ -82,7 +87,7 @@ void writeFile(const std::string &path, const std::string &bytes) {
     fail(path, std::string("cannot write file: ") + std::strerror(writeErrno ? writeErrno : errno));
 }
 
-uint64_t loadLittleEndian(const std::string &bytes, std::size_t offset, int width) {
+uint64_t loadLittleEndian(std::string_view bytes, std::size_t offset, int width) {
   uint64_t value = 0;
   for (int i = width - 1; i >= 0; --i)
     value = (value << 8) | static_cast<unsigned char>(bytes[offset + i]);
@@ -494,8 +499,9 @@ std::string shapeTuple(const Shape &shape) {
 
 // ---- Public API ------------------------------------------------------------------------------
 
-WeightMap parseSafetensors(const std::string &bytes, const std::string &name,
-                           std::vector<std::string> *skipped) {
+/// The tensors of a safetensors image, checked; their data starts at `*dataStart`.
+static std::vector<Entry> safetensorsEntries(std::string_view bytes, const std::string &name,
+                                             uint64_t *dataStart) {
   if (bytes.size() < 8)
     fail(name, "file is too short (" + std::to_string(bytes.size()) +
                    " bytes) to be safetensors: it needs an 8-byte header length");
@@ -507,19 +513,22 @@ WeightMap parseSafetensors(const std::string &bytes, const std::string &name,
     fail(name, "header length " + std::to_string(headerSize) +
                    " extends past the end of the file (8 + " + std::to_string(headerSize) + " > " +
                    std::to_string(bytes.size()) + " bytes)");
-  json header = parseHeader(std::string_view(bytes).substr(8, headerSize), name);
-  const uint64_t dataStart = 8 + headerSize;
-  const uint64_t dataSize = bytes.size() - dataStart;
-
+  json header = parseHeader(bytes.substr(8, headerSize), name);
+  *dataStart = 8 + headerSize;
   std::vector<Entry> entries;
   for (const auto &[key, value] : header.items()) {
     if (key != "__metadata__")
-      entries.push_back(parseEntry(key, value, dataSize, name));
+      entries.push_back(parseEntry(key, value, bytes.size() - *dataStart, name));
   }
   checkOverlaps(entries, name);
+  return entries;
+}
 
+WeightMap parseSafetensors(const std::string &bytes, const std::string &name,
+                           std::vector<std::string> *skipped) {
+  uint64_t dataStart = 0;
   WeightMap weights;
-  for (Entry &entry : entries) {
+  for (Entry &entry : safetensorsEntries(bytes, name, &dataStart)) {
     if (entry.dtype != "F32") {
       if (skipped)
         skipped->push_back(entry.key + " (" + entry.dtype + ")");
@@ -529,6 +538,55 @@ WeightMap parseSafetensors(const std::string &bytes, const std::string &name,
         entry.key, tensorFromBytes(std::move(entry.shape), bytes.data() + dataStart + entry.begin));
   }
   return weights;
+}
+
+MappedSafetensors::MappedSafetensors(const std::string &path, std::vector<std::string> *skipped) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    fail(path, std::string("cannot open file: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { // a pipe or device: read it whole
+    ::close(fd);
+    copy_ = std::make_unique<WeightMap>(readSafetensors(path, skipped));
+    views_ = viewsOf(*copy_);
+    return;
+  }
+  size_ = (size_t)st.st_size;
+  base_ = size_ ? ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0) : nullptr;
+  ::close(fd);
+  if (base_ == MAP_FAILED)
+    fail(path, std::string("cannot map file: ") + std::strerror(errno));
+  const std::string_view bytes(static_cast<const char *>(base_), size_);
+  uint64_t dataStart = 0;
+  copy_ = std::make_unique<WeightMap>(); // tensors whose data is not 4-byte aligned
+  for (Entry &entry : safetensorsEntries(bytes, path, &dataStart)) {
+    if (entry.dtype != "F32") {
+      if (skipped)
+        skipped->push_back(entry.key + " (" + entry.dtype + ")");
+      continue;
+    }
+    const char *at = bytes.data() + dataStart + entry.begin;
+    if (reinterpret_cast<uintptr_t>(at) % alignof(float) != 0)
+      at = reinterpret_cast<const char *>(
+          copy_->emplace(entry.key, tensorFromBytes(entry.shape, at)).first->second.data());
+    views_.emplace(entry.key, TensorView{reinterpret_cast<const float *>(at), entry.shape});
+  }
+}
+
+MappedSafetensors::~MappedSafetensors() {
+  if (base_ && base_ != MAP_FAILED)
+    ::munmap(base_, size_);
+}
+
+void MappedSafetensors::release(const float *data, int64_t floats) const {
+  if (!base_)
+    return;
+  // Whole pages inside the range only: a neighbour may still be read.
+  const uintptr_t page = (uintptr_t)::sysconf(_SC_PAGESIZE), from = (uintptr_t)data;
+  const uintptr_t to = from + floats * sizeof(float);
+  const uintptr_t lo = (from + page - 1) / page * page, hi = to / page * page;
+  if (from >= (uintptr_t)base_ && to <= (uintptr_t)base_ + size_ && lo < hi)
+    ::madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 WeightMap readSafetensors(const std::string &path, std::vector<std::string> *skipped) {

@@ -4,6 +4,7 @@
 
 #include "cnnc/Tensor.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,28 @@ WeightMap readSafetensors(const std::string &path, std::vector<std::string> *ski
 WeightMap parseSafetensors(const std::string &bytes, const std::string &name,
                            std::vector<std::string> *skipped = nullptr);
 void writeSafetensors(const std::string &path, const WeightMap &weights);
+
+/// A safetensors file mapped into memory: its F32 tensors as views of the
+/// mapping, so packing reads the file's pages without a copy (tensors not
+/// 4-byte aligned in the file are copied). Errors as readSafetensors.
+class MappedSafetensors {
+public:
+  explicit MappedSafetensors(const std::string &path, std::vector<std::string> *skipped = nullptr);
+  ~MappedSafetensors();
+  MappedSafetensors(const MappedSafetensors &) = delete;
+  MappedSafetensors &operator=(const MappedSafetensors &) = delete;
+  const WeightViews &views() const { return views_; }
+  /// Drops the whole pages within [data, data + floats) from this process
+  /// (they stay in the page cache): packing calls it on what it has read, so
+  /// memory stays near the packed size.
+  void release(const float *data, int64_t floats) const;
+
+private:
+  void *base_ = nullptr;
+  size_t size_ = 0;
+  std::unique_ptr<WeightMap> copy_;
+  WeightViews views_;
+};
 
 /// Reads a .npy file (versions 1.0-3.0) as float32: float16/32/64, int8-64,
 /// uint8-64 and bool, little- or big-endian, are converted, and a Fortran-order

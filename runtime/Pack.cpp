@@ -31,13 +31,13 @@ struct Affine {
   std::vector<double> scale, shift;
 };
 
-Affine batchnorm(const std::string &name, double eps, int64_t n, const WeightMap &w) {
+Affine batchnorm(const std::string &name, double eps, int64_t n, const WeightViews &w) {
   Affine a{std::vector<double>(n, 1.0), std::vector<double>(n, 0.0)};
   if (name.empty())
     return a;
-  const float *gamma = w.at(name + ".weight").data(), *beta = w.at(name + ".bias").data();
-  const float *mean = w.at(name + ".running_mean").data();
-  const float *var = w.at(name + ".running_var").data();
+  const float *gamma = w.at(name + ".weight").data, *beta = w.at(name + ".bias").data;
+  const float *mean = w.at(name + ".running_mean").data;
+  const float *var = w.at(name + ".running_var").data;
   for (int64_t i = 0; i < n; ++i) {
     a.scale[i] = gamma[i] / std::sqrt((double)var[i] + eps);
     a.shift[i] = beta[i] - mean[i] * a.scale[i];
@@ -47,10 +47,10 @@ Affine batchnorm(const std::string &name, double eps, int64_t n, const WeightMap
 
 } // namespace
 
-void pack(const PackSpec &s, const WeightMap &weights, float *arena) {
+void pack(const PackSpec &s, const WeightViews &weights, float *arena, const Release &release) {
   float *dst = arena + s.offset;
   std::memset(dst, 0, packedSize(s) * sizeof(float));
-  const float *w = s.key.empty() || s.kind == PackSpec::Affine ? nullptr : weights.at(s.key).data();
+  const float *w = s.key.empty() || s.kind == PackSpec::Affine ? nullptr : weights.at(s.key).data;
   // Output channels: the first dimension but for a transposed conv's [in, out / groups, ...].
   const int64_t channels =
       s.kind == PackSpec::ConvTransposeHWIO ? s.shape[1] * s.groups : s.shape[0];
@@ -116,9 +116,12 @@ void pack(const PackSpec &s, const WeightMap &weights, float *arena) {
         for (int64_t c = 0; c < C; ++c)
           from[p * C + c] = c * HW + p;
     }
-    for (int64_t o = 0; o < O; ++o)
+    for (int64_t o = 0; o < O; ++o) {
       for (int64_t i = 0; i < I; ++i)
         dst[((o / G) * I + i) * G + o % G] = (float)(w[o * I + from[i]] * bn.scale[o]);
+      if (release && o % 64 == 63) // a big dense (VGG's 411 MB fc6) is let go as it goes
+        release(w + (o - 63) * I, 64 * I);
+    }
     break;
   }
   case PackSpec::Bias:

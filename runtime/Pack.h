@@ -7,6 +7,7 @@
 
 #include "cnnc/Tensor.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ struct PackSpec {
 int64_t packedSize(const PackSpec &spec);
 /// Writes the packed form of `spec` into `arena + spec.offset`, reading the
 /// tensors it names from `weights` (their shapes already checked).
-void pack(const PackSpec &spec, const WeightMap &weights, float *arena);
+/// Told of input memory the packing will not read again (a mapped file
+/// drops those pages: MappedSafetensors::release).
+using Release = std::function<void(const float *data, int64_t floats)>;
+void pack(const PackSpec &spec, const WeightViews &weights, float *arena,
+          const Release &release = {});
 
 } // namespace cnnc

@@ -54,7 +54,7 @@ void Program::run(const float *weights, float *arena, ThreadPool &pool) const {
     runStep(s, weights, arena, pool);
 }
 
-void Program::packWeights(const WeightMap &weights, float *arena) const {
+void Program::packWeights(const WeightViews &weights, float *arena, const Release &release) const {
   std::string errors;
   std::map<std::string, bool> used;
   for (auto &[key, shape] : weightShapes) {
@@ -64,8 +64,8 @@ void Program::packWeights(const WeightMap &weights, float *arena) const {
       continue;
     }
     used[key] = true;
-    if (it->second.shape() != shape)
-      errors += "weight '" + key + "' has shape " + shapeToString(it->second.shape()) +
+    if (it->second.shape != shape)
+      errors += "weight '" + key + "' has shape " + shapeToString(it->second.shape) +
                 ", expected " + shapeToString(shape) + "\n";
   }
   for (auto &[key, t] : weights)
@@ -73,8 +73,22 @@ void Program::packWeights(const WeightMap &weights, float *arena) const {
       errors += "unexpected weight '" + key + "': model '" + name + "' has no such parameter\n";
   if (!errors.empty())
     throw Error(errors);
-  for (const PackSpec &p : packs)
-    pack(p, weights, arena);
+  // A tensor is done after the last pack that reads it (a batchnorm's
+  // statistics serve its conv's weight and bias).
+  std::map<std::string, size_t> last;
+  for (size_t i = 0; i < packs.size(); ++i)
+    for (const std::string &name : {packs[i].key, packs[i].bn})
+      for (const char *suffix : {"", ".weight", ".bias", ".running_mean", ".running_var"})
+        last[name + suffix] = i;
+  for (size_t i = 0; i < packs.size(); ++i) {
+    pack(packs[i], weights, arena, release);
+    if (release)
+      for (auto &[key, at] : last) {
+        auto it = at == i ? weights.find(key) : weights.end();
+        if (it != weights.end())
+          release(it->second.data, numElements(it->second.shape));
+      }
+  }
 }
 
 namespace {
@@ -149,7 +163,7 @@ void Program::validate() const {
     if (s.items < 0 || s.scratchFloats < 0 || s.scratchFloats > (int64_t(1) << 32))
       bad("a step's loop or scratch is out of range");
   for (const PackSpec &pk : packs) {
-    const size_t rank = pk.kind == PackSpec::DenseBlocked                         ? 2
+    const size_t rank = pk.kind == PackSpec::DenseBlocked                          ? 2
                         : pk.kind == PackSpec::Bias || pk.kind == PackSpec::Affine ? 1
                                                                                    : 4;
     double bound = 16.0 * std::max<int64_t>(pk.padTo, 1) * std::max<int64_t>(pk.outPad, 1) *

@@ -11,6 +11,7 @@
 #include "runtime/Pack.h"
 #include "runtime/ThreadPool.h"
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,7 +64,11 @@ struct Program {
 
   /// Checks `weights` against weightShapes (every missing, misshapen or
   /// unexpected key, in one Error) and packs them into `arena` (weightFloats).
-  void packWeights(const WeightMap &weights, float *arena) const;
+  /// `release`, if given, is told of the memory of `weights` not read again.
+  void packWeights(const WeightViews &weights, float *arena, const Release &release = {}) const;
+  void packWeights(const WeightMap &weights, float *arena) const {
+    packWeights(viewsOf(weights), arena);
+  }
 
   /// The program without the kernels' addresses (steps keep their order).
   std::string toJson() const;

@@ -113,4 +113,11 @@ Tensor Tensor::reshaped(Shape shape) const {
   return result;
 }
 
+WeightViews viewsOf(const WeightMap &weights) {
+  WeightViews views;
+  for (const auto &[key, t] : weights)
+    views.emplace(key, TensorView{t.data(), t.shape()});
+  return views;
+}
+
 } // namespace cnnc

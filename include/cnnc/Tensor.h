@@ -57,4 +57,16 @@ private:
 /// (conv OIHW, dense [out, in]).
 using WeightMap = std::map<std::string, Tensor>;
 
+/// Read-only float data in C order that the caller owns, with its shape
+/// (Model::runViews). Any alignment: it is only copied from.
+struct TensorView {
+  const float *data = nullptr;
+  Shape shape;
+};
+
+/// Weights by key as views: a WeightMap's tensors, or a memory-mapped
+/// safetensors file's (MappedSafetensors), packed without a copy.
+using WeightViews = std::map<std::string, TensorView>;
+WeightViews viewsOf(const WeightMap &weights);
+
 } // namespace cnnc

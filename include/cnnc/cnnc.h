@@ -148,13 +148,6 @@ private:
 /// `repeats` PeakMeter samples of about 5 ms each.
 double measurePeakGflops(Target target = Target::Host, int repeats = 40);
 
-/// Read-only float data in C order that the caller owns, with its shape
-/// (Model::runViews). Any alignment: it is only copied from.
-struct TensorView {
-  const float *data = nullptr;
-  Shape shape;
-};
-
 /// One row of the Keras-style summary table.
 struct LayerInfo {
   std::string name;                // "conv2d_1"
@@ -190,9 +183,14 @@ public:
   Model &operator=(Model &&) noexcept;
   ~Model();
 
-  /// Loads a safetensors file (F32, PyTorch layouts and key names).
+  /// Loads a safetensors file (F32, PyTorch layouts and key names): mapped,
+  /// and packed straight from the mapping.
   void loadWeights(const std::string &safetensorsPath);
   void loadWeights(const WeightMap &weights);
+  /// The same from views of the caller's memory; `release(data, floats)`,
+  /// if given, is told of the memory that will not be read again.
+  void loadViews(const WeightViews &weights,
+                 const std::function<void(const float *, int64_t)> &release = {});
   /// Deterministic random weights (uniform, He-scaled) from a seed; the same
   /// generator as scripts/make_fixtures.py. Returns the weights it made.
   WeightMap randomWeights(uint64_t seed);
