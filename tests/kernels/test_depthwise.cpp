@@ -149,7 +149,7 @@ TEST_CASE("depthwise conv2d: MobileNet's shapes and padding wider than the kerne
                       [c = c](auto &x, auto &w) { return c.ref(x, w, "d"); });
 }
 
-TEST_CASE("depthwise conv2d: inside a network, unbordered input and bordered output",
+TEST_CASE("depthwise conv2d: inside a network with an unbordered input and a bordered output",
           "[kernels][depthwise]") {
   // pw -> dw (whose input had a border planned before) -> padded 3x3 conv (whose
   // input, the dw's output, has one) -> dw stride 2 with a fused residual-free relu6.
