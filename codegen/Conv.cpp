@@ -11,7 +11,8 @@
 // channel it loads G weight vectors and broadcasts one input float per pixel
 // (convTile picks the tile per layer from a cost model). Weights are packed
 // per block of G vectors ([block][kh][kw][ic][G x VL]), so a tile streams
-// them contiguously. A padded conv reads a zero-bordered input, so the inner
+// them contiguously (depthwise convs have a kernel of their own, Depthwise.cpp).
+// A padded conv reads a zero-bordered input, so the inner
 // loops have no edge cases: its producer's own buffer when plan-memory gave
 // that a border (then a small kernel only zeroes the border first), else a
 // copy made by a kernel of its own (emitPadScratch). Each kernel covers the
@@ -196,67 +197,6 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   return a.groups * blocks * rowTiles;
 }
 
-// Depthwise (groups == in == out channels): vectorised over channels, a tile
-// of `ur` output pixels per channel vector; weights packed [kh][kw][Cpad].
-// Per kernel row, the row's kw weight vectors stay in registers and each
-// input pixel the tile touches is loaded once and used for every tap that
-// reads it (stride 1, kw 3: ur + 2 loads for 3 ur FMAs, not 3 ur; dilated,
-// the taps are dw pixels apart and fewer of them share a pixel).
-int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff) {
-  ConvFrame f(e, g, n, wOff);
-  CNNC_ASSERT(!f.scale, "fuse gives a scale prologue to ungrouped convs only");
-  const ConvAttrs &a = f.a;
-  const int64_t C = f.OC, Cp = roundUp(C, e.VL);
-  e.unroll = false;
-  // Accumulators, the row's weights and an input in registers.
-  const int ur = (int)std::clamp<int64_t>(std::min<int64_t>(f.OW, e.VL == 16 ? 14 : 8), 1,
-                                          std::max(1, e.registers - a.kw - 2));
-  std::vector<Value *> acc;
-  for (int i = 0; i < ur; ++i)
-    acc.push_back(e.slot());
-  auto tile = [&](Value *oh, Value *c0, Value *mask, Value *ow0, int tw) {
-    Value *init =
-        bOff >= 0 ? e.loadV(e.at(e.weights(), e.b.CreateAdd(e.c(bOff), c0))) : e.splat(0.f);
-    for (int u = 0; u < tw; ++u)
-      e.b.CreateStore(init, acc[u]);
-    e.loop(0, a.kh, [&](Value *kh) {
-      Value *ih = e.b.CreateAdd(e.b.CreateMul(oh, e.c(a.sh)), e.b.CreateMul(kh, e.c(a.dh)));
-      std::vector<Value *> wv(a.kw);
-      for (int kw = 0; kw < a.kw; ++kw)
-        wv[kw] = e.loadV(e.at(
-            f.w,
-            e.b.CreateAdd(
-                e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(kh, e.c(a.kw)), e.c(kw)), e.c(Cp)), c0)));
-      Value *pix = e.b.CreateAdd(e.b.CreateMul(ih, e.c(f.Wp)), e.b.CreateMul(ow0, e.c(a.sw)));
-      Value *xrow = e.at(f.in, e.b.CreateAdd(e.b.CreateMul(pix, e.c(C)), c0));
-      // Input pixel j feeds output u through tap kw when j = u * sw + kw * dw.
-      for (int64_t j = 0; j < (tw - 1) * a.sw + (a.kw - 1) * (int64_t)a.dw + 1; ++j) {
-        Value *x = nullptr;
-        for (int kw = 0; kw < a.kw; ++kw) {
-          const int64_t off = j - (int64_t)kw * a.dw, u = off / a.sw;
-          if (off < 0 || off % a.sw || u >= tw)
-            continue;
-          if (!x)
-            x = e.loadV(e.at(xrow, (int64_t)j * C), mask);
-          e.b.CreateStore(e.fma(x, wv[kw], e.b.CreateLoad(e.vf, acc[u])), acc[u]);
-        }
-      }
-    });
-    for (int u = 0; u < tw; ++u)
-      f.finish(e, e.b.CreateLoad(e.vf, acc[u]), oh, e.b.CreateAdd(ow0, e.c(u)), c0, mask);
-  };
-  e.loop(e.lo(), e.hi(), [&](Value *oh) {
-    e.loop(0, Cp / e.VL, [&](Value *cv) {
-      Value *c0 = e.b.CreateMul(cv, e.c(e.VL));
-      Value *mask = C % e.VL ? e.tailMask(c0, C) : nullptr;
-      e.loop(0, f.OW / ur, [&](Value *t) { tile(oh, c0, mask, e.b.CreateMul(t, e.c(ur)), ur); });
-      if (f.OW % ur)
-        tile(oh, c0, mask, e.c(f.OW / ur * ur), (int)(f.OW % ur));
-    });
-  });
-  return f.OH;
-}
-
 } // namespace
 
 // Cycles per reduction step of an r x u tile of G vectors, measured on Zen 5
@@ -288,6 +228,11 @@ ConvTile convTile(const Graph &g, const Node &n, const TargetInfo &target, ConvT
   if (G0 > 0 && nv % G0 == 0 && forced.rows > 0 && forced.cols > 0 && forced.rows % k == 0 &&
       forced.cols % k == 0 && forced.rows * forced.cols * G0 + G0 + 1 <= regs)
     return {G0, (int)std::min<int64_t>(forced.rows, OH), (int)std::min<int64_t>(forced.cols, OW)};
+  // An output that streams to memory (beyond L2 with the input) is written as
+  // one run of G vectors per pixel per channel block: a run costs about 12
+  // cycles more than its stores (measured: 112x112x32 -> 64 1x1 took 0.36 ms
+  // in one block of 4 vectors, 0.42 in two of 2; 224x224x3 -> 64 3x3 alike).
+  const double runCost = OH * OW * a.filters * 4 > (1 << 20) ? 12.0 / steps : 0.0;
   ConvTile best{1, k, k};
   double bestCost = 1e300;
   for (int G = 1; G <= std::min<int64_t>(nv, 4); ++G) {
@@ -301,17 +246,13 @@ ConvTile convTile(const Graph &g, const Node &n, const TargetInfo &target, ConvT
         // Ties go to the tile that reads the fewest input pixels per output pixel.
         double window =
             (double)(R * a.sh + (a.kh - 1) * a.dh) * (U * a.sw + (a.kw - 1) * a.dw) / (R * U);
-        double total = (nv / G) * (OH / R * perRow + tailRow) * (1 + 0.001 * window);
+        double total =
+            (nv / G) * ((OH / R * perRow + tailRow) * (1 + 0.001 * window) + OH * OW * runCost);
         if (total < bestCost * 0.999)
           bestCost = total, best = {G, R, U};
       }
   }
   return best;
-}
-
-bool isDepthwise(const Graph &g, const Node &n) {
-  const ConvAttrs &a = attrs<ConvAttrs>(n);
-  return a.groups > 1 && a.groups == a.filters && a.groups == g.nodes[n.inputs[0]].type.dims.back();
 }
 
 } // namespace
@@ -325,8 +266,8 @@ PackPlan planConvPack(const Graph &g, const Node &n, const CodegenOptions &opts)
   const bool depthwise = isDepthwise(g, n);
   const int64_t ocg = a.filters / a.groups;
   PackPlan p;
-  if (!depthwise)
-    p.tile = convTile(g, n, opts.target, opts.convTile);
+  p.tile = depthwise ? depthwiseTile(g, n, opts.target, opts.convTile)
+                     : convTile(g, n, opts.target, opts.convTile);
   auto shapes = weightShapes(g, n);
   PackSpec w{PackSpec::ConvHWIO, shapes[0].first, shapes[0].second};
   w.groups = depthwise ? 1 : a.groups;

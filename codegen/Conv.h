@@ -61,6 +61,13 @@ struct ConvFrame {
   }
 };
 
+/// Depthwise convs (codegen/Depthwise.cpp): the register tile (`vectors`
+/// channel vectors x `cols` pixels of one row; `forced` when it fits, else the
+/// cost model's) and the kernel, which reads its input unpadded
+/// (inputBorder gives a depthwise conv none).
+ConvTile depthwiseTile(const Graph &g, const Node &n, const TargetInfo &target, ConvTile forced);
+int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
+
 /// Winograd's F(2x2, 3x3) (codegen/Winograd.cpp): whether it applies to conv
 /// n (3x3, stride 1, ungrouped, >= 16 channels in and out, transformed weights
 /// of at most 32 MB, a dilation d equal in both axes that divides the output

@@ -173,9 +173,16 @@ std::pair<int64_t, int64_t> transposedReach(int64_t in, int64_t out, int k, int 
   return {-lo, hi - (in - 1)};
 }
 
+bool isDepthwise(const Graph &g, const Node &n) {
+  if (n.op != OpKind::Conv2D || n.inputs.empty() || g.nodes[n.inputs[0]].type.dims.size() != 3)
+    return false;
+  const ConvAttrs &a = std::get<ConvAttrs>(n.attrs);
+  return a.groups > 1 && a.groups == a.filters && a.groups == g.nodes[n.inputs[0]].type.dims[2];
+}
+
 Padding inputBorder(const Graph &g, const Node &n) {
-  if (n.op == OpKind::Conv2D)
-    return std::get<ConvAttrs>(n.attrs).pad;
+  if (n.op == OpKind::Conv2D) // the depthwise kernel reads its padding as zeros itself
+    return isDepthwise(g, n) ? Padding{} : std::get<ConvAttrs>(n.attrs).pad;
   if (n.op != OpKind::ConvTranspose2D || !n.type.known())
     return {};
   const ConvTransposeAttrs &a = std::get<ConvTransposeAttrs>(n.attrs);

@@ -330,9 +330,12 @@ Epilogue epilogue(Node &n);
 /// buffer). A flatten of an image is a real copy into PyTorch's CHW order.
 bool isView(const Graph &g, const Node &n);
 
+/// Whether a conv2d is depthwise (groups == input == output channels, > 1).
+bool isDepthwise(const Graph &g, const Node &n);
 /// The zero border a node's kernel reads around its input: a padded conv's
 /// padding, or the input rows and columns a transposed conv's taps reach past
-/// the input (read as zeros instead of branching per tap); none for others.
+/// the input (read as zeros instead of branching per tap); none for others,
+/// nor for a depthwise conv, whose kernel skips the taps that fall outside.
 Padding inputBorder(const Graph &g, const Node &n);
 /// How far the taps of one axis of a transposed conv reach past an input of
 /// `in` pixels: output o reads input (o + crop - k * d) / s for the taps k
