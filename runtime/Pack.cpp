@@ -1,6 +1,7 @@
 // runtime/Pack.cpp - the repacking loops (run once per weight load).
 #include "runtime/Pack.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -116,11 +117,16 @@ void pack(const PackSpec &s, const WeightViews &weights, float *arena, const Rel
         for (int64_t c = 0; c < C; ++c)
           from[p * C + c] = c * HW + p;
     }
-    for (int64_t o = 0; o < O; ++o) {
+    // A group of G outputs at a time, writing its block in order: the G rows
+    // it reads stay in cache, and every cache line written is written whole.
+    for (int64_t o0 = 0; o0 < O; o0 += G) {
+      const int64_t g1 = std::min(G, O - o0);
+      float *block = dst + o0 * I;
       for (int64_t i = 0; i < I; ++i)
-        dst[((o / G) * I + i) * G + o % G] = (float)(w[o * I + from[i]] * bn.scale[o]);
-      if (release && o % 64 == 63) // a big dense (VGG's 411 MB fc6) is let go as it goes
-        release(w + (o - 63) * I, 64 * I);
+        for (int64_t g = 0; g < g1; ++g)
+          block[i * G + g] = (float)(w[(o0 + g) * I + from[i]] * bn.scale[o0 + g]);
+      if (release) // a big dense (VGG's 411 MB fc6) is let go as it goes
+        release(w + o0 * I, g1 * I);
     }
     break;
   }
