@@ -355,8 +355,9 @@ CLI::App *addBench(CLI::App &app, Common &c, BenchArgs &a) {
   bench
       ->add_option("--conv-tile", c.convTile,
                    "Tuning: force every direct conv's register tile to V channel vectors x R "
-                   "rows x C columns of output pixels where it fits (default: the cost model; "
-                   "add --no-winograd to make the 3x3 convs direct too)")
+                   "rows x C columns of output pixels where it fits, and every depthwise "
+                   "conv's to V vectors x C pixels (default: the cost model; add "
+                   "--no-winograd to make the 3x3 convs direct too)")
       ->type_name("V,R,C")
       ->check(convTileValidator());
   bench->add_option("--runs", a.runs, "Timed runs (after 3 warm-up runs); the median is reported")
