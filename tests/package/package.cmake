@@ -5,13 +5,7 @@
 # -DBIN=build dir -DSRC=source dir -DOUT=scratch dir -DCNNC=the build's cnnc
 set(P ${OUT}/prefix)
 file(REMOVE_RECURSE ${OUT})
-function(run what)
-  execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${what} failed (${rc}):\n${out}\n${err}")
-  endif()
-  set(out "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/run.cmake)
 run("cmake --install" ${CMAKE_COMMAND} --install ${BIN} --prefix ${P})
 
 # model, fixture, embed?
