@@ -77,9 +77,10 @@ static ConvTile winogradTile(const Graph &g, const Node &n, const TargetInfo &ta
   // so a large U wants many tiles per item; their V (16 x ICp floats each)
   // stays within L2 when U is small (and is then split in two items for two
   // threads), within 2 MiB when it is not.
-  // A large U is streamed once per item: then 8 MB of V per item.
+  // A large U is streamed once per item: then 32 MB of V per item (FCN's
+  // head, 196 tiles of 2048 channels, in one item: 67 ms; in four: 85).
   const bool smallU = 64 * IC * roundUp(OC, VL) <= (1 << 20);
-  const int64_t budget = smallU ? 256 << 10 : largeU(IC, OC, VL) ? 8 << 20 : 2 << 20;
+  const int64_t budget = smallU ? 256 << 10 : largeU(IC, OC, VL) ? 32 << 20 : 2 << 20;
   int64_t per = std::min<int64_t>(T, std::max<int64_t>(1, budget / (64 * ICp)));
   if (smallU && T > Rmax)
     per = std::min(per, (T + 1) / 2);
@@ -110,7 +111,11 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
   const Node &inNode = g.nodes[n.inputs[0]];
   const ConvTile t = e.convTile; // winogradTile(), chosen with the weights' packing
   const int G = t.vectors, R = t.rows, VL = e.VL;
-  const int64_t NT = t.cols, B = G * VL, IC = f.IC, ICp = roundUp(IC, VL), OC = f.OC;
+  const int64_t NT = t.cols, B = G * VL, IC = f.IC, OC = f.OC;
+  // V's rows (a tile's IC floats) an odd number of cache lines apart: a
+  // register block's R rows, read side by side, then fall in different L1
+  // sets (2048 channels, 8 KB apart, all fell in one: 13 rows in 12 ways).
+  const int64_t ICp = roundUp(IC, 16) / 16 % 2 ? roundUp(IC, 16) : roundUp(IC, 16) + 16;
   const int64_t blocks = roundUp(OC, VL) / B;
   CNNC_ASSERT(roundUp(OC, VL) % B == 0 && NT % R == 0,
               "Winograd's tile: whole channel blocks, whole register blocks per item");
@@ -140,7 +145,7 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
     ++groups;
   e.unroll = false;
   const bool chunked = largeU(IC, OC, VL);
-  const int64_t KC = 256, groupBlocks = chunked ? (blocks + groups - 1) / groups : 1;
+  const int64_t KC = 512, groupBlocks = chunked ? (blocks + groups - 1) / groups : 1;
   e.scratchFloats = 16 * NT * (ICp + groupBlocks * B);
   e.plan =
       "winograd 2x2: " + std::to_string(R) + " tiles x " + std::to_string(B) + " ch" +
@@ -242,10 +247,10 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
       });
     };
     // A large U in chunks of KC input channels: per chunk and xi, the tiles'
-    // V rows (NT x KC floats) stay in L2 while every block's U slice (KC x B,
-    // in L1 across the register blocks) streams through once; M holds all
-    // the group's blocks. Otherwise U per block and xi (IC x B) is small
-    // enough, and each block's M is transformed out right away.
+    // V rows (NT x KC floats) stay in L2 while every block's U slice (KC x B)
+    // streams through once; M holds all the group's blocks. (At FCN's head
+    // chunks of 256, 512 and 2048 were within the noise; 64 was 30% slower.) Otherwise U per block
+    // and xi (IC x B) is small enough, and each block's M is transformed out right away.
     if (chunked)
       e.loop(0, (IC + KC - 1) / KC, [&](Value *k) {
         Value *ic0 = e.b.CreateMul(k, e.c(KC)), *ic1 = e.min(e.b.CreateAdd(ic0, e.c(KC)), e.c(IC));

@@ -1,6 +1,6 @@
 // tests/kernels/test_winograd_large.cpp - Winograd with a large U (16 x IC
 // x OC floats over 8 MB, "ic chunks" in the plan): the GEMMs run in chunks
-// of 256 input channels, adding to M, over all of a work item's channel
+// of 512 input channels, adding to M, over all of a work item's channel
 // blocks (codegen/Winograd.cpp): FCN's head, 3x3 over 2048 channels. Checked
 // against the double reference on every target with odd sizes, channel
 // counts that are not multiples of the vector width or of the chunk, a
@@ -42,12 +42,13 @@ TEST_CASE("conv2d: Winograd with a large U runs its GEMMs in chunks of input cha
         [](const Array &x, const Weights &w) {
           return ref::activate(convLayer(x, w, "p", 3, 1), {Act::Relu});
         });
-  // 72 tiles over 2050 channels: two work items of tiles.
-  const std::vector<std::string> runs = {"r = conv2d(x, filters=64, kernel=1)",
-                                         "p = conv2d(x, filters=64, kernel=3, padding=same)",
+  // 130 tiles of 4100 channels: 9 chunks, and two work items of tiles (at
+  // most 32 MB of V each).
+  const std::vector<std::string> runs = {"r = conv2d(x, filters=33, kernel=1)",
+                                         "p = conv2d(x, filters=33, kernel=3, padding=same)",
                                          "y = add(p, r)", "tanh(y)"};
-  CHECK(planOf({16, 18, 2050}, runs, "p").find("ic chunks") != std::string::npos);
-  check("large U: two runs of tiles, residual tanh", {16, 18, 2050}, runs,
+  CHECK(planOf({20, 26, 4100}, runs, "p").find("ic chunks") != std::string::npos);
+  check("large U: two runs of tiles, residual tanh", {20, 26, 4100}, runs,
         [](const Array &x, const Weights &w) {
           return ref::activate(ref::add(convLayer(x, w, "p", 3, 1), convLayer(x, w, "r", 1, 1)),
                                {Act::Tanh});
