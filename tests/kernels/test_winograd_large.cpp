@@ -55,7 +55,7 @@ TEST_CASE("conv2d: Winograd with a large U runs its GEMMs in chunks of input cha
         });
 }
 
-TEST_CASE("conv2d: Winograd with a large U, a fused pool and dilation",
+TEST_CASE("conv2d: Winograd with a large U and a fused pool or dilation",
           "[kernels][conv][winograd][dilation]") {
   const std::vector<std::string> pooled = {
       "p = conv2d(x, filters=270, kernel=3, padding=same, activation=relu)",
