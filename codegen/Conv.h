@@ -62,8 +62,8 @@ struct ConvFrame {
 };
 
 /// Winograd's F(2x2, 3x3) (codegen/Winograd.cpp): whether it applies to conv
-/// n (3x3, stride 1, ungrouped, >= 16 channels in and out, transformed weights
-/// of at most 32 MB, a dilation d equal in both axes that divides the output
+/// n (3x3, stride 1, ungrouped, >= 16 channels in and out, at least 32 tiles,
+/// a dilation d equal in both axes that divides the output
 /// size (then no pool), no pool or a 2x2
 /// one), its plan (weights as PackSpec::ConvWinograd, blocks of its register
 /// tile's G output vectors) and the kernel.

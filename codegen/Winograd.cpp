@@ -15,6 +15,9 @@
 // block of G output vectors: the 16 products into scratch (M), and the
 // output transform with the conv's epilogue (bias, residual, activation, a
 // fused 2x2 max pool: a tile is exactly one pooling window) and the stores.
+// With a large U (over 8 MB) the products of all the item's blocks come
+// first, in chunks of input channels, into one M per block: U is streamed
+// once per item rather than re-read per block from beyond L2.
 #include "codegen/Conv.h"
 
 #include <array>
