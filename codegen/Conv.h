@@ -69,8 +69,8 @@ ConvTile depthwiseTile(const Graph &g, const Node &n, const TargetInfo &target, 
 int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
 
 /// Winograd's F(2x2, 3x3) (codegen/Winograd.cpp): whether it applies to conv
-/// n (3x3, stride 1, ungrouped, >= 16 channels in and out, transformed weights
-/// of at most 32 MB, a dilation d equal in both axes that divides the output
+/// n (3x3, stride 1, ungrouped, >= 16 channels in and out, at least 32 tiles,
+/// a dilation d equal in both axes that divides the output
 /// size (then no pool), no pool or a 2x2
 /// one), its plan (weights as PackSpec::ConvWinograd, blocks of its register
 /// tile's G output vectors) and the kernel.

@@ -15,6 +15,9 @@
 // block of G output vectors: the 16 products into scratch (M), and the
 // output transform with the conv's epilogue (bias, residual, activation, a
 // fused 2x2 max pool: a tile is exactly one pooling window) and the stores.
+// With a large U (over 8 MB) the products of all the item's blocks come
+// first, in chunks of input channels, into one M per block: U is streamed
+// once per item rather than re-read per block from beyond L2.
 #include "codegen/Conv.h"
 
 #include <array>
@@ -56,12 +59,14 @@ bool winogradApplies(const Graph &g, const Node &n) {
                   &A::act, &A::pool, &A::dh, &A::dw) &&
          phased && a.kh == 3 && a.kw == 3 && a.sh == 1 && a.sw == 1 && a.groups == 1 &&
          (a.pool == 0 || a.pool == 2) && g.nodes[n.inputs[0]].type.dims[2] >= 16 &&
-         a.filters >= 16 && tileCount(n) >= 32 &&
-         // Every run of tiles streams all of U (16 x IC x OC floats): beyond
-         // 32 MB it comes from memory each time, and the direct conv, its
-         // reduction in chunks that stay in L2, is faster (FCN's 3x3 over
-         // 2048 channels at 28x28: 105 ms direct, 129 ms Winograd).
-         64 * g.nodes[n.inputs[0]].type.dims[2] * a.filters <= (int64_t(32) << 20);
+         a.filters >= 16 && tileCount(n) >= 32;
+}
+
+// U (16 x IC x OC floats) beyond 8 MB: the GEMMs go in chunks of input
+// channels (see emitWinograd) so that each work item streams U once, and
+// work items are long runs of tiles.
+static bool largeU(int64_t IC, int64_t OC, int VL) {
+  return 64 * IC * roundUp(OC, VL) > (int64_t(8) << 20);
 }
 
 // The tile: G output vectors x `rows` tiles in registers, `cols` tiles per work item.
@@ -75,9 +80,11 @@ static ConvTile winogradTile(const Graph &g, const Node &n, const TargetInfo &ta
   // so a large U wants many tiles per item; their V (16 x ICp floats each)
   // stays within L2 when U is small (and is then split in two items for two
   // threads), within 2 MiB when it is not.
+  // A large U is streamed once per item: then 32 MB of V per item (FCN's
+  // head, 196 tiles of 2048 channels, in one item: 67 ms; in four: 85).
   const bool smallU = 64 * IC * roundUp(OC, VL) <= (1 << 20);
-  int64_t per =
-      std::min<int64_t>(T, std::max<int64_t>(1, (smallU ? 256 << 10 : 2 << 20) / (64 * ICp)));
+  const int64_t budget = smallU ? 256 << 10 : largeU(IC, OC, VL) ? 32 << 20 : 2 << 20;
+  int64_t per = std::min<int64_t>(T, std::max<int64_t>(1, budget / (64 * ICp)));
   if (smallU && T > Rmax)
     per = std::min(per, (T + 1) / 2);
   per = (T + (T + per - 1) / per - 1) / ((T + per - 1) / per); // balanced over the items
@@ -107,7 +114,11 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
   const Node &inNode = g.nodes[n.inputs[0]];
   const ConvTile t = e.convTile; // winogradTile(), chosen with the weights' packing
   const int G = t.vectors, R = t.rows, VL = e.VL;
-  const int64_t NT = t.cols, B = G * VL, IC = f.IC, ICp = roundUp(IC, VL), OC = f.OC;
+  const int64_t NT = t.cols, B = G * VL, IC = f.IC, OC = f.OC;
+  // V's rows (a tile's IC floats) an odd number of cache lines apart: a
+  // register block's R rows, read side by side, then fall in different L1
+  // sets (2048 channels, 8 KB apart, all fell in one: 13 rows in 12 ways).
+  const int64_t ICp = roundUp(IC, 16) / 16 % 2 ? roundUp(IC, 16) : roundUp(IC, 16) + 16;
   const int64_t blocks = roundUp(OC, VL) / B;
   CNNC_ASSERT(roundUp(OC, VL) % B == 0 && NT % R == 0,
               "Winograd's tile: whole channel blocks, whole register blocks per item");
@@ -136,9 +147,13 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
   if (runs % 2 && groups % 2 && groups < blocks)
     ++groups;
   e.unroll = false;
-  e.scratchFloats = 16 * NT * (ICp + B);
-  e.plan = "winograd 2x2: " + std::to_string(R) + " tiles x " + std::to_string(B) + " ch";
-  Value *V = e.scratch(), *M = e.at(e.scratch(), 16 * NT * ICp);
+  const bool chunked = largeU(IC, OC, VL);
+  const int64_t KC = 512, groupBlocks = chunked ? (blocks + groups - 1) / groups : 1;
+  e.scratchFloats = 16 * NT * (ICp + groupBlocks * B);
+  e.plan =
+      "winograd 2x2: " + std::to_string(R) + " tiles x " + std::to_string(B) + " ch" +
+      (chunked ? ", " + std::to_string(NT) + " tiles x " + std::to_string(KC) + " ic chunks" : "");
+  Value *V = e.scratch(), *M0 = e.at(e.scratch(), 16 * NT * ICp);
   auto add = [&](Value *x, Value *y) { return e.b.CreateFAdd(x, y); };
   auto sub = [&](Value *x, Value *y) { return e.b.CreateFSub(x, y); };
   // B^T x for a column x of 4: [x0 - x2, x1 + x2, x2 - x1, x1 - x3].
@@ -200,31 +215,57 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
     Value *blkLo = e.b.CreateUDiv(e.b.CreateMul(q, e.c(blocks)), e.c(groups));
     Value *blkHi =
         e.b.CreateUDiv(e.b.CreateMul(e.b.CreateAdd(q, e.c(1)), e.c(blocks)), e.c(groups));
-    e.loop(blkLo, blkHi, [&](Value *blk) {
-      // 2. M[xi][j][oc] = sum_ic V[xi][j][ic] U[xi][ic][oc], R tiles x G vectors at a time.
-      e.loop(0, 16, [&](Value *xi) {
-        Value *u =
-            e.at(e.weights(),
-                 e.b.CreateAdd(e.c(wOff),
-                               e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(xi, e.c(blocks)), blk),
-                                             e.c(IC * B))));
-        e.loop(e.c(0), regBlocks, [&](Value *rb) {
-          Value *j0 = e.b.CreateAdd(e.b.CreateMul(xi, e.c(NT)), e.b.CreateMul(rb, e.c(R)));
-          Value *v = e.at(V, e.b.CreateMul(j0, e.c(ICp)));
-          acc.init(R);
-          e.loop(0, IC, [&](Value *ic) {
-            acc.update(
-                0, R, [&](int r) { return e.at(v, e.b.CreateAdd(ic, e.c(r * ICp))); },
-                [&](int gi) {
-                  return e.at(u, e.b.CreateAdd(e.b.CreateMul(ic, e.c(B)), e.c(gi * VL)));
-                });
-          });
-          Value *m = e.at(M, e.b.CreateMul(j0, e.c(B)));
+    // Block blk's M: [16][NT][B] (chunked: one per block of the group).
+    auto mOf = [&](Value *blk) {
+      return chunked ? e.at(M0, e.b.CreateMul(e.b.CreateSub(blk, blkLo), e.c(16 * NT * B))) : M0;
+    };
+    // 2. M[xi][j][oc] = sum_ic V[xi][j][ic] U[xi][ic][oc], R tiles x G
+    //    vectors at a time, over input channels [ic0, ic1); `first`: M starts
+    //    at zero, else the earlier chunks' sums are added to.
+    auto gemm = [&](Value *blk, Value *xi, Value *m0, Value *ic0, Value *ic1, Value *first) {
+      Value *u = e.at(
+          e.weights(),
+          e.b.CreateAdd(e.c(wOff), e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(xi, e.c(blocks)), blk),
+                                                 e.c(IC * B))));
+      e.loop(e.c(0), regBlocks, [&](Value *rb) {
+        Value *j0 = e.b.CreateAdd(e.b.CreateMul(xi, e.c(NT)), e.b.CreateMul(rb, e.c(R)));
+        Value *v = e.at(V, e.b.CreateMul(j0, e.c(ICp)));
+        Value *m = e.at(m0, e.b.CreateMul(j0, e.c(B)));
+        acc.init(R);
+        if (first) // (on the first chunk M's load is garbage, selected away)
           for (int r = 0; r < R; ++r)
             for (int gi = 0; gi < G; ++gi)
-              e.storeV(acc.get(r, gi), e.at(m, r * B + gi * VL));
+              acc.set(r, gi,
+                      e.b.CreateSelect(first, e.splat(0.f), e.loadV(e.at(m, r * B + gi * VL))));
+        e.loop(ic0, ic1, [&](Value *ic) {
+          acc.update(
+              0, R, [&](int r) { return e.at(v, e.b.CreateAdd(ic, e.c(r * ICp))); },
+              [&](int gi) {
+                return e.at(u, e.b.CreateAdd(e.b.CreateMul(ic, e.c(B)), e.c(gi * VL)));
+              });
+        });
+        for (int r = 0; r < R; ++r)
+          for (int gi = 0; gi < G; ++gi)
+            e.storeV(acc.get(r, gi), e.at(m, r * B + gi * VL));
+      });
+    };
+    // A large U in chunks of KC input channels: per chunk and xi, the tiles'
+    // V rows (NT x KC floats) stay in L2 while every block's U slice (KC x B)
+    // streams through once; M holds all the group's blocks. (At FCN's head
+    // chunks of 256, 512 and 2048 were within the noise; 64 was 30% slower.) Otherwise U per block
+    // and xi (IC x B) is small enough, and each block's M is transformed out right away.
+    if (chunked)
+      e.loop(0, (IC + KC - 1) / KC, [&](Value *k) {
+        Value *ic0 = e.b.CreateMul(k, e.c(KC)), *ic1 = e.min(e.b.CreateAdd(ic0, e.c(KC)), e.c(IC));
+        Value *first = e.b.CreateICmpEQ(k, e.c(0));
+        e.loop(0, 16, [&](Value *xi) {
+          e.loop(blkLo, blkHi, [&](Value *blk) { gemm(blk, xi, mOf(blk), ic0, ic1, first); });
         });
       });
+    e.loop(blkLo, blkHi, [&](Value *blk) {
+      Value *M = mOf(blk);
+      if (!chunked)
+        e.loop(0, 16, [&](Value *xi) { gemm(blk, xi, M, e.c(0), e.c(IC), nullptr); });
       // 3. Y = A^T M A per tile, then the epilogue and the stores.
       e.loop(e.c(0), count, [&](Value *j) {
         const At loc = locate(e.b.CreateAdd(t0, j));
