@@ -141,7 +141,7 @@ void Model::writeObject(const std::string &objectPath, const std::string &header
   const std::string id = prefix.empty() ? identifier(name()) : prefix;
   if (!isIdentifier(id))
     throw Error("the prefix '" + id + "' is not a C identifier (letters, digits, _)");
-  const bool embed = embedWeights && !impl_->weightShapes.empty();
+  const bool embed = embedWeights && !p.weightShapes.empty();
   if (embed && !impl_->weightsLoaded)
     throw Error("model '" + name() + "' has no weights loaded to embed in the object");
   impl_->jit->writeObject(objectPath, "cnnc_model_" + id, p.toJson(),
@@ -156,7 +156,7 @@ void Model::writeObject(const std::string &objectPath, const std::string &header
        "batch's\n * images one after another. */\n"
     << "#ifndef " << guard << "\n#define " << guard << "\n\n#include <cnnc/runtime.h>\n\n"
     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
-  const bool embedded = embed || impl_->weightShapes.empty();
+  const bool embedded = embed || p.weightShapes.empty();
   writeC(h, p, id, embedded);
   h << "\n#ifdef __cplusplus\n}\n#endif\n";
   writeCpp(h, p, id, embedded);

@@ -51,7 +51,6 @@ static void fillProgram(Model::Impl &impl) {
     p.steps.push_back(k);
   p.packs = impl.jit->packs;
   p.weightFloats = impl.jit->weightFloats;
-  p.weightShapes = impl.weightShapes;
   for (ValueId in : g.inputs)
     p.inputs.push_back({g.nodes[in].name, g.nodes[in].offset, g.nodes[in].type.dims});
   for (size_t k = 0; k < g.outputs.size(); ++k) {
@@ -121,7 +120,7 @@ Model Model::compileBuilt(std::unique_ptr<Impl> impl, Diag &diag, const Options 
       for (const Node &n : g.nodes)
         if (!n.dead)
           for (auto &ks : cnnc::weightShapes(g, n))
-            impl->weightShapes.push_back(ks);
+            impl->program.weightShapes.push_back(ks);
     }
     if (!opts.dumpGraphDir.empty()) {
       char prefix[8];
@@ -165,7 +164,7 @@ Model Model::compileBuilt(std::unique_ptr<Impl> impl, Diag &diag, const Options 
   cap(impl->arenaFloats() * 4, opts.maxArenaBytes,
       opts.batch > 1 ? "activations (for the whole batch)" : "activations", "maxArenaBytes");
   int64_t weightBytes = 0;
-  for (auto &[key, shape] : impl->weightShapes)
+  for (auto &[key, shape] : impl->program.weightShapes)
     weightBytes += numElements(shape) * 4;
   cap(weightBytes, opts.maxWeightBytes, "weights", "maxWeightBytes");
   if (!opts.generateCode) {
@@ -260,7 +259,7 @@ Model &Model::operator=(Model &&) noexcept = default;
 Model::~Model() = default;
 
 std::vector<std::pair<std::string, Shape>> Model::weightShapes() const {
-  return impl_->weightShapes;
+  return impl_->program.weightShapes;
 }
 
 void Model::loadWeights(const WeightMap &weights) { loadViews(viewsOf(weights)); }

@@ -45,7 +45,6 @@ private:
 struct Model::Impl {
   Graph graph;
   std::vector<LayerInfo> layers; // the user's layers, as written (before fusion)
-  std::vector<std::pair<std::string, Shape>> weightShapes; // what a weights file holds
   double compileSeconds = 0;
   std::unique_ptr<JitModel> jit;
   TargetInfo target;

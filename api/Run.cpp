@@ -55,7 +55,7 @@ static bool prepareArena(const Model &m, const Model::Impl &impl,
                   g.nodes[g.inputs[0]].name + "' has " + (axis[0] ? "one" : "none") +
                   ": give every input the batch axis, or none");
   }
-  if (!impl.weightsLoaded && !impl.weightShapes.empty())
+  if (!impl.weightsLoaded && !impl.program.weightShapes.empty())
     throw Error("model '" + name + "' has no weights: call loadWeights() or randomWeights() first");
   std::vector<const float *> data;
   for (const TensorView &in : inputs)

@@ -74,20 +74,20 @@ void Program::packWeights(const WeightViews &weights, float *arena, const Releas
   if (!errors.empty())
     throw Error(errors);
   // A tensor is done after the last pack that reads it (a batchnorm's
-  // statistics serve its conv's weight and bias).
+  // statistics serve its conv's weight and bias): doneAfter[i] lists them.
   std::map<std::string, size_t> last;
   for (size_t i = 0; i < packs.size(); ++i)
     for (const std::string &name : {packs[i].key, packs[i].bn})
       for (const char *suffix : {"", ".weight", ".bias", ".running_mean", ".running_var"})
-        last[name + suffix] = i;
+        if (weights.count(name + suffix))
+          last[name + suffix] = i;
+  std::vector<std::vector<const TensorView *>> doneAfter(packs.size());
+  for (auto &[key, at] : last)
+    doneAfter[at].push_back(&weights.at(key));
   for (size_t i = 0; i < packs.size(); ++i) {
     pack(packs[i], weights, arena, release);
-    if (release)
-      for (auto &[key, at] : last) {
-        auto it = at == i ? weights.find(key) : weights.end();
-        if (it != weights.end())
-          release(it->second.data, numElements(it->second.shape));
-      }
+    for (const TensorView *t : release ? doneAfter[i] : std::vector<const TensorView *>{})
+      release(t->data, numElements(t->shape));
   }
 }
 
