@@ -8,11 +8,14 @@
 #include <new>
 #include <utility>
 
+#include <sys/mman.h>
+
 namespace cnnc {
 
 namespace {
 
 constexpr std::size_t kAlignment = 64;
+constexpr std::size_t kHugePage = 2u << 20;
 
 /// Allocates `count` zeroed floats, 64-byte aligned. Returns null for count 0.
 float *allocateFloats(int64_t count) {
@@ -22,11 +25,17 @@ float *allocateFloats(int64_t count) {
   if (count < 0 || static_cast<uint64_t>(count) > maxCount)
     throw Error("tensor of " + std::to_string(count) + " elements is too large to allocate");
   std::size_t bytes = static_cast<std::size_t>(count) * sizeof(float);
-  // std::aligned_alloc requires the size to be a multiple of the alignment.
-  bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  void *p = std::aligned_alloc(kAlignment, bytes);
+  // A buffer of 2 MB or more (an arena, packed weights) asks for transparent
+  // huge pages: a layer that streams 10 MB of weights otherwise misses the TLB
+  // every 4 KB. std::aligned_alloc requires the size to be a multiple of the
+  // alignment.
+  const std::size_t align = bytes >= kHugePage ? kHugePage : kAlignment;
+  bytes = (bytes + align - 1) / align * align;
+  void *p = std::aligned_alloc(align, bytes);
   if (!p)
     throw Error("out of memory allocating " + std::to_string(bytes) + " bytes for a tensor");
+  if (align == kHugePage)
+    ::madvise(p, bytes, MADV_HUGEPAGE); // advice: without it, ordinary pages
   std::memset(p, 0, bytes);
   return static_cast<float *>(p);
 }
