@@ -60,6 +60,19 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   // (a line per reduction step), so the next block's first tile need not wait.
   const int64_t steps = a.kh * a.kw * ICg, weightBytes = a.groups * blocks * blockFloats * 4;
   const bool prefetch = weightBytes > (1 << 20) && G > 1 && !chunked;
+  // Work items: (group, channel block, row tile). When the layer's weights and
+  // a row tile's input rows fit in L2 together, channel blocks are innermost so
+  // each input row is read from memory once. Otherwise a block runs over
+  // `run` consecutive row tiles, whose input rows (a panel of at most 1 MB)
+  // stay in L2 while every block passes over them: the weights stream once
+  // per panel, the input once (a 28x28x1024 -> 2048 1x1 conv re-read its
+  // 3.2 MB input from L3 for each of its 64 blocks).
+  const int64_t inRowBytes = (t.rows * a.sh + (a.kh - 1) * a.dh) * f.Wp * f.IC * 4;
+  const bool blocksInner = weightBytes + inRowBytes <= 768 * 1024;
+  const int64_t newRowBytes = std::max<int64_t>(1, t.rows * a.sh * f.Wp * f.IC * 4);
+  const int64_t perPanel = std::max<int64_t>(1, (1024 << 10) / newRowBytes);
+  const int64_t panels = blocksInner ? 1 : (rowTiles + perPanel - 1) / perPanel;
+  const int64_t run = (rowTiles + panels - 1) / panels; // row tiles per panel
   // The epilogue; with a fused pool, the maximum of each k x k window of the
   // tile (tiles are whole windows) is stored at the pooled pixel.
   auto epilogue = [&](Value *grp, Value *ocb, Value *oh0, Value *ow0, int th, int tw) {
@@ -101,9 +114,11 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
     for (int p = 0; k > 0 && p < th * tw; ++p) // the sums of the chunks before
       for (int gi = 0; gi < G; ++gi)
         acc.set(p, gi, e.loadV(outAt(p, gi), mask(gi)));
-    // The share of the next block's weights this row tile prefetches: row tile r takes share min(r,
-    // G - 1).
-    Value *part = prefetch ? e.min(e.b.CreateUDiv(oh0, e.c(t.rows)), e.c(G - 1)) : nullptr;
+    // The share of the next block's weights this row tile prefetches: the r-th row tile of a run
+    // over one block takes share min(r, G - 1).
+    Value *part =
+        prefetch ? e.min(e.b.CreateURem(e.b.CreateUDiv(oh0, e.c(t.rows)), e.c(run)), e.c(G - 1))
+                 : nullptr;
     Value *wb = e.at(
         f.w, e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(grp, e.c(blocks)), ocb), e.c(blockFloats)));
     e.loop(0, a.kh, [&](Value *kh) {
@@ -179,22 +194,30 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
     return a.groups * blocks;
   }
 
-  // Work items: (group, channel block, row tile). When the layer's weights and
-  // a row tile's input rows fit in L2 together, channel blocks are innermost so
-  // each input row is read from memory once; otherwise row tiles are, so one
-  // thread's consecutive items reuse a block's weights (prefetching the next).
-  const int64_t inRowBytes = (t.rows * a.sh + (a.kh - 1) * a.dh) * f.Wp * f.IC * 4;
-  const bool blocksInner = weightBytes + inRowBytes <= 768 * 1024;
+  if (blocksInner) {
+    e.loop(e.lo(), e.hi(), [&](Value *item) {
+      Value *grp = e.b.CreateUDiv(item, e.c(blocks * rowTiles));
+      Value *rest = e.b.CreateURem(item, e.c(blocks * rowTiles));
+      rowTile(grp, e.b.CreateURem(rest, e.c(blocks)), e.b.CreateUDiv(rest, e.c(blocks)), 0);
+    });
+    return a.groups * blocks * rowTiles;
+  }
+  // Items (group, panel, block, row tile of the panel); the last panel may be
+  // shorter, and its missing row tiles are empty items.
+  if (panels > 1)
+    e.plan += ", " + std::to_string(panels) + " panels";
   e.loop(e.lo(), e.hi(), [&](Value *item) {
-    Value *grp = e.b.CreateUDiv(item, e.c(blocks * rowTiles));
-    Value *rest = e.b.CreateURem(item, e.c(blocks * rowTiles));
-    Value *ocb =
-        blocksInner ? e.b.CreateURem(rest, e.c(blocks)) : e.b.CreateUDiv(rest, e.c(rowTiles));
-    Value *rt =
-        blocksInner ? e.b.CreateUDiv(rest, e.c(blocks)) : e.b.CreateURem(rest, e.c(rowTiles));
-    rowTile(grp, ocb, rt, 0);
+    Value *grp = e.b.CreateUDiv(item, e.c(panels * blocks * run));
+    Value *rest = e.b.CreateURem(item, e.c(panels * blocks * run));
+    Value *panel = e.b.CreateUDiv(rest, e.c(blocks * run));
+    Value *ocb = e.b.CreateURem(e.b.CreateUDiv(rest, e.c(run)), e.c(blocks));
+    Value *rt = e.b.CreateAdd(e.b.CreateMul(panel, e.c(run)), e.b.CreateURem(rest, e.c(run)));
+    if (panels * run == rowTiles)
+      return rowTile(grp, ocb, rt, 0);
+    e.ifElse(
+        e.b.CreateICmpULT(rt, e.c(rowTiles)), [&] { rowTile(grp, ocb, rt, 0); }, [] {});
   });
-  return a.groups * blocks * rowTiles;
+  return a.groups * panels * blocks * run;
 }
 
 } // namespace
