@@ -59,7 +59,7 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   // block's row tiles prefetches its share of the next block's weights into L2
   // (a line per reduction step), so the next block's first tile need not wait.
   const int64_t steps = a.kh * a.kw * ICg, weightBytes = a.groups * blocks * blockFloats * 4;
-  const bool prefetch = weightBytes > (1 << 20) && G > 1 && !chunked;
+  const bool prefetch = weightBytes > (256 << 10) && G > 1 && !chunked;
   // Work items: (group, channel block, row tile). When the layer's weights and
   // a row tile's input rows fit in L2 together, channel blocks are innermost so
   // each input row is read from memory once. Otherwise a block runs over
