@@ -68,12 +68,12 @@ struct ConvFrame {
 ConvTile depthwiseTile(const Graph &g, const Node &n, const TargetInfo &target, ConvTile forced);
 int64_t emitDepthwise(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);
 
-/// Winograd's F(2x2, 3x3) (codegen/Winograd.cpp): whether it applies to conv
-/// n (3x3, stride 1, ungrouped, >= 16 channels in and out, at least 32 tiles,
-/// a dilation d equal in both axes that divides the output
-/// size (then no pool), no pool or a 2x2
-/// one), its plan (weights as PackSpec::ConvWinograd, blocks of its register
-/// tile's G output vectors) and the kernel.
+/// Winograd's F(2x2, 3x3) and F(4x4, 3x3) (codegen/Winograd.cpp): whether it
+/// applies to conv n (3x3, stride 1, ungrouped, >= 16 channels in and out, at
+/// least 32 2x2 tiles, a dilation d equal in both axes that divides the output
+/// size (then no pool), no pool or a 2x2 one), its plan (weights as
+/// PackSpec::ConvWinograd or ConvWinograd4, blocks of its register tile's G
+/// output vectors) and the kernel.
 bool winogradApplies(const Graph &g, const Node &n);
 PackPlan planWinogradPack(const Graph &g, const Node &n, const TargetInfo &t);
 int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int64_t bOff);

@@ -1,6 +1,7 @@
 // codegen/Emitter.cpp - loops, vectors, vector math and the register tile as LLVM IR.
 #include "codegen/Emitter.h"
 
+#include <llvm/IR/InlineAsm.h>
 #include <llvm/IR/Intrinsics.h>
 
 #include <cmath>
@@ -138,6 +139,11 @@ void Emitter::prefetchL2(Value *ptr) {
   // llvm.prefetch(ptr, read, locality 2 (-> prefetcht1), data cache)
   b.CreateIntrinsic(Intrinsic::prefetch, {ptr->getType()},
                     {ptr, b.getInt32(0), b.getInt32(2), b.getInt32(1)});
+}
+
+void Emitter::barrier() {
+  auto *fn = FunctionType::get(b.getVoidTy(), false);
+  b.CreateCall(fn, InlineAsm::get(fn, "", "~{memory}", /*hasSideEffects=*/true));
 }
 
 // Cephes expf: n = round(x log2 e), r = x - n ln 2 (in two parts), a degree-5

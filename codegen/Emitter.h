@@ -80,6 +80,10 @@ public:
   llvm::Value *fma(llvm::Value *a, llvm::Value *b, llvm::Value *c);
   /// A read prefetch of the cache line at ptr into L2 (prefetcht1; never faults).
   void prefetchL2(llvm::Value *ptr);
+  /// A compiler barrier (an empty asm with a memory clobber): no load or store
+  /// moves across it, and the scheduler does not interleave the code on its
+  /// two sides, which keeps independent blocks of work from piling up live values.
+  void barrier();
 
   llvm::Value *exp(llvm::Value *x);
   llvm::Value *tanh(llvm::Value *x);

@@ -1,23 +1,25 @@
 // codegen/Winograd.cpp - 3x3 stride-1 convolutions (dilated too: by phases,
-// see Phases) by Winograd's minimal
-// filtering F(2x2, 3x3) (Lavin & Gray, 2016). Each 2x2 block of outputs (a
-// "tile") comes from the 4x4 input patch d above it:
+// see Phases) by Winograd's minimal filtering F(m x m, 3x3) (Lavin & Gray,
+// 2016), m = 2 or 4. Each m x m block of outputs (a "tile") comes from the
+// (m + 2) x (m + 2) input patch d above it:
 //   Y = A^T [ sum_ic U[oc][ic] (.) V[ic] ] A,   V = B^T d B,   U = G g G^T,
-// 16 multiplications per tile and channel pair where the direct convolution
-// takes 36: 2.25x fewer. U is computed when the weights are loaded
-// (PackSpec::ConvWinograd); the 16 sums over input channels are 16
-// independent matrix products, [tiles x IC] x [IC x OC], each one run by the
-// same register tile as the direct convolution (tiles x G channel vectors in
+// (m + 2)^2 multiplications per tile and channel pair where the direct
+// convolution takes 9 m^2: 2.25x fewer for F(2x2), 4x for F(4x4), whose
+// larger transforms and U cost more (winogradTileSize chooses). U is
+// computed when the weights are loaded (PackSpec::ConvWinograd,
+// ConvWinograd4); the (m + 2)^2 sums over input channels are independent
+// matrix products, [tiles x IC] x [IC x OC], each one run by the same
+// register tile as the direct convolution (tiles x G channel vectors in
 // accumulators, one broadcast per tile and G weight loads per input channel).
 //
 // A work item is a run of consecutive tiles (row-major over the output).
 // It transforms their input patches into the thread's scratch (V), then per
-// block of G output vectors: the 16 products into scratch (M), and the
+// block of G output vectors: the products into scratch (M), and the
 // output transform with the conv's epilogue (bias, residual, activation, a
-// fused 2x2 max pool: a tile is exactly one pooling window) and the stores.
-// With a large U (over 8 MB) the products of all the item's blocks come
-// first, in chunks of input channels, into one M per block: U is streamed
-// once per item rather than re-read per block from beyond L2.
+// fused 2x2 max pool: an F(2x2) tile is exactly one pooling window) and the
+// stores. With a large U (over 8 MB) the products of all the item's blocks
+// come first, in chunks of input channels, into one M per block: U is
+// streamed once per item rather than re-read per block from beyond L2.
 #include "codegen/Conv.h"
 
 #include <array>
@@ -35,13 +37,14 @@ struct Phases {
   int64_t d, SH, SW, TH, TW; // dilation, a phase's output size, its tiles per column and row
   int64_t tiles() const { return d * d * TH * TW; }
 };
-static Phases phases(const Node &n) {
+/// The phases of conv n tiled by m x m output tiles.
+static Phases phases(const Node &n, int m) {
   const ConvAttrs &a = attrs<ConvAttrs>(n);
   const int64_t k = std::max(a.pool, 1), d = a.dh;
   const int64_t SH = n.type.dims[0] * k / d, SW = n.type.dims[1] * k / d;
-  return {d, SH, SW, (SH + 1) / 2, (SW + 1) / 2};
+  return {d, SH, SW, (SH + m - 1) / m, (SW + m - 1) / m};
 }
-static int64_t tileCount(const Node &n) { return phases(n).tiles(); }
+static int64_t tileCount(const Node &n) { return phases(n, 2).tiles(); }
 
 // Fewer than 32 tiles (ResNet-18's 7x7 layers): U, 1.8x the direct weights,
 // is streamed from memory for too little work, and the direct conv is faster.
@@ -62,29 +65,48 @@ bool winogradApplies(const Graph &g, const Node &n) {
          a.filters >= 16 && tileCount(n) >= 32;
 }
 
-// U (16 x IC x OC floats) beyond 8 MB: the GEMMs go in chunks of input
+// U ((m + 2)^2 x IC x OC floats) beyond 8 MB: the GEMMs go in chunks of input
 // channels (see emitWinograd) so that each work item streams U once, and
 // work items are long runs of tiles.
-static bool largeU(int64_t IC, int64_t OC, int VL) {
-  return 64 * IC * roundUp(OC, VL) > (int64_t(8) << 20);
+static int64_t uBytes(int m, int64_t IC, int64_t OC, int VL) {
+  return 4 * (m + 2) * (m + 2) * IC * roundUp(OC, VL);
+}
+static bool largeU(int m, int64_t IC, int64_t OC, int VL) {
+  return uBytes(m, IC, OC, VL) > (int64_t(8) << 20);
+}
+
+// The output tile m: F(4x4, 3x3) (36 products per 16 outputs where F(2x2)
+// takes 16 per 4: 1.8x fewer multiplications, larger transforms) where it
+// still makes 32 tiles, undilated, without a fused pool, and its U (2.25x
+// F(2x2)'s) is not large: streaming it costs more than the products save, and
+// its rounding error grows with the input channels (1.2e-4 at 4100); else F(2x2, 3x3).
+static int winogradTileSize(const Graph &g, const Node &n, int VL) {
+  const ConvAttrs &a = attrs<ConvAttrs>(n);
+  const int64_t IC = g.nodes[n.inputs[0]].type.dims[2];
+  return a.dh == 1 && a.pool == 0 && phases(n, 4).tiles() >= 32 &&
+                 !largeU(4, IC, n.type.dims[2], VL)
+             ? 4
+             : 2;
 }
 
 // The tile: G output vectors x `rows` tiles in registers, `cols` tiles per work item.
 static ConvTile winogradTile(const Graph &g, const Node &n, const TargetInfo &target) {
   const int VL = target.vectorWidth, regs = target.vectorRegisters;
   const int64_t IC = g.nodes[n.inputs[0]].type.dims[2], OC = n.type.dims[2];
-  const int64_t ICp = roundUp(IC, VL), T = tileCount(n);
+  const int m = winogradTileSize(g, n, VL);
+  const int64_t ICp = roundUp(IC, VL), T = phases(n, m).tiles(),
+                vBytes = 4 * (m + 2) * (m + 2) * ICp;
   const int G = (OC + VL - 1) / VL % 2 == 0 ? 2 : 1;
   const int64_t Rmax = std::min(14, (regs - G - 1) / G); // tiles per register block
-  // Tiles per work item: every item streams all of U (16 x IC x OC floats),
-  // so a large U wants many tiles per item; their V (16 x ICp floats each)
+  // Tiles per work item: every item streams all of U ((m + 2)^2 x IC x OC floats),
+  // so a large U wants many tiles per item; their V ((m + 2)^2 x ICp floats each)
   // stays within L2 when U is small (and is then split in two items for two
   // threads), within 2 MiB when it is not.
   // A large U is streamed once per item: then 32 MB of V per item (FCN's
   // head, 196 tiles of 2048 channels, in one item: 67 ms; in four: 85).
-  const bool smallU = 64 * IC * roundUp(OC, VL) <= (1 << 20);
-  const int64_t budget = smallU ? 256 << 10 : largeU(IC, OC, VL) ? 32 << 20 : 2 << 20;
-  int64_t per = std::min<int64_t>(T, std::max<int64_t>(1, budget / (64 * ICp)));
+  const bool smallU = uBytes(m, IC, OC, VL) <= (1 << 20);
+  const int64_t budget = smallU ? 256 << 10 : largeU(m, IC, OC, VL) ? 32 << 20 : 2 << 20;
+  int64_t per = std::min<int64_t>(T, std::max<int64_t>(1, budget / vBytes));
   if (smallU && T > Rmax)
     per = std::min(per, (T + 1) / 2);
   per = (T + (T + per - 1) / per - 1) / ((T + per - 1) / per); // balanced over the items
@@ -100,7 +122,9 @@ PackPlan planWinogradPack(const Graph &g, const Node &n, const TargetInfo &t) {
   p.winograd = true;
   p.tile = winogradTile(g, n, t);
   auto shapes = weightShapes(g, n);
-  PackSpec w{PackSpec::ConvWinograd, shapes[0].first, shapes[0].second};
+  PackSpec w{winogradTileSize(g, n, t.vectorWidth) == 4 ? PackSpec::ConvWinograd4
+                                                        : PackSpec::ConvWinograd,
+             shapes[0].first, shapes[0].second};
   w.padTo = roundUp(a.filters, t.vectorWidth);
   w.block = p.tile.vectors * t.vectorWidth;
   w.bn = a.bn.name, w.eps = a.bn.eps;
@@ -123,7 +147,8 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
   CNNC_ASSERT(roundUp(OC, VL) % B == 0 && NT % R == 0,
               "Winograd's tile: whole channel blocks, whole register blocks per item");
   const int64_t Hp = inNode.type.dims[0] + f.a.pad.top + f.a.pad.bottom;
-  const Phases ph = phases(n);
+  const int m = winogradTileSize(g, n, VL), P = m + 2, P2 = P * P; // output tile, patch, products
+  const Phases ph = phases(n, m);
   const int64_t dil = ph.d, T = ph.tiles(), perPhase = ph.TH * ph.TW;
   // Tile -> its phase's first output pixel (p, q) and its tile row and column there.
   struct At {
@@ -147,22 +172,80 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
   if (runs % 2 && groups % 2 && groups < blocks)
     ++groups;
   e.unroll = false;
-  const bool chunked = largeU(IC, OC, VL);
+  const bool chunked = largeU(m, IC, OC, VL);
   const int64_t KC = 512, groupBlocks = chunked ? (blocks + groups - 1) / groups : 1;
-  e.scratchFloats = 16 * NT * (ICp + groupBlocks * B);
+  e.scratchFloats = P2 * NT * (ICp + groupBlocks * B);
   e.plan =
-      "winograd 2x2: " + std::to_string(R) + " tiles x " + std::to_string(B) + " ch" +
+      "winograd " + std::to_string(m) + "x" + std::to_string(m) + ": " + std::to_string(R) +
+      " tiles x " + std::to_string(B) + " ch" +
       (chunked ? ", " + std::to_string(NT) + " tiles x " + std::to_string(KC) + " ic chunks" : "");
-  Value *V = e.scratch(), *M0 = e.at(e.scratch(), 16 * NT * ICp);
-  auto add = [&](Value *x, Value *y) { return e.b.CreateFAdd(x, y); };
-  auto sub = [&](Value *x, Value *y) { return e.b.CreateFSub(x, y); };
-  // B^T x for a column x of 4: [x0 - x2, x1 + x2, x2 - x1, x1 - x3].
-  auto bt = [&](Value *x0, Value *x1, Value *x2, Value *x3) {
-    return std::array<Value *, 4>{sub(x0, x2), add(x1, x2), sub(x2, x1), sub(x1, x3)};
+  Value *V = e.scratch(), *M0 = e.at(e.scratch(), P2 * NT * ICp);
+  // Row r of B^T (P x P) or A^T (m x P) times a column x of P values, x(i)
+  // loaded on demand: only the terms with a nonzero coefficient are read.
+  static const double BT2[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+  static const double AT2[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+  static const double BT4[6][6] = {{4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+                                   {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}};
+  static const double AT4[4][6] = {
+      {1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}};
+  auto coef = [&](bool bt, int r, int i) {
+    return m == 2 ? (bt ? BT2[r][i] : AT2[r][i]) : (bt ? BT4[r][i] : AT4[r][i]);
   };
-  // A^T x for a column x of 4: [x0 + x1 + x2, x1 - x2 - x3].
-  auto at = [&](Value *x0, Value *x1, Value *x2, Value *x3) {
-    return std::array<Value *, 2>{add(add(x0, x1), x2), sub(sub(x1, x2), x3)};
+  auto lin = [&](bool bt, int r, const std::function<Value *(int)> &x) {
+    Value *sum = nullptr;
+    for (int i = 0; i < P; ++i) {
+      const double k = coef(bt, r, i);
+      if (k == 0)
+        continue;
+      Value *v = x(i);
+      if (!sum) {
+        sum = k == 1 ? v : e.b.CreateFMul(v, e.splat((float)k));
+        continue;
+      }
+      sum = k == 1    ? e.b.CreateFAdd(sum, v)
+            : k == -1 ? e.b.CreateFSub(sum, v)
+                      : e.b.CreateFAdd(sum, e.b.CreateFMul(v, e.splat((float)k)));
+    }
+    return sum;
+  };
+  // Z = C X C^T (C = B^T, P x P, or A^T, m x P) in two passes: W = X C^T
+  // row by row (rowPass: row i of X, read by x(i, j), in; row i of W out),
+  // then Z = C W column by column (colPass: column c of W, read by w(i, c),
+  // in; Z's elements to out(r, c, z)). F(4x4)'s 36 values do not fit in
+  // registers (nor does a pass that reads them again: LLVM merges the
+  // loads), so its passes run in loops of their own through X's memory: only
+  // a row or a column is live, and no register spills, on 16 registers too.
+  auto rowPass = [&](bool bt, const std::function<Value *(int, int)> &x,
+                     const std::function<void(int, int, Value *)> &out) {
+    for (int i = 0; i < P; ++i) {
+      Value *row[6];
+      for (int j = 0; j < P; ++j)
+        row[j] = x(i, j);
+      for (int c = 0; c < (bt ? P : m); ++c)
+        out(i, c, lin(bt, c, [&](int j) { return row[j]; }));
+    }
+  };
+  auto colPass = [&](bool bt, const std::function<Value *(int, int)> &w,
+                     const std::function<void(int, int, Value *)> &out) {
+    for (int c = 0; c < (bt ? P : m); ++c) {
+      Value *col[6];
+      for (int i = 0; i < P; ++i)
+        col[i] = w(i, c);
+      for (int r = 0; r < (bt ? P : m); ++r)
+        out(r, c, lin(bt, r, [&](int i) { return col[i]; }));
+      if (m == 4 && !bt) // an output column's epilogues done before the next one's loads
+        e.barrier();
+    }
+  };
+  // Z = C X C^T (C = B^T, P x P, or A^T, m x P) for the P x P X read by
+  // x(i, j), each element handed to out(r, c, z), in registers: F(2x2)'s 16
+  // values fit.
+  auto sandwich = [&](bool bt, const std::function<Value *(int, int)> &x,
+                      const std::function<void(int, int, Value *)> &out) {
+    Value *w[6][6];
+    rowPass(bt, x, [&](int i, int c, Value *v) { w[i][c] = v; });
+    colPass(
+        bt, [&](int i, int c) { return w[i][c]; }, out);
   };
   RegTile acc(e, R, G);
 
@@ -174,50 +257,56 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
     //    tile: the last tile again, for the register blocks' unused rows).
     e.loop(0, NT, [&](Value *j) {
       const At loc = locate(e.min(e.b.CreateAdd(t0, j), e.c(T - 1)));
-      Value *ih = pixel(loc.p, e.b.CreateMul(loc.tr, e.c(2)));
-      Value *iw = pixel(loc.q, e.b.CreateMul(loc.tc, e.c(2)));
-      // The patch's four input rows, from its first column; its columns and
-      // V's 16 rows are constant offsets from these (immediates, few registers).
-      Value *rows[4];
-      for (int r = 0; r < 4; ++r) {
-        // An odd output size: the last tiles' 4th row/column is past the
-        // input; it only feeds outputs that are not stored, so any row will do.
+      Value *ih = pixel(loc.p, e.b.CreateMul(loc.tr, e.c(m)));
+      Value *iw = pixel(loc.q, e.b.CreateMul(loc.tc, e.c(m)));
+      // The patch's P input rows, from its first column; its columns and V's
+      // P^2 rows are constant offsets from these (immediates, few registers).
+      // An output size that is not a multiple of m: the last tiles' patch
+      // reaches past the input by rows and columns that only feed outputs
+      // that are not stored, so any row or column will do.
+      Value *rows[6], *cols[6];
+      for (int r = 0; r < P; ++r) {
         Value *row = e.b.CreateAdd(ih, e.c(r * dil));
-        if (r == 3 && ph.SH % 2)
+        if (ph.SH % m && r >= ph.SH % m + 2)
           row = e.min(row, e.c(Hp - 1));
         rows[r] =
             e.at(f.in, e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(row, e.c(f.Wp)), iw), e.c(IC)));
       }
-      Value *last = e.c(3 * dil * IC); // the 4th column
-      if (ph.SW % 2)
-        last = e.b.CreateMul(
-            e.b.CreateSub(e.min(e.b.CreateAdd(iw, e.c(3 * dil)), e.c(f.Wp - 1)), iw), e.c(IC));
+      for (int c = 0; c < P; ++c)
+        cols[c] =
+            ph.SW % m && c >= ph.SW % m + 2
+                ? e.b.CreateMul(
+                      e.b.CreateSub(e.min(e.b.CreateAdd(iw, e.c(c * dil)), e.c(f.Wp - 1)), iw),
+                      e.c(IC))
+                : e.c(c * dil * IC);
       Value *vj = e.at(V, e.b.CreateMul(j, e.c(ICp)));
-      e.vectors(IC, [&](Value *ic, Value *mask) {
-        Value *d[4][4];
-        for (int r = 0; r < 4; ++r)
-          for (int c = 0; c < 4; ++c) {
-            Value *px = c == 3 ? e.at(rows[r], last) : e.at(rows[r], (int64_t)c * dil * IC);
-            d[r][c] = e.loadV(e.at(px, ic), mask);
-          }
-        std::array<Value *, 4> s[4]; // s[c] = B^T (column c of d)
-        for (int c = 0; c < 4; ++c)
-          s[c] = bt(d[0][c], d[1][c], d[2][c], d[3][c]);
-        Value *v0 = e.at(vj, ic);
-        for (int r = 0; r < 4; ++r) {
-          std::array<Value *, 4> v = bt(s[0][r], s[1][r], s[2][r], s[3][r]);
-          for (int c = 0; c < 4; ++c)
-            e.storeV(v[c], e.at(v0, (r * 4 + c) * NT * ICp));
-        }
+      auto load = [&](Value *ic, Value *mask) {
+        return
+            [&, ic, mask](int r, int c) { return e.loadV(e.at(e.at(rows[r], cols[c]), ic), mask); };
+      };
+      auto vAt = [&](Value *ic, int r, int c) {
+        return e.at(vj, e.b.CreateAdd(ic, e.c((r * P + c) * NT * ICp)));
+      };
+      auto toV = [&](Value *ic) {
+        return [&, ic](int r, int c, Value *v) { e.storeV(v, vAt(ic, r, c)); };
+      };
+      if (m == 2) {
+        e.vectors(IC, [&](Value *ic, Value *mask) { sandwich(true, load(ic, mask), toV(ic)); });
+        return;
+      }
+      e.vectors(IC, [&](Value *ic, Value *mask) { rowPass(true, load(ic, mask), toV(ic)); });
+      e.vectors(IC, [&](Value *ic, Value *) {
+        colPass(
+            true, [&](int r, int c) { return e.loadV(vAt(ic, r, c)); }, toV(ic));
       });
     });
     Value *regBlocks = e.b.CreateUDiv(e.b.CreateAdd(count, e.c(R - 1)), e.c(R));
     Value *blkLo = e.b.CreateUDiv(e.b.CreateMul(q, e.c(blocks)), e.c(groups));
     Value *blkHi =
         e.b.CreateUDiv(e.b.CreateMul(e.b.CreateAdd(q, e.c(1)), e.c(blocks)), e.c(groups));
-    // Block blk's M: [16][NT][B] (chunked: one per block of the group).
+    // Block blk's M: [P^2][NT][B] (chunked: one per block of the group).
     auto mOf = [&](Value *blk) {
-      return chunked ? e.at(M0, e.b.CreateMul(e.b.CreateSub(blk, blkLo), e.c(16 * NT * B))) : M0;
+      return chunked ? e.at(M0, e.b.CreateMul(e.b.CreateSub(blk, blkLo), e.c(P2 * NT * B))) : M0;
     };
     // 2. M[xi][j][oc] = sum_ic V[xi][j][ic] U[xi][ic][oc], R tiles x G
     //    vectors at a time, over input channels [ic0, ic1); `first`: M starts
@@ -230,13 +319,13 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
       e.loop(e.c(0), regBlocks, [&](Value *rb) {
         Value *j0 = e.b.CreateAdd(e.b.CreateMul(xi, e.c(NT)), e.b.CreateMul(rb, e.c(R)));
         Value *v = e.at(V, e.b.CreateMul(j0, e.c(ICp)));
-        Value *m = e.at(m0, e.b.CreateMul(j0, e.c(B)));
+        Value *mp = e.at(m0, e.b.CreateMul(j0, e.c(B)));
         acc.init(R);
         if (first) // (on the first chunk M's load is garbage, selected away)
           for (int r = 0; r < R; ++r)
             for (int gi = 0; gi < G; ++gi)
               acc.set(r, gi,
-                      e.b.CreateSelect(first, e.splat(0.f), e.loadV(e.at(m, r * B + gi * VL))));
+                      e.b.CreateSelect(first, e.splat(0.f), e.loadV(e.at(mp, r * B + gi * VL))));
         e.loop(ic0, ic1, [&](Value *ic) {
           acc.update(
               0, R, [&](int r) { return e.at(v, e.b.CreateAdd(ic, e.c(r * ICp))); },
@@ -246,7 +335,7 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
         });
         for (int r = 0; r < R; ++r)
           for (int gi = 0; gi < G; ++gi)
-            e.storeV(acc.get(r, gi), e.at(m, r * B + gi * VL));
+            e.storeV(acc.get(r, gi), e.at(mp, r * B + gi * VL));
       });
     };
     // A large U in chunks of KC input channels: per chunk and xi, the tiles'
@@ -258,59 +347,68 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
       e.loop(0, (IC + KC - 1) / KC, [&](Value *k) {
         Value *ic0 = e.b.CreateMul(k, e.c(KC)), *ic1 = e.min(e.b.CreateAdd(ic0, e.c(KC)), e.c(IC));
         Value *first = e.b.CreateICmpEQ(k, e.c(0));
-        e.loop(0, 16, [&](Value *xi) {
+        e.loop(0, P2, [&](Value *xi) {
           e.loop(blkLo, blkHi, [&](Value *blk) { gemm(blk, xi, mOf(blk), ic0, ic1, first); });
         });
       });
     e.loop(blkLo, blkHi, [&](Value *blk) {
       Value *M = mOf(blk);
       if (!chunked)
-        e.loop(0, 16, [&](Value *xi) { gemm(blk, xi, M, e.c(0), e.c(IC), nullptr); });
-      // 3. Y = A^T M A per tile, then the epilogue and the stores.
+        e.loop(0, P2, [&](Value *xi) { gemm(blk, xi, M, e.c(0), e.c(IC), nullptr); });
+      // 3. Y = A^T M A per tile, then the epilogue and the stores (F(4x4):
+      //    M A in place first, in a loop of its own).
+      if (m == 4)
+        e.loop(e.c(0), count, [&](Value *j) {
+          Value *mj = e.at(M, e.b.CreateMul(j, e.c(B)));
+          for (int gi = 0; gi < G; ++gi) {
+            auto mAt = [&](int r, int c) { return e.at(mj, (r * P + c) * NT * B + gi * VL); };
+            rowPass(
+                false, [&](int r, int c) { return e.loadV(mAt(r, c)); },
+                [&](int r, int c, Value *v) { e.storeV(v, mAt(r, c)); });
+          }
+        });
       e.loop(e.c(0), count, [&](Value *j) {
         const At loc = locate(e.b.CreateAdd(t0, j));
         Value *tr = loc.tr, *tc = loc.tc;
-        Value *oh = pixel(loc.p, e.b.CreateMul(tr, e.c(2)));
-        Value *ow = pixel(loc.q, e.b.CreateMul(tc, e.c(2)));
+        Value *oh = pixel(loc.p, e.b.CreateMul(tr, e.c(m)));
+        Value *ow = pixel(loc.q, e.b.CreateMul(tc, e.c(m)));
         for (int gi = 0; gi < G; ++gi) {
           Value *oc = e.b.CreateAdd(e.b.CreateMul(blk, e.c(B)), e.c(gi * VL));
           Value *mask = OC % VL ? e.tailMask(oc, OC) : nullptr;
-          Value *mv[4][4], *mj = e.at(M, e.b.CreateMul(j, e.c(B)));
-          for (int xi = 0; xi < 16; ++xi)
-            mv[xi / 4][xi % 4] = e.loadV(e.at(mj, xi * NT * B + gi * VL));
-          std::array<Value *, 2> s[4]; // s[c] = A^T (column c of M)
-          for (int c = 0; c < 4; ++c)
-            s[c] = at(mv[0][c], mv[1][c], mv[2][c], mv[3][c]);
+          Value *mj = e.at(M, e.b.CreateMul(j, e.c(B)));
           Value *bias =
               bOff >= 0 ? e.loadV(e.at(e.weights(), e.b.CreateAdd(e.c(bOff), oc))) : nullptr;
-          Value *y[2][2], *pooled = nullptr;
-          for (int r = 0; r < 2; ++r) {
-            std::array<Value *, 2> yr = at(s[0][r], s[1][r], s[2][r], s[3][r]);
-            for (int c = 0; c < 2; ++c)
-              y[r][c] = bias ? add(yr[c], bias) : yr[c];
-          }
-          for (int r = 0; r < 2; ++r)
-            for (int c = 0; c < 2; ++c) {
-              Value *row = e.b.CreateAdd(oh, e.c(r * dil)), *col = e.b.CreateAdd(ow, e.c(c * dil));
-              if (f.pool > 1) { // the tile is the pooling window: its maximum
-                Value *v = f.value(e, y[r][c], row, col, oc, mask);
-                pooled = pooled ? e.maxNaN(pooled, v) : v;
-                continue;
-              }
-              auto store = [&] { f.finish(e, y[r][c], row, col, oc, mask); };
-              // An odd output size: the last tiles' second row/column is not there.
-              Value *inside = nullptr;
-              if (r == 1 && ph.SH % 2)
-                inside = e.b.CreateICmpULT(tr, e.c(ph.SH / 2));
-              if (c == 1 && ph.SW % 2) {
-                Value *ok = e.b.CreateICmpULT(tc, e.c(ph.SW / 2));
-                inside = inside ? e.b.CreateAnd(inside, ok) : ok;
-              }
-              if (inside)
-                e.ifElse(inside, store, [] {});
-              else
-                store();
+          Value *pooled = nullptr;
+          auto mAt = [&](int r, int c) { return e.at(mj, (r * P + c) * NT * B + gi * VL); };
+          auto mLoad = [&](int r, int c) { return e.loadV(mAt(r, c)); };
+          auto finish = [&](int r, int c, Value *y) {
+            if (bias)
+              y = e.b.CreateFAdd(y, bias);
+            Value *row = e.b.CreateAdd(oh, e.c(r * dil)), *col = e.b.CreateAdd(ow, e.c(c * dil));
+            if (f.pool > 1) { // (F(2x2) only) the tile is the pooling window: its maximum
+              Value *v = f.value(e, y, row, col, oc, mask);
+              pooled = pooled ? e.maxNaN(pooled, v) : v;
+              return;
             }
+            auto store = [&] { f.finish(e, y, row, col, oc, mask); };
+            // An output size that is not a multiple of m: the last tiles'
+            // rows and columns from SH % m on are not there.
+            Value *inside = nullptr;
+            if (ph.SH % m && r >= ph.SH % m)
+              inside = e.b.CreateICmpULT(tr, e.c(ph.SH / m));
+            if (ph.SW % m && c >= ph.SW % m) {
+              Value *ok = e.b.CreateICmpULT(tc, e.c(ph.SW / m));
+              inside = inside ? e.b.CreateAnd(inside, ok) : ok;
+            }
+            if (inside)
+              e.ifElse(inside, store, [] {});
+            else
+              store();
+          };
+          if (m == 2)
+            sandwich(false, mLoad, finish);
+          else
+            colPass(false, mLoad, finish);
           if (pooled)
             f.store(e, pooled, tr, tc, oc, mask);
         }

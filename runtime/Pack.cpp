@@ -15,6 +15,8 @@ int64_t packedSize(const PackSpec &s) {
     return s.shape[0] * s.shape[2] * s.shape[3] * s.padTo;
   case PackSpec::ConvWinograd:
     return 16 * s.shape[1] * s.padTo;
+  case PackSpec::ConvWinograd4:
+    return 36 * s.shape[1] * s.padTo;
   case PackSpec::DenseBlocked:
     return s.outPad * s.shape[1];
   case PackSpec::Bias:
@@ -85,21 +87,31 @@ void pack(const PackSpec &s, const WeightViews &weights, float *arena, const Rel
       }
     break;
   }
-  case PackSpec::ConvWinograd: {
-    // U = G g G^T with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] (Lavin & Gray).
-    static const double Gm[4][3] = {{1, 0, 0}, {.5, .5, .5}, {.5, -.5, .5}, {0, 0, 1}};
+  case PackSpec::ConvWinograd:
+  case PackSpec::ConvWinograd4: {
+    // U = G g G^T (Lavin & Gray): F(2x2, 3x3)'s G is 4 x 3, F(4x4, 3x3)'s 6 x 3.
+    static const double G2[4][3] = {{1, 0, 0}, {.5, .5, .5}, {.5, -.5, .5}, {0, 0, 1}};
+    static const double G4[6][3] = {{1. / 4, 0, 0},
+                                    {-1. / 6, -1. / 6, -1. / 6},
+                                    {-1. / 6, 1. / 6, -1. / 6},
+                                    {1. / 24, 1. / 12, 1. / 6},
+                                    {1. / 24, -1. / 12, 1. / 6},
+                                    {0, 0, 1}};
+    const bool f4 = s.kind == PackSpec::ConvWinograd4;
+    const int P = f4 ? 6 : 4;
+    auto Gm = [&](int r, int c) { return f4 ? G4[r][c] : G2[r][c]; };
     int64_t O = s.shape[0], I = s.shape[1], B = s.block;
     for (int64_t o = 0; o < O; ++o)
       for (int64_t i = 0; i < I; ++i) {
         const float *g = w + (o * I + i) * 9;
-        double t[4][3]; // G g
-        for (int r = 0; r < 4; ++r)
+        double t[6][3]; // G g
+        for (int r = 0; r < P; ++r)
           for (int c = 0; c < 3; ++c)
-            t[r][c] = Gm[r][0] * g[c] + Gm[r][1] * g[3 + c] + Gm[r][2] * g[6 + c];
-        for (int r = 0; r < 4; ++r)
-          for (int c = 0; c < 4; ++c) {
-            double u = t[r][0] * Gm[c][0] + t[r][1] * Gm[c][1] + t[r][2] * Gm[c][2];
-            dst[(((r * 4 + c) * (s.padTo / B) + o / B) * I + i) * B + o % B] =
+            t[r][c] = Gm(r, 0) * g[c] + Gm(r, 1) * g[3 + c] + Gm(r, 2) * g[6 + c];
+        for (int r = 0; r < P; ++r)
+          for (int c = 0; c < P; ++c) {
+            double u = t[r][0] * Gm(c, 0) + t[r][1] * Gm(c, 1) + t[r][2] * Gm(c, 2);
+            dst[(((r * P + c) * (s.padTo / B) + o / B) * I + i) * B + o % B] =
                 (float)(u * bn.scale[o]);
           }
       }

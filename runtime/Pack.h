@@ -34,6 +34,8 @@ struct PackSpec {
     Bias,
     /// A standalone batchnorm (key = its name): [2][nPad], scale then shift.
     Affine,
+    /// ConvWinograd's layout in F(4x4, 3x3)'s domain: [36][ocPad / block][ic][block].
+    ConvWinograd4,
   } kind;
   std::string key;    // "conv2d.weight"
   Shape shape;        // the PyTorch shape the file holds ([n] for Bias and Affine)

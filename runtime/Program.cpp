@@ -106,7 +106,7 @@ json packJson(const PackSpec &p) {
 PackSpec packFrom(const json &j) {
   PackSpec p;
   int kind = j.at("kind").get<int>();
-  if (kind < PackSpec::ConvHWIO || kind > PackSpec::Affine)
+  if (kind < PackSpec::ConvHWIO || kind > PackSpec::ConvWinograd4)
     throw Error("unknown packing kind " + std::to_string(kind));
   p.kind = (PackSpec::Kind)kind;
   j.at("key").get_to(p.key), j.at("shape").get_to(p.shape), j.at("offset").get_to(p.offset);
@@ -166,7 +166,7 @@ void Program::validate() const {
     const size_t rank = pk.kind == PackSpec::DenseBlocked                          ? 2
                         : pk.kind == PackSpec::Bias || pk.kind == PackSpec::Affine ? 1
                                                                                    : 4;
-    double bound = 16.0 * std::max<int64_t>(pk.padTo, 1) * std::max<int64_t>(pk.outPad, 1) *
+    double bound = 36.0 * std::max<int64_t>(pk.padTo, 1) * std::max<int64_t>(pk.outPad, 1) *
                    std::max<int64_t>(pk.groups, 1); // over any packedSize() product
     for (int64_t d : pk.shape)
       if (d < 0 || d > (int64_t(1) << 24) || (bound *= std::max<int64_t>(d, 1)) > 0x1p60)

@@ -42,7 +42,10 @@ KNOWN_PARAMS = {"mnist_valid": 2002698, "mnist_same": 3231498, "mnist_strided": 
                 "mnist_pool": 113386, "lenet": 61706, "alexnet": 62378344,
                 "resnet18": 11689512, "vgg16": 138357544, "mobilenet_v1": 4231976,
                 "efficientnet_b0": 5288548, "mobilenet_v3_large": 5483032}  # torchvision's
-TOLERANCE = {"resnet18": 1e-4, "vgg16": 1e-4, "mobilenet_v1": 1e-4, "mobilenet_v3_large": 2e-4, "yolov3_tiny": 2e-4}  # default 1e-5
+TOLERANCE = {"resnet18": 1e-4, "vgg16": 1e-4, "mobilenet_v1": 1e-4, "mobilenet_v3_large": 2e-4, "yolov3_tiny": 2e-4,
+             "unet_small": 2e-5}  # default 1e-5
+# The U-Net's 64x64 3x3 convs run Winograd F(4x4, 3x3), whose rounding gives 1.04e-5 on
+# SSE4 (max|out| 3.7: the issue's max(1e-4 x max|y|, ...) would allow 3.7e-4).
 # Random batchnorm statistics do not normalise, so ResNet-18's residual stream
 # grows ~2x in variance per block: at input bound 1 its logits reach 241 and
 # PyTorch's own float32 result is 1.7e-4 off. Bound 0.1 keeps logits near 30.

@@ -1,0 +1,84 @@
+// tests/kernels/test_winograd4.cpp - Winograd's F(4x4, 3x3) (codegen/Winograd.cpp:
+// 4x4 output tiles from 6x6 input patches, "winograd 4x4" in the plan), taken
+// by undilated 3x3 convs without a fused pool that make at least 32 such
+// tiles and whose U stays under 8 MB. Checked against the double reference on
+// every target: output sizes of every remainder mod 4 (the last tiles' rows
+// and columns past the output are not stored, their patches read clamped
+// input), channel counts that are not multiples of the vector width, valid
+// and same padding, a residual, and one F(4x4) conv writing the next one's
+// bordered input.
+#include "../Reference.h"
+#include "CheckModel.h"
+
+#include <catch2/catch.hpp>
+
+namespace {
+
+namespace ref = cnnc::ref;
+using cnnc::Act;
+using ref::Array;
+using Weights = cnnc::WeightMap;
+using cnnc::test::check;
+
+using ref::convLayer;
+
+/// The host's plans of the model of `stmts`, one per kernel, in order.
+std::vector<std::string> plans(const cnnc::Shape &in, const std::vector<std::string> &stmts) {
+  cnnc::Model m = cnnc::Model::compileString(ref::modelSource(in, stmts), "test.cnn", {});
+  m.loadWeights(m.randomWeights(1));
+  std::vector<std::string> out;
+  for (const cnnc::KernelProfile &k : m.profileKernels(cnnc::Tensor(in), 1))
+    out.push_back(k.plan);
+  return out;
+}
+
+bool allF4(const cnnc::Shape &in, const std::vector<std::string> &stmts) {
+  int f4 = 0;
+  for (const std::string &p : plans(in, stmts))
+    f4 += p.rfind("winograd 4x4", 0) == 0;
+  return f4 == (int)std::count_if(stmts.begin(), stmts.end(), [](const std::string &s) {
+           return s.find("kernel=3") != std::string::npos;
+         });
+}
+
+Array valid3x3(const Array &x, const Weights &w, const std::string &name) {
+  return ref::conv2d(x, w.at(name + ".weight"), &w.at(name + ".bias"), 1, 1, ref::Pads{});
+}
+
+} // namespace
+
+TEST_CASE("conv2d: Winograd F(4x4 3x3) on every output size mod 4", "[kernels][conv][winograd]") {
+  // 23 x 30: remainders 3 and 2; 35 output channels (a masked last vector).
+  const std::vector<std::string> same = {
+      "p = conv2d(x, filters=35, kernel=3, padding=same, activation=relu)"};
+  CHECK(allF4({23, 30, 20}, same));
+  check("F(4x4): 23x30, 20 -> 35 relu", {23, 30, 20}, same, [](const Array &x, const Weights &w) {
+    return ref::activate(convLayer(x, w, "p", 3, 1), {Act::Relu});
+  });
+  // Valid: 25 x 21 out, remainders 1 and 1.
+  const std::vector<std::string> valid = {"p = conv2d(x, filters=17, kernel=3)"};
+  CHECK(allF4({27, 23, 16}, valid));
+  check("F(4x4): valid, 25x21 out", {27, 23, 16}, valid,
+        [](const Array &x, const Weights &w) { return valid3x3(x, w, "p"); });
+  // 26 x 27: remainders 2 and 3, a residual and tanh.
+  const std::vector<std::string> residual = {"r = conv2d(x, filters=24, kernel=1)",
+                                             "p = conv2d(x, filters=24, kernel=3, padding=same)",
+                                             "y = add(p, r)", "tanh(y)"};
+  CHECK(allF4({26, 27, 40}, residual));
+  check("F(4x4): 26x27, residual tanh", {26, 27, 40}, residual,
+        [](const Array &x, const Weights &w) {
+          return ref::activate(ref::add(convLayer(x, w, "p", 3, 1), convLayer(x, w, "r", 1, 1)),
+                               {Act::Tanh});
+        });
+}
+
+TEST_CASE("conv2d: an F(4x4 3x3) conv writes the next one's bordered input",
+          "[kernels][conv][winograd]") {
+  const std::vector<std::string> chain = {
+      "a = conv2d(x, filters=48, kernel=3, padding=same, activation=relu)",
+      "b = conv2d(a, filters=32, kernel=3, padding=same)"};
+  CHECK(allF4({24, 24, 32}, chain));
+  check("F(4x4): two in a row, 24x24", {24, 24, 32}, chain, [](const Array &x, const Weights &w) {
+    return convLayer(ref::activate(convLayer(x, w, "a", 3, 1), {Act::Relu}), w, "b", 3, 1);
+  });
+}
