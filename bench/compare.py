@@ -17,7 +17,9 @@ A MODEL.onnx is timed as it is (`cnnc bench MODEL.onnx`); its PyTorch side is
 built from the same graph written as a .cnn by `cnnc import` (into a temporary
 directory). For torchvision's own modules as the peer, see scripts/make_zoo.py --bench.
 Prints the median over rounds of each side's median and the ratio cnnc/PyTorch
-(< 1 means cnnc is faster). Needs Debian's python3-torch and a built cnnc
+(< 1 means cnnc is faster), and "paired": the median over rounds of each round's
+ratio, its two sides timed seconds apart (the shared machine has slow phases of
+seconds to minutes, which it cancels better). Needs Debian's python3-torch and a built cnnc
 (build/tools/cnnc/cnnc, or the binary the environment variable CNNC names, e.g.
 an older build to compare against in the same sitting).
 """
@@ -211,7 +213,7 @@ def main():
     paths = args.models or sorted(glob.glob(os.path.join(ROOT, "examples", "seed", "*.cnn"))) + \
         sorted(glob.glob(os.path.join(ROOT, "examples", "*.cnn")))
     print(f"# {time.strftime('%Y-%m-%d')}, {args.threads} thread(s) each, batch {args.batch}, torch {torch.__version__}, median of {args.rounds} rounds x {args.runs} runs")
-    print(f"{'model':<16}{'cnnc ms':>10}{'torch ms':>10}{'cnnc/torch':>12}{'compile s':>11}")
+    print(f"{'model':<16}{'cnnc ms':>10}{'torch ms':>10}{'cnnc/torch':>12}{'paired':>9}{'compile s':>11}")
     tmp = tempfile.TemporaryDirectory()
     for path in paths:
         source = path
@@ -227,7 +229,9 @@ def main():
             comp.append(cs)
             t.append(time_torch(net, x, args.runs))
         cm, tm = statistics.median(c), statistics.median(t)
-        print(f"{model['name']:<16}{cm:>10.3f}{tm:>10.3f}{cm / tm:>12.2f}{statistics.median(comp):>11.3f}", flush=True)
+        paired = statistics.median(a / b for a, b in zip(c, t))
+        print(f"{model['name']:<16}{cm:>10.3f}{tm:>10.3f}{cm / tm:>12.2f}{paired:>9.2f}"
+              f"{statistics.median(comp):>11.3f}", flush=True)
 
 if __name__ == "__main__":
     main()

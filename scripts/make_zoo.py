@@ -17,7 +17,9 @@ the zoo down this way; inception_v3 needs at least 75). --bench also times
 `cnnc bench NAME.onnx` against the same torchvision model traced, frozen and
 passed through torch.jit.optimize_for_inference, alternating for --rounds
 rounds of --runs runs, at --threads threads each, and prints the medians and
-their ratio (< 1: cnnc is faster).
+their ratio (< 1: cnnc is faster), and "paired": the median of the rounds' own
+ratios, each taken from two sides timed seconds apart (the shared machine's slow
+phases, seconds to minutes long, cancel better so).
 """
 import argparse, json, os, re, statistics, subprocess, sys, time
 
@@ -135,7 +137,7 @@ def bench(name, out, size, seed, args):
                               str(args.threads)], capture_output=True, text=True, check=True)
         c.append(float(re.search(r"median ([0-9.]+) ms", res.stdout).group(1)))
         t.append(time_torch(net, x, args.runs))
-    return statistics.median(c), statistics.median(t)
+    return statistics.median(c), statistics.median(t), statistics.median(a / b for a, b in zip(c, t))
 
 
 def main():
@@ -160,10 +162,10 @@ def main():
     if args.bench:
         print(f"# {time.strftime('%Y-%m-%d')}, {args.threads} thread(s) each, torch "
               f"{torch.__version__}, median of {args.rounds} rounds x {args.runs} runs")
-        print(f"{'model':<22}{'cnnc ms':>10}{'torch ms':>10}{'cnnc/torch':>12}")
+        print(f"{'model':<22}{'cnnc ms':>10}{'torch ms':>10}{'cnnc/torch':>12}{'paired':>9}")
         for name in names:
-            cm, tm = bench(name, args.out, args.size, args.seed, args)
-            print(f"{name:<22}{cm:>10.2f}{tm:>10.2f}{cm / tm:>12.2f}", flush=True)
+            cm, tm, paired = bench(name, args.out, args.size, args.seed, args)
+            print(f"{name:<22}{cm:>10.2f}{tm:>10.2f}{cm / tm:>12.2f}{paired:>9.2f}", flush=True)
         return
     print(f"{'model':<22}{'px':>5}{'max err':>11}{'tolerance':>11}{'max|y|':>10}"
           f"{'torch s':>9}{'cnnc s':>8}  result")
