@@ -1,12 +1,13 @@
 // tests/kernels/test_winograd4.cpp - Winograd's F(4x4, 3x3) (codegen/Winograd.cpp:
 // 4x4 output tiles from 6x6 input patches, "winograd 4x4" in the plan), taken
-// by undilated 3x3 convs without a fused pool that make at least 32 such
-// tiles and whose U stays under 8 MB. Checked against the double reference on
-// every target: output sizes of every remainder mod 4 (the last tiles' rows
-// and columns past the output are not stored, their patches read clamped
-// input), channel counts that are not multiples of the vector width, valid
-// and same padding, a residual, and one F(4x4) conv writing the next one's
-// bordered input.
+// by 3x3 convs without a fused pool that make at least 32 such tiles (over a
+// dilated conv's phases), with at most 512 input channels when U is over
+// 8 MB. Checked against the double reference on every target: output (and
+// phase) sizes of every remainder mod 4 (the last tiles' rows and columns
+// past the output are not stored, their patches read clamped input), channel
+// counts that are not multiples of the vector width, valid and same padding,
+// a residual, one F(4x4) conv writing the next one's bordered input,
+// dilations 2 and 3, and a large U in chunks of input channels.
 #include "../Reference.h"
 #include "CheckModel.h"
 
@@ -81,4 +82,27 @@ TEST_CASE("conv2d: an F(4x4 3x3) conv writes the next one's bordered input",
   check("F(4x4): two in a row, 24x24", {24, 24, 32}, chain, [](const Array &x, const Weights &w) {
     return convLayer(ref::activate(convLayer(x, w, "a", 3, 1), {Act::Relu}), w, "b", 3, 1);
   });
+}
+
+TEST_CASE("conv2d: Winograd F(4x4 3x3) over a dilated conv's phases and with a large U",
+          "[kernels][conv][winograd][dilation]") {
+  // Dilation 2: four 17 x 15 phases (remainders 1 and 3).
+  const std::vector<std::string> d2 = {
+      "p = conv2d(x, filters=20, kernel=3, dilation=2, padding=same)"};
+  CHECK(allF4({34, 30, 24}, d2));
+  check("F(4x4): dilation 2, 34x30", {34, 30, 24}, d2,
+        [](const Array &x, const Weights &w) { return convLayer(x, w, "p", 3, 1, 2); });
+  // Dilation 3: nine 9 x 11 phases.
+  const std::vector<std::string> d3 = {
+      "p = conv2d(x, filters=16, kernel=3, dilation=3, padding=same, activation=relu)"};
+  CHECK(allF4({27, 33, 16}, d3));
+  check("F(4x4): dilation 3, 27x33", {27, 33, 16}, d3, [](const Array &x, const Weights &w) {
+    return ref::activate(convLayer(x, w, "p", 3, 1, 3), {Act::Relu});
+  });
+  // U of 36 x 260 x 256 floats (9.6 MB): chunks of 512 input channels.
+  const std::vector<std::string> large = {"p = conv2d(x, filters=250, kernel=3, padding=same)"};
+  CHECK(allF4({25, 23, 260}, large));
+  CHECK(plans({25, 23, 260}, large).front().find("ic chunks") != std::string::npos);
+  check("F(4x4): large U, 25x23, 260 -> 250", {25, 23, 260}, large,
+        [](const Array &x, const Weights &w) { return convLayer(x, w, "p", 3, 1); });
 }
