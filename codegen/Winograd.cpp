@@ -78,15 +78,16 @@ static bool largeU(int m, int64_t IC, int64_t OC, int VL) {
 // The output tile m: F(4x4, 3x3) (36 products per 16 outputs where F(2x2)
 // takes 16 per 4: 1.8x fewer multiplications, larger transforms) where it
 // still makes 32 tiles (over the phases of a dilated conv) without a fused
-// pool; with a U over 8 MB (2.25x F(2x2)'s) only up to 512 input channels, as
+// pool; with a U over 8 MB (2.25x F(2x2)'s) only up to 2048 input channels, as
 // its rounding error grows with them (1.2e-4 at 4100). Else F(2x2, 3x3).
-// FCN-ResNet50's dilated 512-channel convs took 19 ms instead of 24, VGG-16's
-// 28x28x512 ones 7.0 and 15.0 ms instead of 8.6 and 17.5.
+// FCN-ResNet50's dilated 512-channel convs took 19 ms instead of 24, its head
+// (2048 -> 512) 60 instead of 76; VGG-16's 28x28x512 convs 7.0 and 15.0 ms
+// instead of 8.6 and 17.5.
 static int winogradTileSize(const Graph &g, const Node &n, int VL) {
   const ConvAttrs &a = attrs<ConvAttrs>(n);
   const int64_t IC = g.nodes[n.inputs[0]].type.dims[2];
   return a.pool == 0 && phases(n, 4).tiles() >= 32 &&
-                 (IC <= 512 || !largeU(4, IC, n.type.dims[2], VL))
+                 (IC <= 2048 || !largeU(4, IC, n.type.dims[2], VL))
              ? 4
              : 2;
 }

@@ -1,7 +1,7 @@
 // tests/kernels/test_winograd4.cpp - Winograd's F(4x4, 3x3) (codegen/Winograd.cpp:
 // 4x4 output tiles from 6x6 input patches, "winograd 4x4" in the plan), taken
 // by 3x3 convs without a fused pool that make at least 32 such tiles (over a
-// dilated conv's phases), with at most 512 input channels when U is over
+// dilated conv's phases), with at most 2048 input channels when U is over
 // 8 MB. Checked against the double reference on every target: output (and
 // phase) sizes of every remainder mod 4 (the last tiles' rows and columns
 // past the output are not stored, their patches read clamped input), channel
@@ -104,5 +104,10 @@ TEST_CASE("conv2d: Winograd F(4x4 3x3) over a dilated conv's phases and with a l
   CHECK(allF4({25, 23, 260}, large));
   CHECK(plans({25, 23, 260}, large).front().find("ic chunks") != std::string::npos);
   check("F(4x4): large U, 25x23, 260 -> 250", {25, 23, 260}, large,
+        [](const Array &x, const Weights &w) { return convLayer(x, w, "p", 3, 1); });
+  // U of 36 x 1030 x 64 floats (9.5 MB) and 1030 input channels (FCN's head has 2048).
+  const std::vector<std::string> deep = {"p = conv2d(x, filters=60, kernel=3, padding=same)"};
+  CHECK(allF4({24, 22, 1030}, deep));
+  check("F(4x4): large U, 1030 input channels", {24, 22, 1030}, deep,
         [](const Array &x, const Weights &w) { return convLayer(x, w, "p", 3, 1); });
 }
