@@ -71,6 +71,23 @@ inline void checkScaled(double inputScale, const std::string &what, const cnnc::
   }
 }
 
+/// The host's kernels (their names and plans) for the model of `stmts`, in order.
+inline std::vector<cnnc::KernelProfile> kernelsOf(const cnnc::Shape &in,
+                                                  const std::vector<std::string> &stmts) {
+  cnnc::Model m = cnnc::Model::compileString(ref::modelSource(in, stmts), "test.cnn", {});
+  m.loadWeights(m.randomWeights(1));
+  return m.profileKernels(cnnc::Tensor(in), 1);
+}
+
+/// The host's plan of the layer named `name` in the model of `stmts` ("" if none).
+inline std::string planOf(const cnnc::Shape &in, const std::vector<std::string> &stmts,
+                          const std::string &name) {
+  for (const cnnc::KernelProfile &k : kernelsOf(in, stmts))
+    if (k.name == name)
+      return k.plan;
+  return "";
+}
+
 inline void check(const std::string &what, const cnnc::Shape &in,
                   const std::vector<std::string> &stmts, const RefFn &want) {
   checkScaled(1.0, what, in, stmts, want);

@@ -19,6 +19,7 @@ using cnnc::Act;
 using ref::Array;
 using Weights = cnnc::WeightMap;
 using cnnc::test::check;
+using cnnc::test::planOf;
 
 cnnc::Model compile(const cnnc::Shape &in, const std::vector<std::string> &stmts, int threads) {
   cnnc::Options opts;
@@ -26,15 +27,6 @@ cnnc::Model compile(const cnnc::Shape &in, const std::vector<std::string> &stmts
   cnnc::Model m = cnnc::Model::compileString(ref::modelSource(in, stmts), "test.cnn", opts);
   m.loadWeights(m.randomWeights(7));
   return m;
-}
-
-std::string planOf(const cnnc::Shape &in, const std::vector<std::string> &stmts,
-                   const std::string &name) {
-  cnnc::Model m = compile(in, stmts, 1);
-  for (const cnnc::KernelProfile &k : m.profileKernels(cnnc::Tensor(in), 1))
-    if (k.name == name)
-      return k.plan;
-  return "";
 }
 
 } // namespace

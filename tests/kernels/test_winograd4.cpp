@@ -23,20 +23,10 @@ using cnnc::test::check;
 
 using ref::convLayer;
 
-/// The host's plans of the model of `stmts`, one per kernel, in order.
-std::vector<std::string> plans(const cnnc::Shape &in, const std::vector<std::string> &stmts) {
-  cnnc::Model m = cnnc::Model::compileString(ref::modelSource(in, stmts), "test.cnn", {});
-  m.loadWeights(m.randomWeights(1));
-  std::vector<std::string> out;
-  for (const cnnc::KernelProfile &k : m.profileKernels(cnnc::Tensor(in), 1))
-    out.push_back(k.plan);
-  return out;
-}
-
 bool allF4(const cnnc::Shape &in, const std::vector<std::string> &stmts) {
   int f4 = 0;
-  for (const std::string &p : plans(in, stmts))
-    f4 += p.rfind("winograd 4x4", 0) == 0;
+  for (const cnnc::KernelProfile &k : cnnc::test::kernelsOf(in, stmts))
+    f4 += k.plan.rfind("winograd 4x4", 0) == 0;
   return f4 == (int)std::count_if(stmts.begin(), stmts.end(), [](const std::string &s) {
            return s.find("kernel=3") != std::string::npos;
          });
@@ -102,7 +92,7 @@ TEST_CASE("conv2d: Winograd F(4x4 3x3) over a dilated conv's phases and with a l
   // U of 36 x 260 x 256 floats (9.6 MB): chunks of 512 input channels.
   const std::vector<std::string> large = {"p = conv2d(x, filters=250, kernel=3, padding=same)"};
   CHECK(allF4({25, 23, 260}, large));
-  CHECK(plans({25, 23, 260}, large).front().find("ic chunks") != std::string::npos);
+  CHECK(cnnc::test::planOf({25, 23, 260}, large, "p").find("ic chunks") != std::string::npos);
   check("F(4x4): large U, 25x23, 260 -> 250", {25, 23, 260}, large,
         [](const Array &x, const Weights &w) { return convLayer(x, w, "p", 3, 1); });
   // U of 36 x 1030 x 64 floats (9.5 MB) and 1030 input channels (FCN's head has 2048).

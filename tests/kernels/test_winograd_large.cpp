@@ -17,19 +17,9 @@ using cnnc::Act;
 using ref::Array;
 using Weights = cnnc::WeightMap;
 using cnnc::test::check;
+using cnnc::test::planOf;
 
 using ref::convLayer;
-
-/// The host's plan of the conv named `name` in the model of `stmts`.
-std::string planOf(const cnnc::Shape &in, const std::vector<std::string> &stmts,
-                   const std::string &name) {
-  cnnc::Model m = cnnc::Model::compileString(ref::modelSource(in, stmts), "test.cnn", {});
-  m.loadWeights(m.randomWeights(1));
-  for (const cnnc::KernelProfile &k : m.profileKernels(cnnc::Tensor(in), 1))
-    if (k.name == name)
-      return k.plan;
-  return "";
-}
 
 } // namespace
 
