@@ -1,6 +1,7 @@
 // fuzz/differential.cpp - differential fuzzing of the whole compiler: the input bytes
 // are decoded into a small *valid* graph model (input [H, W, C] with H, W in 1..12 and
-// C in 1..20, or a vector; up to 8 layers chosen from conv2d with random kernel, stride,
+// C in 1..20, one in six times H, W in 24..30 and C in 16..20 (Winograd F(4x4)'s reach),
+// or a vector; up to 8 layers chosen from conv2d with random kernel, stride,
 // padding, dilation, groups and activation, pools, batchnorm, activations, zeropad2d, dropout,
 // add/sub/mul/div (by a clipped divisor) of earlier values of one shape or an image and a channel
 // vector (either order), concat, flatten, globalavgpool2d, globalmaxpool2d (keepdims too), dense;
@@ -410,8 +411,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::vector<Value> vals;
   if (in.pick(0, 7) == 0)
     vals.push_back({"x", {in.pick(1, 64)}});
-  else
+  else if (in.pick(0, 5))
     vals.push_back({"x", {in.pick(1, 12), in.pick(1, 12), in.pick(1, 20)}});
+  else // large enough for Winograd F(4x4, 3x3)'s 32 4x4 tiles
+    vals.push_back({"x", {in.pick(24, 30), in.pick(24, 30), in.pick(16, 20)}});
   std::vector<std::string> stmts;
   for (int n = in.pick(1, 8); n > 0 && (stmts.empty() || in.n > 0); --n) {
     // Mostly the previous value (a chain), sometimes an earlier one (a branch).

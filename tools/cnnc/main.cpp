@@ -548,8 +548,9 @@ void printKernelTable(const cnnc::Model &m, const std::vector<cnnc::KernelProfil
     winograd |= p.plan.rfind("winograd", 0) == 0;
   }
   if (winograd)
-    std::printf("(winograd: GFLOP/s and %%peak count the direct convolution's flops; "
-                "Winograd does 2.25x fewer multiplications. --no-winograd for direct.)\n");
+    std::printf(
+        "(winograd: GFLOP/s and %%peak count the direct convolution's flops; "
+        "Winograd 2x2 does 2.25x fewer multiplications, 4x4 4x. --no-winograd for direct.)\n");
 }
 
 /// bench --layers: every kernel's median time, against the peak measured meanwhile.
