@@ -190,10 +190,12 @@ Model Model::compileBuilt(std::unique_ptr<Impl> impl, Diag &diag, const Options 
   if (opts.threads < 0 || opts.threads > 1024)
     throw Error("Options::threads must be between 0 (one per CPU) and 1024, got " +
                 std::to_string(opts.threads));
+  const int threads =
+      opts.threads ? opts.threads : std::max(1, (int)std::thread::hardware_concurrency());
+  cg.threads = opts.objectCode ? 0 : threads; // an object's run on any count
   impl->jit = compileGraph(impl->graph, cg);
   fillProgram(*impl);
-  impl->pool = std::make_unique<ThreadPool>(
-      opts.threads ? opts.threads : std::max(1, (int)std::thread::hardware_concurrency()));
+  impl->pool = std::make_unique<ThreadPool>(threads);
   // Packing pads output channels to whole vectors: check what will really be allocated.
   cap(impl->jit->weightFloats * 4, opts.maxWeightBytes, "packed weights", "maxWeightBytes");
   if (!opts.dumpLLVMPath.empty())

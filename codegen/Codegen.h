@@ -54,12 +54,13 @@ struct CodegenOptions {
   std::string *llvmIR = nullptr;   // when set, receives the optimised LLVM IR
   std::string *assembly = nullptr; // when set, receives the generated assembly
   ConvTile convTile;               // forced register tile for direct convs (0: cost model)
-  bool winograd = true;            // Winograd F(2x2, 3x3) where it applies (Options::winograd)
+  bool winograd = true;            // Winograd F(2x2) or F(4x4) where it applies (Options::winograd)
   int batch = 1;                   // images per run, each in its own arena...
   int64_t arenaStride = 0;         // ... this many floats after the previous one
   std::string cacheDir;            // the compile cache (Options::cacheDir); empty: none
   bool object = false;             // keep the module for objectFile(); no JIT, no kernel addresses
   std::string triple;              // the target triple (object only); empty: the host's
+  int threads = 0; // the threads run() splits kernels among; 0: not known (an object's)
 };
 
 /// Emits one specialised kernel per node (and one for each padded conv's

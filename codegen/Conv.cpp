@@ -77,7 +77,7 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   // that pass over this block: each takes its share a little per reduction
   // step, `pfStep` floats further per step, in `pfLines` lines. (All in the
   // first row tiles asked for up to 15 GB/s from memory while the last ones
-  // asked for none; spread, 7 layer4-like convs in a row ran 8% faster.)
+  // asked for none; spread, 6 layer4-like convs in a row ran 8% faster.)
   // Channel blocks innermost: the first G row tiles, one line per step each.
   const int64_t shares = blocksInner ? G : run;
   const int64_t perStep = (blockFloats + shares * steps - 1) / (shares * steps); // floats

@@ -36,6 +36,8 @@ public:
   int batch = 1;
   int64_t arenaStride = 0;
   bool batched = false;
+  /// The threads run() shares a kernel's work items among (CodegenOptions::threads; 0: not known).
+  int threads = 0;
 
   llvm::Value *c(int64_t v) { return b.getInt64(v); }
   /// The kernel's arguments: the packed weights and the activation arena.

@@ -36,9 +36,8 @@ struct Jit final : JitModel {
   std::unique_ptr<orc::LLJIT> lljit;
   std::unique_ptr<Setup> kept; // CodegenOptions::object: the optimised module
 
-  void writeObject(const std::string &path, const std::string &symbol,
-                   const std::string &program, const float *weights,
-                   int64_t weightFloats) override;
+  void writeObject(const std::string &path, const std::string &symbol, const std::string &program,
+                   const float *weights, int64_t weightFloats) override;
 };
 
 template <class T> T check(Expected<T> v, const char *what) {
@@ -174,9 +173,9 @@ struct Setup {
     const llvm::Target *target = TargetRegistry::lookupTarget(triple.str(), err);
     if (!target)
       throw cnnc::Error("internal compiler error: " + err);
-    std::unique_ptr<TargetMachine> m(target->createTargetMachine(
-        triple.str(), t.cpu, t.features, TargetOptions(), Reloc::PIC_, CodeModel::Small,
-        CodeGenOpt::Aggressive));
+    std::unique_ptr<TargetMachine> m(
+        target->createTargetMachine(triple.str(), t.cpu, t.features, TargetOptions(), Reloc::PIC_,
+                                    CodeModel::Small, CodeGenOpt::Aggressive));
     if (!m)
       throw cnnc::Error("internal compiler error: no target machine for " + triple.str());
     return m;
@@ -238,9 +237,9 @@ void Jit::writeObject(const std::string &path, const std::string &symbol,
   GlobalVariable *table = m.getGlobalVariable("cnnc.kernels", true);
   Constant *packed = ConstantPointerNull::get(PointerType::get(c, 0));
   if (weights) // as bytes: the asm printer then writes them in one piece, not value by value
-    packed = global(ConstantDataArray::get(
-                        c, ArrayRef<uint8_t>((const uint8_t *)weights, weightFloats * 4)),
-                    "cnnc.weights");
+    packed = global(
+        ConstantDataArray::get(c, ArrayRef<uint8_t>((const uint8_t *)weights, weightFloats * 4)),
+        "cnnc.weights");
   // struct cnnc_model in include/cnnc/runtime.h, field for field.
   auto *type = StructType::get(c, {i32, i32, ptr, i64, ptr, i64, ptr, i64});
   Constant *fields[] = {ConstantInt::get(i32, CNNC_RUNTIME_ABI),
@@ -295,7 +294,7 @@ std::unique_ptr<JitModel> compileGraph(const Graph &g, const CodegenOptions &opt
     for (unsigned a : {0, 1, 4})
       f->addParamAttr(a, Attribute::NoAlias);
     Emitter e(*mod, f, t);
-    e.batch = opts.batch, e.arenaStride = opts.arenaStride;
+    e.batch = opts.batch, e.arenaStride = opts.arenaStride, e.threads = opts.threads;
     JitModel::Kernel k;
     k.node = id;
     k.items = emit(e);

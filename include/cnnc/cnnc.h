@@ -78,9 +78,10 @@ struct Options {
   int64_t maxArenaBytes = int64_t(4) << 30;
   int64_t maxWeightBytes = int64_t(4) << 30;
   /// 3x3 stride-1 convolutions with at least 16 input and 16 output channels
-  /// use Winograd's F(2x2, 3x3): 2.25x fewer multiplications than the direct
-  /// convolution, results within rounding of it (the transforms add and
-  /// subtract, and scale by 1/2). False: every convolution is direct.
+  /// use Winograd's F(2x2, 3x3) or, on larger maps, F(4x4, 3x3): 2.25x or 4x
+  /// fewer multiplications than the direct convolution, results within
+  /// rounding of it (F(4x4)'s transforms scale by up to 8 and round more).
+  /// False: every convolution is direct.
   /// With Winograd, a non-finite input can make NaN outputs where the direct
   /// convolution gives +-inf; false propagates them exactly.
   bool winograd = true;
@@ -91,6 +92,7 @@ struct Options {
   int batch = 1;
   /// Threads each run() uses for its larger kernels (the calling thread is one
   /// of them). Results are bit-identical for any count. 0 means one per CPU.
+  /// The kernels' work is split for this count (an object's, for any count).
   int threads = 1;
   /// Debug mode: a guard zone before and after every activation buffer, filled
   /// with a canary and checked after every kernel; run() throws naming the

@@ -242,7 +242,8 @@ void addGlobalOptions(CLI::App &app, Common &c) {
   app.add_flag("--print-after-all", c.printAfterAll, "Print the IR after every pass");
   app.add_flag("--no-winograd", c.noWinograd,
                "Direct convolution everywhere (default: Winograd F(2x2, 3x3) for 3x3 stride-1 "
-               "convs with >= 16 channels in and out and >= 32 output tiles). With Winograd, a "
+               "convs with >= 16 channels in and out and >= 32 output tiles, F(4x4, 3x3) where "
+               "they make >= 32 4x4 tiles and have no fused pool). With Winograd, a "
                "non-finite input can make NaN outputs where the direct convolution gives +-inf; "
                "--no-winograd propagates them exactly");
   app.add_option("--input-shape", c.inputShapes,
