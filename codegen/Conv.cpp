@@ -80,9 +80,7 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   // asked for none; spread, 6 layer4-like convs in a row ran 8% faster.)
   // Channel blocks innermost: the first G row tiles, one line per step each.
   const int64_t shares = blocksInner ? G : run;
-  const int64_t perStep = (blockFloats + shares * steps - 1) / (shares * steps); // floats
-  const int pfLines = (int)((perStep + e.VL - 1) / e.VL);
-  const int64_t pfStep = perStep <= e.VL ? perStep : pfLines * e.VL;
+  const Spread wSpread = spread(e, blockFloats, shares * steps);
   // The epilogue; with a fused pool, the maximum of each k x k window of the
   // tile (tiles are whole windows) is stored at the pooled pixel.
   auto epilogue = [&](Value *grp, Value *ocb, Value *oh0, Value *ow0, int th, int tw) {
@@ -145,13 +143,10 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
         Value *tap = e.b.CreateAdd(e.b.CreateMul(kh, e.c(a.kw)), kw);
         Value *wrow = e.at(wb, e.b.CreateMul(tap, e.c(ICg * B)));
         e.loop(k * chunk, std::min((k + 1) * chunk, ICg), [&](Value *ic) {
-          if (prefetch) { // this row tile's share of the next block, a step's worth
-            Value *step = e.b.CreateAdd(e.b.CreateMul(part, e.c(steps)),
-                                        e.b.CreateAdd(e.b.CreateMul(tap, e.c(ICg)), ic));
-            for (int j = 0; j < pfLines; ++j)
-              e.prefetchL2(e.at(wb, e.b.CreateAdd(e.c(blockFloats + j * e.VL),
-                                                  e.b.CreateMul(step, e.c(pfStep)))));
-          }
+          if (prefetch) // this row tile's share of the next block, a step's worth
+            wSpread.emit(e, e.at(wb, blockFloats),
+                         e.b.CreateAdd(e.b.CreateMul(part, e.c(steps)),
+                                       e.b.CreateAdd(e.b.CreateMul(tap, e.c(ICg)), ic)));
           // A fused mul scales input channel ic: its weights, once per step.
           Value *s =
               f.scale ? e.splat(e.b.CreateLoad(

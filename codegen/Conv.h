@@ -61,6 +61,25 @@ struct ConvFrame {
   }
 };
 
+/// A software prefetch (into L2) of `total` floats spread evenly over `slots`
+/// reduction steps, so a stream from memory asks for a steady rate rather than
+/// bursts: slot i takes `lines` cache lines from stepFloats x i on (one line,
+/// or several when a slot must cover more). The direct conv's next weight
+/// block and Winograd's next U slice.
+struct Spread {
+  int64_t stepFloats;
+  int lines;
+  void emit(Emitter &e, Value *base, Value *slot) const {
+    for (int j = 0; j < lines; ++j)
+      e.prefetchL2(e.at(base, e.b.CreateAdd(e.c(j * e.VL), e.b.CreateMul(slot, e.c(stepFloats)))));
+  }
+};
+inline Spread spread(const Emitter &e, int64_t total, int64_t slots) {
+  const int64_t perSlot = (total + slots - 1) / slots;
+  const int lines = (int)((perSlot + e.VL - 1) / e.VL);
+  return {perSlot <= e.VL ? perSlot : lines * e.VL, lines};
+}
+
 /// Depthwise convs (codegen/Depthwise.cpp): the register tile (`vectors`
 /// channel vectors x `cols` pixels of one row; `forced` when it fits, else the
 /// cost model's) and the kernel, which reads its input unpadded

@@ -336,9 +336,7 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
         // the hardware prefetchers did not hide. (Paired runs: ResNet-18
         // 0.94-0.96 with a line per step in the first G register blocks,
         // spread 0.95 more; six 14x14x256 convs in a row 0.89 more.)
-        const int64_t perStep = (B + NT / R - 1) / (NT / R); // floats
-        const int pfLines = (int)((perStep + VL - 1) / VL);
-        const int64_t pfStep = perStep <= VL ? perStep : pfLines * VL;
+        const Spread pf = spread(e, IC * B, NT / R * IC);
         // (Unchunked, after the last xi comes the next block's first.)
         Value *ahead =
             chunked ? e.c(IC * B)
@@ -348,8 +346,7 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
         e.loop(ic0, ic1, [&](Value *ic) {
           Value *step =
               e.b.CreateAdd(e.b.CreateMul(rb, e.b.CreateSub(ic1, ic0)), e.b.CreateSub(ic, ic0));
-          for (int l = 0; l < pfLines; ++l)
-            e.prefetchL2(e.at(next, e.b.CreateAdd(e.c(l * VL), e.b.CreateMul(step, e.c(pfStep)))));
+          pf.emit(e, next, step);
           acc.update(
               0, R, [&](int r) { return e.at(v, e.b.CreateAdd(ic, e.c(r * ICp))); },
               [&](int gi) {
