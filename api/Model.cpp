@@ -51,8 +51,11 @@ static void fillProgram(Model::Impl &impl) {
     p.steps.push_back(k);
   p.packs = impl.jit->packs;
   p.weightFloats = impl.jit->weightFloats;
-  for (ValueId in : g.inputs)
-    p.inputs.push_back({g.nodes[in].name, g.nodes[in].offset, g.nodes[in].type.dims});
+  for (ValueId in : g.inputs) {
+    const Node &n = g.nodes[in];
+    p.inputs.push_back(
+        {n.name, n.offset, n.type.dims, n.border.top, n.border.left, n.border.right});
+  }
   for (size_t k = 0; k < g.outputs.size(); ++k) {
     const Node &out = g.nodes[g.outputs[k]];
     p.outputs.push_back({impl.outputNames[k], out.offset, out.type.dims});

@@ -60,12 +60,13 @@ private:
 
 /// A conv (or transposed conv) whose only reader reads its input inside a
 /// zero border (a padded conv, a transposed conv) writes straight into a
-/// buffer with that border, so the reader needs no padded copy.
+/// buffer with that border, so the reader needs no padded copy. So does a
+/// model input (Program::copyIn writes its rows inside the border).
 Padding borderFor(const Graph &g, ValueId id) {
   const Node &n = g.nodes[id];
   std::vector<ValueId> users = g.users(id);
-  if ((n.op != OpKind::Conv2D && n.op != OpKind::ConvTranspose2D) || g.isOutput(id) ||
-      users.size() != 1)
+  if ((n.op != OpKind::Conv2D && n.op != OpKind::ConvTranspose2D && n.op != OpKind::Input) ||
+      g.isOutput(id) || users.size() != 1 || n.type.dims.size() != 3)
     return {};
   const Node &reader = g.nodes[users[0]];
   Padding p = inputBorder(g, reader);
@@ -114,6 +115,7 @@ bool planMemory(Graph &g, Diag &) {
   for (ValueId in : g.inputs) {
     Node &n = g.nodes[in];
     n.type.layout = n.type.dims.size() == 3 ? Layout::HWC : Layout::Vector;
+    n.border = borderFor(g, in);
     g.naiveFloats += block(bufferFloats(n));
     n.offset = arena.alloc(block(bufferFloats(n))) + guard;
   }

@@ -21,9 +21,19 @@ float *threadScratch(int64_t floats) {
 
 void Program::copyIn(const float *const *in, float *arena) const {
   for (size_t k = 0; k < inputs.size(); ++k) {
-    const int64_t each = numElements(inputs[k].shape);
-    for (int i = 0; i < batch; ++i)
-      std::memcpy(image(arena, i) + inputs[k].offset, in[k] + i * each, each * sizeof(float));
+    const Port &p = inputs[k];
+    const int64_t each = numElements(p.shape);
+    for (int i = 0; i < batch; ++i) {
+      float *at = image(arena, i) + p.offset;
+      if (!p.bordered()) {
+        std::memcpy(at, in[k] + i * each, each * sizeof(float));
+        continue;
+      }
+      const int64_t W = p.shape[1], C = p.shape[2], row = W * C;
+      for (int64_t h = 0; h < p.shape[0]; ++h)
+        std::memcpy(at + ((h + p.top) * (W + p.left + p.right) + p.left) * C,
+                    in[k] + i * each + h * row, row * sizeof(float));
+    }
   }
 }
 
@@ -94,7 +104,18 @@ void Program::packWeights(const WeightViews &weights, float *arena, const Releas
 namespace {
 
 json portJson(const Port &p) {
-  return {{"name", p.name}, {"offset", p.offset}, {"shape", p.shape}};
+  json j = {{"name", p.name}, {"offset", p.offset}, {"shape", p.shape}};
+  if (p.bordered())
+    j["border"] = {p.top, p.left, p.right};
+  return j;
+}
+
+Port portOf(const json &j) {
+  Port p{j.at("name"), j.at("offset"), j.at("shape")};
+  if (j.contains("border"))
+    j.at("border").at(0).get_to(p.top), j.at("border").at(1).get_to(p.left),
+        j.at("border").at(2).get_to(p.right);
+  return p;
 }
 
 json packJson(const PackSpec &p) {
@@ -156,6 +177,15 @@ void Program::validate() const {
       for (int64_t d : port.shape)
         if (d < 1 || d > (int64_t(1) << 24) || (n *= d) > arenaStride)
           bad("port '" + port.name + "' has a bad shape");
+      if (port.bordered()) { // an input's rows inside a border: up to its last row's end
+        const int64_t most = 1 << 16;
+        if (ports == &outputs || port.shape.size() != 3 || port.top < 0 || port.top > most ||
+            port.left < 0 || port.left > most || port.right < 0 || port.right > most)
+          bad("port '" + port.name + "' has a bad border");
+        n = (port.shape[0] + port.top) * (port.shape[1] + port.left + port.right) * port.shape[2];
+        if (n > arenaStride)
+          bad("port '" + port.name + "' lies outside the arena");
+      }
       if (port.offset < 0 || port.offset > arenaStride - n)
         bad("port '" + port.name + "' lies outside the arena");
     }
@@ -195,9 +225,9 @@ Program Program::fromJson(const std::string &text, const KernelFn *kernels, size
     j.at("name").get_to(p.name), j.at("batch").get_to(p.batch);
     j.at("arenaStride").get_to(p.arenaStride), j.at("weightFloats").get_to(p.weightFloats);
     for (const json &port : j.at("inputs"))
-      p.inputs.push_back({port.at("name"), port.at("offset"), port.at("shape")});
+      p.inputs.push_back(portOf(port));
     for (const json &port : j.at("outputs"))
-      p.outputs.push_back({port.at("name"), port.at("offset"), port.at("shape")});
+      p.outputs.push_back(portOf(port));
     for (const json &s : j.at("steps"))
       p.steps.push_back({nullptr, s.at(0), s.at(1), s.at(2), s.at(3)});
     for (const json &pk : j.at("packs"))

@@ -34,10 +34,16 @@ struct Step {
 };
 
 /// A model input or output: one image's worth at `offset` in each image's arena.
+/// An input read only by a padded conv sits inside that conv's zero border
+/// (top, left, right: rows and columns; the conv zeroes them): copyIn writes
+/// its rows there, so the conv needs no padded copy.
 struct Port {
   std::string name;
   int64_t offset = 0;
   Shape shape; // one image's, HWC (or [units])
+  int64_t top = 0, left = 0, right = 0;
+
+  bool bordered() const { return top || left || right; }
 };
 
 struct Program {
