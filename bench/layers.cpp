@@ -7,8 +7,9 @@
 // examples/seed/alexnet.cnn), read from each model's final IR, so as cnnc runs them
 // (zero padding folded in), deduplicated by shape. Each layer is a one-layer model
 // on the cnnc side: input + conv2d (bias, no activation), compiled through the API
-// with threads=1 and timed by Model::profileKernels (the kernel alone; a padded
-// conv's copy of its input into a zero-bordered buffer is part of that kernel).
+// with threads=1 and timed by Model::profileKernels (the kernel alone; its input,
+// the model's, sits inside the conv's zero border as a producer's output would,
+// and the small kernel that zeroes the border is part of the time).
 // oneDNN times convolution_forward (forward_inference, bias) with format_tag::any
 // for src, weights and dst, so it picks its own blocked layouts (the reorders into
 // them happen before timing), for algorithm::convolution_direct and
