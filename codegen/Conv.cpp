@@ -73,12 +73,12 @@ int64_t emitDirect(Emitter &e, const Graph &g, const Node &n, int64_t wOff, int6
   const int64_t perPanel = std::max<int64_t>(1, (1024 << 10) / newRowBytes);
   const int64_t panels = blocksInner ? 1 : (rowTiles + perPanel - 1) / perPanel;
   const int64_t run = (rowTiles + panels - 1) / panels; // row tiles per panel
-  // The next block's weights are spread evenly over the `shares` row tiles
-  // that pass over this block: each takes its share a little per reduction
-  // step, `pfStep` floats further per step, in `pfLines` lines. (All in the
-  // first row tiles asked for up to 15 GB/s from memory while the last ones
-  // asked for none; spread, 6 layer4-like convs in a row ran 8% faster.)
-  // Channel blocks innermost: the first G row tiles, one line per step each.
+  // The next block's weights are spread evenly (Spread) over the `shares` row
+  // tiles that pass over this block, each taking its share a little per
+  // reduction step. (All in the first row tiles asked for up to 15 GB/s from
+  // memory while the last ones asked for none; spread, 6 layer4-like convs in
+  // a row ran 8% faster.) Channel blocks innermost: the first G row tiles, one
+  // line per step each.
   const int64_t shares = blocksInner ? G : run;
   const Spread wSpread = spread(e, blockFloats, shares * steps);
   // The epilogue; with a fused pool, the maximum of each k x k window of the

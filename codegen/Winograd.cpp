@@ -320,6 +320,19 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
           e.weights(),
           e.b.CreateAdd(e.c(wOff), e.b.CreateMul(e.b.CreateAdd(e.b.CreateMul(xi, e.c(blocks)), blk),
                                                  e.c(IC * B))));
+      // The U slice that comes next (the next xi's, chunked: the next
+      // block's) is prefetched into L2, spread evenly over the slice's
+      // register blocks and steps: a model's U comes from memory, which
+      // the hardware prefetchers did not hide. (Paired runs: ResNet-18
+      // 0.94-0.96 with a line per step in the first G register blocks,
+      // spread 0.95 more; six 14x14x256 convs in a row 0.89 more.)
+      const Spread pf = spread(e, IC * B, NT / R * IC); // B / (NT / R) floats a step, any chunk
+      // (Unchunked, after the last xi comes the next block's first.)
+      Value *ahead =
+          chunked ? e.c(IC * B)
+                  : e.b.CreateSelect(e.b.CreateICmpEQ(xi, e.c(P2 - 1)),
+                                     e.c(IC * B * (1 - (P2 - 1) * blocks)), e.c(blocks * IC * B));
+      Value *next = e.at(u, e.b.CreateAdd(ahead, e.b.CreateMul(ic0, e.c(B))));
       e.loop(e.c(0), regBlocks, [&](Value *rb) {
         Value *j0 = e.b.CreateAdd(e.b.CreateMul(xi, e.c(NT)), e.b.CreateMul(rb, e.c(R)));
         Value *v = e.at(V, e.b.CreateMul(j0, e.c(ICp)));
@@ -330,19 +343,6 @@ int64_t emitWinograd(Emitter &e, const Graph &g, const Node &n, int64_t wOff, in
             for (int gi = 0; gi < G; ++gi)
               acc.set(r, gi,
                       e.b.CreateSelect(first, e.splat(0.f), e.loadV(e.at(mp, r * B + gi * VL))));
-        // The U slice that comes next (the next xi's, chunked: the next
-        // block's) is prefetched into L2, spread evenly over the slice's
-        // register blocks and steps: a model's U comes from memory, which
-        // the hardware prefetchers did not hide. (Paired runs: ResNet-18
-        // 0.94-0.96 with a line per step in the first G register blocks,
-        // spread 0.95 more; six 14x14x256 convs in a row 0.89 more.)
-        const Spread pf = spread(e, IC * B, NT / R * IC);
-        // (Unchunked, after the last xi comes the next block's first.)
-        Value *ahead =
-            chunked ? e.c(IC * B)
-                    : e.b.CreateSelect(e.b.CreateICmpEQ(xi, e.c(P2 - 1)),
-                                       e.c(IC * B * (1 - (P2 - 1) * blocks)), e.c(blocks * IC * B));
-        Value *next = e.at(u, e.b.CreateAdd(ahead, e.b.CreateMul(ic0, e.c(B))));
         e.loop(ic0, ic1, [&](Value *ic) {
           Value *step =
               e.b.CreateAdd(e.b.CreateMul(rb, e.b.CreateSub(ic1, ic0)), e.b.CreateSub(ic, ic0));
