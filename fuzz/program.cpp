@@ -19,6 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       for (const cnnc::PackSpec &pk : p.packs)
         if (pk.offset + cnnc::packedSize(pk) > p.weightFloats)
           __builtin_trap();
+      for (const cnnc::Port &in : p.inputs) // copyIn's last bordered row stays in the arena
+        if (in.bordered() &&
+            in.offset + (in.shape[0] + in.top) * (in.shape[1] + in.left + in.right) * in.shape[2] >
+                p.arenaStride)
+          __builtin_trap();
     } catch (const cnnc::Error &) {
     }
   }
